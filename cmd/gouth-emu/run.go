@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/loader"
+)
+
+// guestFlags are the flags shared by the commands that start a guest.
+type guestFlags struct {
+	strace   bool
+	cpus     int
+	env      []string
+	cleanEnv bool
+	maxInsns uint64
+	timeout  time.Duration
+	stats    bool
+}
+
+func (g *guestFlags) register(c *cobra.Command) {
+	f := c.Flags()
+	f.BoolVar(&g.strace, "strace", false, "print one line per system call on stderr")
+	f.IntVar(&g.cpus, "cpus", 2, "number of CPUs the guest sees (sched_getaffinity)")
+	f.StringArrayVar(&g.env, "env", nil, "set KEY=VALUE in the guest environment (repeatable)")
+	f.BoolVar(&g.cleanEnv, "clean-env", false, "start the guest with an empty environment instead of the host's")
+	f.Uint64Var(&g.maxInsns, "max-insns", 0, "stop the guest after N instructions (exit status 124)")
+	f.DurationVar(&g.timeout, "timeout", 0, "stop the guest after this much host time, e.g. 10s (exit status 124)")
+	f.BoolVar(&g.stats, "stats", false, "print instruction, syscall and time counters on stderr at exit")
+}
+
+func (g *guestFlags) config(args []string) (emu.Config, error) {
+	if g.cpus < 1 || g.cpus > 64 {
+		return emu.Config{}, usageError{fmt.Errorf("--cpus %d: want 1 to 64", g.cpus)}
+	}
+	var env []string
+	if !g.cleanEnv {
+		env = os.Environ()
+	}
+	for _, kv := range g.env {
+		if !strings.Contains(kv, "=") || strings.HasPrefix(kv, "=") {
+			return emu.Config{}, usageError{fmt.Errorf("--env %q: want KEY=VALUE", kv)}
+		}
+		env = setEnv(env, kv)
+	}
+	cfg := emu.Config{
+		Args: args, Env: env, Cpus: g.cpus,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Warn: os.Stderr,
+		MaxInsns: g.maxInsns, Timeout: g.timeout,
+	}
+	if g.strace {
+		cfg.Trace = os.Stderr
+	}
+	return cfg, nil
+}
+
+// setEnv replaces or appends KEY=VALUE.
+func setEnv(env []string, kv string) []string {
+	key := kv[:strings.IndexByte(kv, '=')+1]
+	for i, e := range env {
+		if strings.HasPrefix(e, key) {
+			env[i] = kv
+			return env
+		}
+	}
+	return append(env, kv)
+}
+
+func newRunCmd() *cobra.Command {
+	var g guestFlags
+	c := &cobra.Command{
+		Use:   "run [flags] BINARY [ARGS...]",
+		Short: "Run a Go binary under emulation; the exit status is the guest's",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runGuest(&g, args)
+		},
+	}
+	c.Flags().SetInterspersed(false) // flags after BINARY belong to the guest
+	g.register(c)
+	return c
+}
+
+// openGuest validates the binary; errors are the user's (status 2).
+func openGuest(path string) (*loader.File, error) {
+	f, err := loader.Open(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if abs, err := filepath.Abs(f.Path); err == nil {
+		f.Path = abs
+	}
+	return f, nil
+}
+
+func runGuest(g *guestFlags, args []string) error {
+	f, err := openGuest(args[0])
+	if err != nil {
+		return err
+	}
+	cfg, err := g.config(args)
+	if err != nil {
+		return err
+	}
+	m, err := emu.New(f, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %v", args[0], err)
+	}
+	defer m.Close()
+
+	// Ctrl-C stops the guest and reports it like a limit.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; ok {
+			m.Stop()
+		}
+	}()
+
+	x, err := m.Run()
+	if err != nil {
+		return err
+	}
+	if g.stats {
+		printStats(os.Stderr, m.Stats())
+	}
+	if x.Detail != "" {
+		fmt.Fprintf(os.Stderr, "gouth-emu: %s\n", x.Detail)
+	}
+	if x.Status != 0 {
+		return exitError{x.Status}
+	}
+	return nil
+}
+
+func printStats(w io.Writer, s emu.Stats) {
+	mips := 0.0
+	if s.Wall > 0 {
+		mips = float64(s.Insns) / s.Wall.Seconds() / 1e6
+	}
+	fmt.Fprintf(w, "gouth-emu: stats: %d instructions, %d blocks, %d syscalls, %d threads created\n",
+		s.Insns, s.Blocks, s.Syscalls, s.Threads)
+	fmt.Fprintf(w, "gouth-emu: stats: virtual time %v, wall time %v, %.1f MIPS, peak guest memory %d KiB\n",
+		s.Virtual, s.Wall.Round(time.Microsecond), mips, s.PeakCommitted>>10)
+	names := make([]string, 0, len(s.SyscallsByName))
+	for n := range s.SyscallsByName {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := s.SyscallsByName[names[i]], s.SyscallsByName[names[j]]
+		return a > b || a == b && names[i] < names[j]
+	})
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, s.SyscallsByName[n]))
+	}
+	fmt.Fprintf(w, "gouth-emu: stats: syscalls by name: %s\n", strings.Join(parts, ", "))
+}

@@ -1,0 +1,318 @@
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+// The guest's vsyscall page (go1.11 calls it when there is no vDSO) is
+// translated to physical page 0, which holds three stubs that make the real
+// system calls: gettimeofday, time and getcpu.
+#define VSYSCALL_PAGE 0xffffffffff600000ull
+#define PAGE 4096ull
+
+static const uint8_t vsyscall_stub[] = {
+    0xb8, 0x60, 0x00, 0x00, 0x00,  // mov eax, 96 (gettimeofday)
+    0x0f, 0x05,                    // syscall
+    0xc3,                          // ret
+};
+static const uint8_t vsyscall_time[] = {0xb8, 0xc9, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xc3};  // 201
+static const uint8_t vsyscall_getcpu[] = {0xb8, 0x35, 0x01, 0x00, 0x00, 0x0f, 0x05, 0xc3}; // 309
+
+uint64_t *gouth_pte(gouth_engine *g, uint64_t vaddr, bool create) {
+    if (vaddr >> 47) {
+        return NULL;
+    }
+    uint64_t i1 = vaddr >> 30, i2 = (vaddr >> 12) & ((1u << L2_BITS) - 1);
+    uint64_t *l2 = g->l1[i1];
+    if (!l2) {
+        if (!create) {
+            return NULL;
+        }
+        // Leaf tables come from mmap, so untouched parts cost no host memory.
+        l2 = mmap(NULL, (1u << L2_BITS) * 8, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (l2 == MAP_FAILED) {
+            return NULL;
+        }
+        g->l1[i1] = l2;
+    }
+    return &l2[i2];
+}
+
+static uint64_t phys_alloc(gouth_engine *g) {
+    if (g->committed >= g->commit_limit) {
+        return 0;
+    }
+    uint64_t pa;
+    if (g->free_len > 0) {
+        pa = g->free_pages[--g->free_len];
+    } else {
+        if (g->phys_next + PAGE > g->phys_size) {
+            return 0;
+        }
+        pa = g->phys_next;
+        g->phys_next += PAGE;
+    }
+    g->committed++;
+    return pa;
+}
+
+static void phys_release(gouth_engine *g, uint64_t pa) {
+    // Give the host page back and make the next user see zeros.
+    madvise(g->phys + pa, PAGE, MADV_DONTNEED);
+    if (g->free_len == g->free_cap) {
+        uint64_t cap = g->free_cap ? g->free_cap * 2 : 1024;
+        uint64_t *n = realloc(g->free_pages, cap * sizeof(uint64_t));
+        if (!n) {
+            return;  // leak the page rather than fail
+        }
+        g->free_pages = n;
+        g->free_cap = cap;
+    }
+    g->free_pages[g->free_len++] = pa;
+    g->committed--;
+}
+
+// gouth_back assigns a physical page to a present entry; 0 on exhaustion.
+uint64_t gouth_back(gouth_engine *g, uint64_t *pte) {
+    if (*pte & PTE_BACKED) {
+        return *pte & PTE_ADDR_MASK;
+    }
+    uint64_t pa = phys_alloc(g);
+    if (!pa) {
+        return 0;
+    }
+    *pte |= pa | PTE_BACKED;
+    return pa;
+}
+
+// gouth_set_range makes [start,end) present with perms, keeping the backing
+// of pages that already had one (mprotect keeps contents).
+void gouth_set_range(gouth_engine *g, uint64_t start, uint64_t end, uint64_t perms) {
+    for (uint64_t a = start; a < end; a += PAGE) {
+        uint64_t *e = gouth_pte(g, a, perms != 0);
+        if (!e) {
+            continue;
+        }
+        if (perms == 0) {
+            // PROT_NONE: keep the contents for a later mprotect, deny access.
+            *e &= ~(PTE_R | PTE_W | PTE_X | PTE_PRESENT);
+            continue;
+        }
+        *e = (*e & (PTE_ADDR_MASK | PTE_BACKED)) | perms | PTE_PRESENT;
+    }
+}
+
+// gouth_clear_range unmaps [start,end) and frees its physical pages.
+void gouth_clear_range(gouth_engine *g, uint64_t start, uint64_t end) {
+    for (uint64_t a = start; a < end;) {
+        uint64_t *l2 = (a >> 47) ? NULL : g->l1[a >> 30];
+        if (!l2) {
+            a = ((a >> 30) + 1) << 30;  // skip a whole empty leaf table
+            continue;
+        }
+        uint64_t *e = &l2[(a >> 12) & ((1u << L2_BITS) - 1)];
+        if (*e & PTE_BACKED) {
+            phys_release(g, *e & PTE_ADDR_MASK);
+        }
+        *e = 0;
+        a += PAGE;
+    }
+}
+
+void gouth_flush_tlb(gouth_engine *g) { uc_ctl_flush_tlb(g->uc); }
+
+static bool tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *res, void *user) {
+    gouth_engine *g = user;
+    if (vaddr == VSYSCALL_PAGE) {
+        res->paddr = 0;
+        res->perms = UC_PROT_READ | UC_PROT_EXEC;
+        if (type == UC_MEM_WRITE) {
+            g->fault_addr = vaddr;
+            g->fault_type = type;
+            g->fault_oom = 0;
+        }
+        return true;
+    }
+    uint64_t *e = gouth_pte(g, vaddr, false);
+    if (!e || !(*e & PTE_PRESENT)) {
+        g->fault_addr = vaddr;
+        g->fault_type = type;
+        g->fault_oom = 0;
+        return false;
+    }
+    uint64_t pa = gouth_back(g, e);
+    if (!pa) {
+        g->fault_addr = vaddr;
+        g->fault_type = type;
+        g->fault_oom = 1;
+        return false;
+    }
+    int perms = (int)(*e & 7);
+    if ((type == UC_MEM_WRITE && !(perms & UC_PROT_WRITE)) ||
+        (type == UC_MEM_FETCH && !(perms & UC_PROT_EXEC)) ||
+        (type == UC_MEM_READ && !(perms & UC_PROT_READ))) {
+        g->fault_addr = vaddr;
+        g->fault_type = type;
+        g->fault_oom = 0;
+    }
+    res->paddr = pa;
+    res->perms = perms;
+    return true;
+}
+
+static uint32_t block_icount(gouth_engine *g, uint64_t addr, uint32_t size) {
+    uint32_t h = (uint32_t)((addr * 0x9e3779b97f4a7c15ull) >> 48) & (ICOUNT_SLOTS - 1);
+    for (uint32_t i = 0; i < 8; i++) {
+        gouth_icount *s = &g->icount[(h + i) & (ICOUNT_SLOTS - 1)];
+        if (s->addr == addr && s->size == size && s->count) {
+            return s->count;
+        }
+        if (!s->count) {
+            break;
+        }
+    }
+    uc_tb tb;
+    uint32_t count = 1;
+    if (uc_ctl_request_cache(g->uc, addr, &tb) == UC_ERR_OK && tb.size == size && tb.icount) {
+        count = tb.icount;
+    } else if (size > 1) {
+        // A block Unicorn cannot describe (rare): estimate from its size.
+        count = (size + 3) / 4;
+    }
+    // Insert, evicting in the probe window if it is full.
+    gouth_icount *victim = &g->icount[h];
+    for (uint32_t i = 0; i < 8; i++) {
+        gouth_icount *s = &g->icount[(h + i) & (ICOUNT_SLOTS - 1)];
+        if (!s->count) {
+            victim = s;
+            break;
+        }
+    }
+    victim->addr = addr;
+    victim->size = size;
+    victim->count = count;
+    return count;
+}
+
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    gouth_engine *g = user;
+    uint32_t n = block_icount(g, addr, size);
+    g->insns += n;
+    g->blocks++;
+    g->budget -= n;
+    if (g->budget <= 0 && g->stop == STOP_NONE) {
+        g->stop = STOP_BUDGET;
+        uc_emu_stop(uc);
+    }
+}
+
+static void hook_syscall(uc_engine *uc, void *user) {
+    gouth_engine *g = user;
+    static const int regs[7] = {UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+                                UC_X86_REG_R10, UC_X86_REG_R8, UC_X86_REG_R9};
+    uint64_t vals[7];
+    void *ptrs[7];
+    for (int i = 0; i < 7; i++) {
+        ptrs[i] = &vals[i];
+    }
+    uc_reg_read_batch(uc, (int *)regs, ptrs, 7);
+    g->sys_nr = vals[0];
+    memcpy(g->sys_args, &vals[1], sizeof g->sys_args);
+    g->stop = STOP_SYSCALL;
+    uc_emu_stop(uc);
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *user) {
+    gouth_engine *g = user;
+    g->intno = intno;
+    g->stop = STOP_INTR;
+    uc_emu_stop(uc);
+}
+
+gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
+    gouth_engine *g = calloc(1, sizeof *g);
+    if (!g) {
+        *err = "out of memory";
+        return NULL;
+    }
+    g->uc = uc;
+    g->phys_size = phys_size;
+    g->commit_limit = phys_size / PAGE;
+    g->icount = calloc(ICOUNT_SLOTS, sizeof(gouth_icount));
+    g->phys = mmap(NULL, phys_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (!g->icount || g->phys == MAP_FAILED) {
+        *err = "cannot reserve host memory for the guest";
+        goto fail;
+    }
+    memcpy(g->phys, vsyscall_stub, sizeof vsyscall_stub);
+    memcpy(g->phys + 0x400, vsyscall_time, sizeof vsyscall_time);
+    memcpy(g->phys + 0x800, vsyscall_getcpu, sizeof vsyscall_getcpu);
+    g->phys_next = PAGE;  // page 0 is the vsyscall page
+
+    if (uc_ctl_tlb_mode(uc, UC_TLB_VIRTUAL) != UC_ERR_OK) {
+        *err = "uc_ctl_tlb_mode(UC_TLB_VIRTUAL) failed";
+        goto fail;
+    }
+    if (uc_mem_map_ptr(uc, 0, phys_size, UC_PROT_ALL, g->phys) != UC_ERR_OK) {
+        *err = "uc_mem_map_ptr of guest physical memory failed";
+        goto fail;
+    }
+    uc_hook h;
+    if (uc_hook_add(uc, &h, UC_HOOK_TLB_FILL, tlb_fill, g, 1, 0) != UC_ERR_OK) {
+        *err = "cannot add the TLB fill hook";
+        goto fail;
+    }
+    if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, hook_block, g, 1, 0) != UC_ERR_OK) {
+        *err = "cannot add the block hook";
+        goto fail;
+    }
+    if (uc_hook_add(uc, &h, UC_HOOK_INSN, hook_syscall, g, 1, 0, UC_X86_INS_SYSCALL) != UC_ERR_OK) {
+        *err = "cannot add the syscall hook";
+        goto fail;
+    }
+    if (uc_hook_add(uc, &h, UC_HOOK_INTR, hook_intr, g, 1, 0) != UC_ERR_OK) {
+        *err = "cannot add the interrupt hook";
+        goto fail;
+    }
+    return g;
+fail:
+    gouth_free(g);
+    return NULL;
+}
+
+void gouth_free(gouth_engine *g) {
+    if (!g) {
+        return;
+    }
+    for (uint64_t i = 0; i < (1u << L1_BITS); i++) {
+        if (g->l1[i]) {
+            munmap(g->l1[i], (1u << L2_BITS) * 8);
+        }
+    }
+    if (g->phys && g->phys != MAP_FAILED) {
+        munmap(g->phys, g->phys_size);
+    }
+    free(g->free_pages);
+    free(g->icount);
+    free(g);
+}
+
+// gouth_run runs from pc until a syscall, the budget, a fault or a stop
+// request. It returns the uc_err of uc_emu_start; g->stop says why.
+int gouth_run(gouth_engine *g, uint64_t pc, int64_t budget) {
+    g->stop = STOP_NONE;
+    g->budget = budget;
+    g->fault_addr = 0;
+    g->fault_type = 0;
+    g->fault_oom = 0;
+    // The until address is non-canonical, so it is never reached.
+    return uc_emu_start(g->uc, pc, 0x8000000000000000ull, 0, 0);
+}
+
+void gouth_request_stop(gouth_engine *g) {
+    if (g->stop == STOP_NONE) {
+        g->stop = STOP_REQUEST;
+    }
+    uc_emu_stop(g->uc);
+}

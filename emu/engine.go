@@ -1,0 +1,158 @@
+package emu
+
+/*
+#cgo CFLAGS: -O2 -Wall
+#include <stdlib.h>
+#include "engine.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+)
+
+// engine is the Go face of engine.c: a Unicorn instance with gouth-emu's
+// page table, physical memory, counting and syscall hooks installed.
+type engine struct {
+	u    uc.Unicorn
+	h    *C.uc_engine
+	g    *C.gouth_engine
+	phys []byte // the guest's physical memory, a view of C memory
+}
+
+// Stop reasons, mirrored from engine.h.
+const (
+	stopNone    = C.STOP_NONE
+	stopSyscall = C.STOP_SYSCALL
+	stopBudget  = C.STOP_BUDGET
+	stopRequest = C.STOP_REQUEST
+	stopIntr    = C.STOP_INTR
+)
+
+func newEngine(physSize uint64) (*engine, error) {
+	u, err := uc.NewUnicorn(uc.ARCH_X86, uc.MODE_64)
+	if err != nil {
+		return nil, fmt.Errorf("unicorn: %v", err)
+	}
+	h := (*C.uc_engine)(unsafe.Pointer(u.Handle()))
+	var cerr *C.char
+	g := C.gouth_new(h, C.uint64_t(physSize), &cerr)
+	if g == nil {
+		u.Close()
+		return nil, errors.New("unicorn: " + C.GoString(cerr))
+	}
+	e := &engine{u: u, h: h, g: g}
+	e.phys = unsafe.Slice((*byte)(unsafe.Pointer(g.phys)), physSize)
+	return e, nil
+}
+
+func (e *engine) close() {
+	if e.g != nil {
+		C.gouth_free(e.g)
+		e.g = nil
+		e.phys = nil
+	}
+	e.u.Close()
+}
+
+// pte returns the page-table entry for va, or nil if its leaf table does not
+// exist. It reads the C table directly: no cgo call.
+func (e *engine) pte(va uint64) *uint64 {
+	if va>>47 != 0 {
+		return nil
+	}
+	l2 := e.g.l1[va>>30]
+	if l2 == nil {
+		return nil
+	}
+	return (*uint64)(unsafe.Add(unsafe.Pointer(l2), ((va>>12)&(1<<C.L2_BITS-1))*8))
+}
+
+// back gives the page of pte a physical page if it has none; ok is false
+// when guest memory is exhausted.
+func (e *engine) back(p *uint64) (uint64, bool) {
+	if *p&C.PTE_BACKED != 0 {
+		return *p & C.PTE_ADDR_MASK, true
+	}
+	pa := uint64(C.gouth_back(e.g, (*C.uint64_t)(unsafe.Pointer(p))))
+	return pa, pa != 0
+}
+
+func (e *engine) setRange(start, end uint64, perms uint64) {
+	C.gouth_set_range(e.g, C.uint64_t(start), C.uint64_t(end), C.uint64_t(perms))
+}
+
+func (e *engine) clearRange(start, end uint64) {
+	C.gouth_clear_range(e.g, C.uint64_t(start), C.uint64_t(end))
+}
+
+func (e *engine) flushTLB() { C.gouth_flush_tlb(e.g) }
+
+// run executes from pc with the given instruction budget; see gouth_run.
+func (e *engine) run(pc uint64, budget int64) error {
+	if r := C.gouth_run(e.g, C.uint64_t(pc), C.int64_t(budget)); r != C.UC_ERR_OK {
+		return uc.UcError(r)
+	}
+	return nil
+}
+
+func (e *engine) stopReason() int   { return int(e.g.stop) }
+func (e *engine) insns() uint64     { return uint64(e.g.insns) }
+func (e *engine) blocks() uint64    { return uint64(e.g.blocks) }
+func (e *engine) budget() int64     { return int64(e.g.budget) }
+func (e *engine) committed() uint64 { return uint64(e.g.committed) }
+
+func (e *engine) syscall() (uint64, [6]uint64) {
+	var a [6]uint64
+	for i := range a {
+		a[i] = uint64(e.g.sys_args[i])
+	}
+	return uint64(e.g.sys_nr), a
+}
+
+// fault describes the last failed translation.
+func (e *engine) fault() (addr uint64, access int, oom bool) {
+	return uint64(e.g.fault_addr), int(e.g.fault_type), e.g.fault_oom != 0
+}
+
+func (e *engine) intno() uint32 { return uint32(e.g.intno) }
+
+// requestStop asks a running engine to stop; safe from another goroutine.
+func (e *engine) requestStop() { C.uc_emu_stop(e.h) }
+
+func (e *engine) reg(r int) uint64 {
+	var v C.uint64_t
+	C.uc_reg_read(e.h, C.int(r), unsafe.Pointer(&v))
+	return uint64(v)
+}
+
+func (e *engine) setReg(r int, v uint64) {
+	cv := C.uint64_t(v)
+	C.uc_reg_write(e.h, C.int(r), unsafe.Pointer(&cv))
+}
+
+// context is a saved CPU state (all registers, FS base, SSE state).
+type context struct{ c *C.uc_context }
+
+func (e *engine) newContext() (*context, error) {
+	var c *C.uc_context
+	if r := C.uc_context_alloc(e.h, &c); r != C.UC_ERR_OK {
+		return nil, uc.UcError(r)
+	}
+	return &context{c}, nil
+}
+
+func (e *engine) save(c *context) { C.uc_context_save(e.h, c.c) }
+
+func (e *engine) restore(c *context) { C.uc_context_restore(e.h, c.c) }
+
+func (c *context) free() {
+	if c.c != nil {
+		C.uc_context_free(c.c)
+		c.c = nil
+	}
+}

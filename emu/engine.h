@@ -1,0 +1,81 @@
+// engine.h: the small C side of gouth-emu's machine. It holds what must run
+// inside Unicorn without crossing into Go: the guest page table behind the
+// virtual TLB, the physical page allocator, instruction counting with the
+// preemption budget, and the syscall stop.
+#ifndef GOUTH_ENGINE_H
+#define GOUTH_ENGINE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <unicorn/unicorn.h>
+
+// Page table entry bits. An entry is zero for unmapped or PROT_NONE pages.
+#define PTE_R 1ull
+#define PTE_W 2ull
+#define PTE_X 4ull
+#define PTE_PRESENT 8ull  // the guest may access the page with PTE_R/W/X
+#define PTE_BACKED 16ull  // a physical page is assigned (bits 12..51)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
+// Why uc_emu_start returned.
+enum {
+    STOP_NONE = 0,     // the engine returned by itself (error or until address)
+    STOP_SYSCALL = 1,  // the thread executed syscall; sys_* hold its registers
+    STOP_BUDGET = 2,   // the preemption budget ran out
+    STOP_REQUEST = 3,  // the host asked (breakpoints, limits)
+};
+
+#define L1_BITS 17  // vaddr bits 46..30
+#define L2_BITS 18  // vaddr bits 29..12
+#define ICOUNT_SLOTS (1u << 16)
+
+typedef struct {
+    uint64_t addr;   // block start
+    uint32_t size;   // bytes
+    uint32_t count;  // instructions
+} gouth_icount;
+
+typedef struct gouth_engine {
+    uc_engine *uc;
+    uint64_t *l1[1u << L1_BITS];
+
+    // Physical memory: one host mapping behind Unicorn's physical space.
+    uint8_t *phys;
+    uint64_t phys_size;
+    uint64_t phys_next;   // bump allocator, bytes
+    uint64_t *free_pages; // stack of freed physical addresses
+    uint64_t free_len, free_cap;
+    uint64_t committed;   // pages in use
+    uint64_t commit_limit;
+
+    // Instruction accounting.
+    uint64_t insns;
+    int64_t budget;
+    uint64_t blocks;
+    gouth_icount *icount;
+
+    // Stop state.
+    int stop;
+    uint64_t sys_nr, sys_args[6];
+
+    // The last failed translation, for fault reports.
+    uint64_t fault_addr;
+    int fault_type;  // UC_MEM_READ, UC_MEM_WRITE, UC_MEM_FETCH
+    int fault_oom;   // the page could not be backed: commit limit reached
+    uint32_t intno;  // for STOP_INTR
+} gouth_engine;
+
+gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err);
+void gouth_free(gouth_engine *g);
+int gouth_run(gouth_engine *g, uint64_t pc, int64_t budget);
+void gouth_request_stop(gouth_engine *g);
+uint64_t *gouth_pte(gouth_engine *g, uint64_t vaddr, bool create);
+uint64_t gouth_back(gouth_engine *g, uint64_t *pte);
+void gouth_set_range(gouth_engine *g, uint64_t start, uint64_t end, uint64_t perms);
+void gouth_clear_range(gouth_engine *g, uint64_t start, uint64_t end);
+void gouth_flush_tlb(gouth_engine *g);
+
+// Interrupts and CPU exceptions (int3, #DE, #UD ...) stop the engine too.
+#define STOP_INTR 4
+
+#endif

@@ -1,0 +1,133 @@
+package emu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+
+	"github.com/gouth-emu/gouth-emu/emu/mem"
+	"github.com/gouth-emu/gouth-emu/emu/sched"
+)
+
+// Auxiliary vector keys (linux/auxvec.h).
+const (
+	atNull     = 0
+	atPhdr     = 3
+	atPhent    = 4
+	atPhnum    = 5
+	atPagesz   = 6
+	atBase     = 7
+	atFlags    = 8
+	atEntry    = 9
+	atUID      = 11
+	atEUID     = 12
+	atGID      = 13
+	atEGID     = 14
+	atPlatform = 15
+	atHwcap    = 16
+	atClktck   = 17
+	atSecure   = 23
+	atRandom   = 25
+	atHwcap2   = 26
+	atExecfn   = 31
+)
+
+// hwcap is what Linux reports in AT_HWCAP on x86: CPUID.1:EDX of the
+// emulated CPU model (fpu ... sse2, no hypervisor bits).
+const hwcap = 0x178bfbff
+
+// load maps the executable's segments and builds the main thread: its stack
+// with argv, envp and the auxiliary vector, and its registers.
+func (m *Machine) load() error {
+	f := m.file
+	for _, s := range f.Segments {
+		start := s.Vaddr &^ (mem.PageSize - 1)
+		end := (s.Vaddr + s.Memsz + mem.PageSize - 1) &^ (mem.PageSize - 1)
+		if _, _, err := m.space.Map(start, end-start, mem.Prot(s.Prot), mem.Fixed, f.Path); err != nil {
+			return fmt.Errorf("%s: segment at %#x: %v", f.Path, s.Vaddr, err)
+		}
+		m.eng.setRange(start, end, toPerms(int(s.Prot)))
+	}
+	for _, s := range f.Segments {
+		if err := m.access(s.Vaddr, s.Data, true, 0); err != nil {
+			return fmt.Errorf("%s: loading segment at %#x: %v", f.Path, s.Vaddr, err)
+		}
+	}
+	if _, _, err := m.space.Map(stackTop-stackSize, stackSize, mem.Read|mem.Write, mem.Fixed, "[stack]"); err != nil {
+		return err
+	}
+	m.eng.setRange(stackTop-stackSize, stackTop, pteR|pteW)
+
+	sp, err := m.buildStack()
+	if err != nil {
+		return err
+	}
+	ctx, err := m.eng.newContext()
+	if err != nil {
+		return err
+	}
+	m.eng.setReg(uc.X86_REG_RSP, sp)
+	m.eng.setReg(uc.X86_REG_RIP, f.Entry)
+	m.eng.setReg(uc.X86_REG_RDX, 0) // no atexit function from a dynamic loader
+	m.eng.save(ctx)
+	t := &sched.Thread{Tid: m.nextTid, Ctx: &thread{ctx: ctx}}
+	m.sched.Add(t)
+	m.cur = t
+	return nil
+}
+
+// buildStack lays out the initial stack as Linux's binfmt_elf does and
+// returns the stack pointer (pointing at argc).
+func (m *Machine) buildStack() (uint64, error) {
+	sp := uint64(stackTop)
+	push := func(b []byte) uint64 {
+		sp -= uint64(len(b))
+		m.access(sp, b, true, 0)
+		return sp
+	}
+	pushStr := func(s string) uint64 { return push(append([]byte(s), 0)) }
+
+	execfn := pushStr(m.file.Path)
+	var envp, argv []uint64
+	for i := len(m.cfg.Env) - 1; i >= 0; i-- {
+		envp = append([]uint64{pushStr(m.cfg.Env[i])}, envp...)
+	}
+	for i := len(m.cfg.Args) - 1; i >= 0; i-- {
+		argv = append([]uint64{pushStr(m.cfg.Args[i])}, argv...)
+	}
+	platform := pushStr("x86_64")
+	var random [16]byte
+	m.kernel.Random(random[:])
+	rnd := push(random[:])
+	sp &^= 15
+
+	auxv := [][2]uint64{
+		{atPhdr, m.file.Phdr}, {atPhent, m.file.Phent}, {atPhnum, m.file.Phnum},
+		{atPagesz, mem.PageSize}, {atBase, 0}, {atFlags, 0}, {atEntry, m.file.Entry},
+		{atUID, uint64(os.Getuid())}, {atEUID, uint64(os.Geteuid())},
+		{atGID, uint64(os.Getgid())}, {atEGID, uint64(os.Getegid())},
+		{atPlatform, platform}, {atHwcap, hwcap}, {atClktck, 100}, {atSecure, 0},
+		{atRandom, rnd}, {atHwcap2, 0}, {atExecfn, execfn}, {atNull, 0},
+	}
+	words := []uint64{uint64(len(argv))}
+	words = append(words, argv...)
+	words = append(words, 0)
+	words = append(words, envp...)
+	words = append(words, 0)
+	for _, a := range auxv {
+		words = append(words, a[0], a[1])
+	}
+	if len(words)%2 != 0 {
+		sp -= 8 // keep argc 16-byte aligned
+	}
+	b := make([]byte, 8*len(words))
+	for i, w := range words {
+		binary.LittleEndian.PutUint64(b[8*i:], w)
+	}
+	if uint64(len(b)) > stackSize/2 {
+		return 0, fmt.Errorf("arguments and environment too large (%d bytes)", len(b))
+	}
+	return push(b), nil
+}

@@ -1,0 +1,221 @@
+package emu
+
+import (
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+
+	"github.com/gouth-emu/gouth-emu/emu/mem"
+	"github.com/gouth-emu/gouth-emu/emu/sched"
+	"github.com/gouth-emu/gouth-emu/syscalls"
+)
+
+// This file implements syscalls.Machine. Every method runs on the run loop
+// while the calling thread is on the CPU.
+
+var _ syscalls.Machine = (*Machine)(nil)
+
+const (
+	pteR       = 1
+	pteW       = 2
+	pteX       = 4
+	ptePresent = 8
+)
+
+// access copies between p and guest memory at addr. need is the permission
+// the guest must have (pteR for reads, pteW for writes); 0 bypasses checks
+// (the loader writing read-only segments).
+func (m *Machine) access(addr uint64, p []byte, write bool, need uint64) error {
+	for len(p) > 0 {
+		if addr>>47 != 0 {
+			return syscalls.EFAULT
+		}
+		e := m.eng.pte(addr)
+		if e == nil {
+			return syscalls.EFAULT
+		}
+		if need != 0 && (*e&ptePresent == 0 || *e&need == 0) {
+			return syscalls.EFAULT
+		}
+		if need == 0 && *e&ptePresent == 0 {
+			if _, ok := m.space.Find(addr); !ok {
+				return syscalls.EFAULT
+			}
+		}
+		off := addr & (mem.PageSize - 1)
+		n := min(uint64(len(p)), mem.PageSize-off)
+		pa, ok := m.eng.back(e)
+		if !ok {
+			return syscalls.ENOMEM
+		}
+		host := m.eng.phys[pa+off : pa+off+n]
+		if write {
+			copy(host, p[:n])
+		} else {
+			copy(p[:n], host)
+		}
+		p = p[n:]
+		addr += n
+	}
+	return nil
+}
+
+// ReadMem implements syscalls.Machine.
+func (m *Machine) ReadMem(addr uint64, p []byte) error { return m.access(addr, p, false, pteR) }
+
+// WriteMem implements syscalls.Machine.
+func (m *Machine) WriteMem(addr uint64, p []byte) error { return m.access(addr, p, true, pteW) }
+
+// Peek reads guest memory regardless of protection (for the debugger).
+func (m *Machine) Peek(addr uint64, p []byte) error { return m.access(addr, p, false, 0) }
+
+func toPerms(prot int) uint64 {
+	var p uint64
+	if prot&syscalls.PROT_READ != 0 {
+		p |= pteR
+	}
+	if prot&syscalls.PROT_WRITE != 0 {
+		p |= pteW | pteR // x86 pages cannot be write-only
+	}
+	if prot&syscalls.PROT_EXEC != 0 {
+		p |= pteX | pteR
+	}
+	return p
+}
+
+func toProt(prot int) mem.Prot { return mem.Prot(prot & 7) }
+
+func memErr(err error) error {
+	switch err {
+	case nil:
+		return nil
+	case mem.ErrNoMem:
+		return syscalls.ENOMEM
+	case mem.ErrExist:
+		return syscalls.EEXIST
+	}
+	return syscalls.EINVAL
+}
+
+// Mmap implements syscalls.Machine for anonymous mappings.
+func (m *Machine) Mmap(addr, length uint64, prot, flags int) (uint64, error) {
+	if prot&^7 != 0 || flags&(syscalls.MAP_SHARED|syscalls.MAP_PRIVATE) == 0 {
+		return 0, syscalls.EINVAL
+	}
+	how := mem.Hint
+	switch {
+	case flags&syscalls.MAP_FIXED != 0:
+		how = mem.Fixed
+	case flags&syscalls.MAP_FIXED_NOREPLACE != 0:
+		how = mem.FixedNoReplace
+	}
+	start, replaced, err := m.space.Map(addr, length, toProt(prot), how, "")
+	if err != nil {
+		return 0, memErr(err)
+	}
+	for _, r := range replaced {
+		m.eng.clearRange(r[0], r[1])
+	}
+	end := start + (length+mem.PageSize-1)&^(mem.PageSize-1)
+	if perms := toPerms(prot); perms != 0 {
+		m.eng.setRange(start, end, perms)
+	}
+	if len(replaced) > 0 {
+		m.eng.flushTLB()
+	}
+	return start, nil
+}
+
+// Munmap implements syscalls.Machine.
+func (m *Machine) Munmap(addr, length uint64) error {
+	gone, err := m.space.Unmap(addr, length)
+	if err != nil {
+		return memErr(err)
+	}
+	for _, r := range gone {
+		m.eng.clearRange(r[0], r[1])
+	}
+	if len(gone) > 0 {
+		m.eng.flushTLB()
+	}
+	return nil
+}
+
+// Mprotect implements syscalls.Machine.
+func (m *Machine) Mprotect(addr, length uint64, prot int) error {
+	if prot&^7 != 0 {
+		return syscalls.EINVAL
+	}
+	if err := m.space.Protect(addr, length, toProt(prot)); err != nil {
+		return memErr(err)
+	}
+	end := addr + (length+mem.PageSize-1)&^(mem.PageSize-1)
+	m.eng.setRange(addr, end, toPerms(prot))
+	m.eng.flushTLB()
+	return nil
+}
+
+// Tid implements syscalls.Machine.
+func (m *Machine) Tid() int { return m.cur.Tid }
+
+// FSBase implements syscalls.Machine.
+func (m *Machine) FSBase() uint64 { return m.eng.reg(uc.X86_REG_FS_BASE) }
+
+// SetFSBase implements syscalls.Machine.
+func (m *Machine) SetFSBase(v uint64) { m.eng.setReg(uc.X86_REG_FS_BASE, v) }
+
+// Clone implements syscalls.Machine: the child is a copy of the caller's CPU
+// state as it will be after the syscall, with RAX = 0, the new stack and TLS.
+func (m *Machine) Clone(flags, stack, tls uint64) (int, error) {
+	if len(m.sched.Threads()) >= maxThreads {
+		return 0, syscalls.EAGAIN
+	}
+	parent, err := m.eng.newContext()
+	if err != nil {
+		return 0, syscalls.ENOMEM
+	}
+	defer parent.free()
+	child, err := m.eng.newContext()
+	if err != nil {
+		return 0, syscalls.ENOMEM
+	}
+	m.eng.save(parent)
+	m.eng.setReg(uc.X86_REG_RAX, 0)
+	if stack != 0 {
+		m.eng.setReg(uc.X86_REG_RSP, stack)
+	}
+	if flags&syscalls.CLONE_SETTLS != 0 {
+		m.eng.setReg(uc.X86_REG_FS_BASE, tls)
+	}
+	m.eng.save(child)
+	m.eng.restore(parent)
+	m.nextTid++
+	t := &sched.Thread{Tid: m.nextTid, Ctx: &thread{ctx: child}}
+	m.sched.Add(t)
+	return t.Tid, nil
+}
+
+// maxThreads bounds clone so a runaway guest cannot exhaust the host.
+const maxThreads = 4096
+
+// Exit implements syscalls.Machine.
+func (m *Machine) Exit(status int, group bool) {
+	if group {
+		x := &Exit{Status: status}
+		if sig := m.kernel.KilledBy; sig != 0 {
+			x.Signal = sig
+			x.Detail = "guest killed by " + syscalls.SignalName(sig)
+		}
+		m.exited = x
+		return
+	}
+	m.exitMe = true
+	m.lastSt = status
+}
+
+// Yield implements syscalls.Machine.
+func (m *Machine) Yield() { m.yielded = true }
+
+// FutexWake implements syscalls.Machine.
+func (m *Machine) FutexWake(addr uint64, n int) int { return m.sched.FutexWake(addr, n) }
+
+// Now implements syscalls.Machine.
+func (m *Machine) Now() int64 { return m.sched.Now() }

@@ -1,0 +1,270 @@
+// Package emu is gouth-emu's machine: one Unicorn CPU shared by the guest's
+// threads, the guest address space, the initial process image, and the run
+// loop that turns syscalls, faults and quanta into scheduling decisions.
+package emu
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+
+	"github.com/gouth-emu/gouth-emu/emu/mem"
+	"github.com/gouth-emu/gouth-emu/emu/sched"
+	"github.com/gouth-emu/gouth-emu/loader"
+	"github.com/gouth-emu/gouth-emu/syscalls"
+)
+
+// Config describes one guest process.
+type Config struct {
+	Args []string // argv, argv[0] included
+	Env  []string // KEY=VALUE
+
+	Cpus   int       // CPUs the guest sees (sched_getaffinity); default 2
+	Stdin  io.Reader // guest fd 0
+	Stdout io.Writer // guest fd 1
+	Stderr io.Writer // guest fd 2
+	Warn   io.Writer // gouth-emu's own warnings
+	Trace  io.Writer // strace-style syscall lines, nil for none
+
+	MaxInsns uint64        // stop after this many instructions; 0: no limit
+	Timeout  time.Duration // host wall-clock limit; 0: none
+	MemLimit uint64        // bytes of guest memory that may be committed; default 4 GiB
+	Quantum  int64         // instructions a thread runs before another gets the CPU
+}
+
+// DefaultQuantum is long enough that switches are rare next to the work
+// done, short enough that a spinning thread cannot hold up a stop-the-world.
+const DefaultQuantum = 200_000
+
+// nsPerInsn is the virtual clock's rate: one instruction is one nanosecond.
+const nsPerInsn = 1
+
+// Memory layout of the process image.
+const (
+	stackTop  = 0x7ffffffff000
+	stackSize = 8 << 20
+	mmapTop   = 0x7f0000000000
+)
+
+// Exit says how the guest ended.
+type Exit struct {
+	Status int    // the process exit status (128+N when killed by signal N)
+	Signal int    // the signal that killed it, 0 if it exited
+	Limit  string // the limit that stopped it ("max-insns", "timeout", "deadlock"), "" if none
+	Detail string // one line for the user, "" for a normal exit
+}
+
+// Stats are the counters --stats prints.
+type Stats struct {
+	Insns, Blocks, Syscalls, Threads uint64
+	SyscallsByName                   map[string]uint64
+	Virtual                          time.Duration
+	Wall                             time.Duration
+	PeakCommitted                    uint64 // bytes
+}
+
+// Machine is one emulated process. It is not safe for concurrent use,
+// except Stop, which may be called from any goroutine.
+type Machine struct {
+	cfg    Config
+	file   *loader.File
+	eng    *engine
+	space  *mem.Space
+	sched  *sched.Scheduler
+	kernel *syscalls.Kernel
+
+	cur     *sched.Thread
+	nextTid int
+	yielded bool
+	exited  *Exit
+	exitMe  bool // the current thread called exit
+	lastSt  int  // exit status of the last thread to exit
+
+	stopFlag  atomic.Int32 // 1: timeout
+	peakPages uint64
+	wall      time.Duration
+}
+
+// thread is the machine's per-thread state, kept in sched.Thread.Ctx.
+type thread struct {
+	ctx *context
+}
+
+// New loads f into a fresh machine, ready to run from its entry point.
+func New(f *loader.File, cfg Config) (*Machine, error) {
+	if cfg.Cpus <= 0 {
+		cfg.Cpus = 2
+	}
+	if cfg.Quantum <= 0 {
+		cfg.Quantum = DefaultQuantum
+	}
+	if cfg.MemLimit == 0 {
+		cfg.MemLimit = 4 << 30
+	}
+	cfg.MemLimit = (cfg.MemLimit + mem.PageSize - 1) &^ (mem.PageSize - 1)
+	eng, err := newEngine(cfg.MemLimit + mem.PageSize) // + the vsyscall page
+	if err != nil {
+		return nil, err
+	}
+	m := &Machine{cfg: cfg, file: f, eng: eng, space: mem.New(mmapTop), nextTid: syscalls.Pid}
+	m.kernel = syscalls.NewKernel(syscalls.Config{
+		Cpus: cfg.Cpus, ExePath: f.Path,
+		Stdin: cfg.Stdin, Stdout: cfg.Stdout, Stderr: cfg.Stderr,
+		Warn: cfg.Warn, Trace: cfg.Trace, RandSeed: 1,
+	})
+	m.sched = sched.New(m.kernel.Complete)
+	if err := m.load(); err != nil {
+		eng.close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// Close releases the Unicorn instance and guest memory.
+func (m *Machine) Close() {
+	for _, t := range m.sched.Threads() {
+		t.Ctx.(*thread).ctx.free()
+	}
+	m.eng.close()
+}
+
+// Stop asks a running machine to stop as if its timeout expired. It may be
+// called from any goroutine.
+func (m *Machine) Stop() {
+	m.stopFlag.Store(1)
+	m.eng.requestStop()
+}
+
+// Kernel exposes the emulated kernel (for stats and the debugger).
+func (m *Machine) Kernel() *syscalls.Kernel { return m.kernel }
+
+// Space exposes the address space (for maps views).
+func (m *Machine) Space() *mem.Space { return m.space }
+
+// Run runs the guest until it exits or a limit stops it.
+func (m *Machine) Run() (*Exit, error) {
+	start := time.Now()
+	defer func() { m.wall += time.Since(start) }()
+	if m.cfg.Timeout > 0 {
+		t := time.AfterFunc(m.cfg.Timeout, m.Stop)
+		defer t.Stop()
+	}
+	keep := false
+	budget := m.cfg.Quantum
+	for m.exited == nil {
+		if m.stopFlag.Load() != 0 {
+			m.exited = &Exit{Status: 124, Limit: "timeout", Detail: fmt.Sprintf("stopped by --timeout %v", m.cfg.Timeout)}
+			break
+		}
+		t, err := m.sched.Next(m.cur, keep)
+		var dl *sched.DeadlockError
+		if errors.As(err, &dl) {
+			m.exited = &Exit{Status: 124, Limit: "deadlock", Detail: dl.Error()}
+			break
+		}
+		if t == nil {
+			m.exited = &Exit{Status: m.lastSt}
+			break
+		}
+		if t != m.cur || !keep {
+			budget = m.cfg.Quantum
+		}
+		m.switchTo(t)
+		if m.cfg.MaxInsns > 0 {
+			left := int64(m.cfg.MaxInsns - m.eng.insns())
+			if m.eng.insns() >= m.cfg.MaxInsns {
+				m.exited = &Exit{Status: 124, Limit: "max-insns", Detail: fmt.Sprintf("stopped after %d instructions (--max-insns)", m.eng.insns())}
+				break
+			}
+			budget = min(budget, left)
+		}
+		keep, budget = m.step(budget)
+	}
+	return m.exited, nil
+}
+
+// step runs the current thread once and handles why it stopped. It returns
+// whether the thread should keep the CPU and its remaining budget.
+func (m *Machine) step(budget int64) (bool, int64) {
+	before := m.eng.insns()
+	err := m.eng.run(m.eng.reg(uc.X86_REG_RIP), budget)
+	m.sched.Advance(int64(m.eng.insns()-before) * nsPerInsn)
+	if c := m.eng.committed(); c > m.peakPages {
+		m.peakPages = c
+	}
+	left := m.eng.budget()
+	switch m.eng.stopReason() {
+	case stopSyscall:
+		keep := m.syscall()
+		return keep && left > 0, left
+	case stopBudget:
+		return false, 0
+	case stopIntr:
+		m.fatalSignal(intrSignal(m.eng.intno()), 0, false)
+		return false, 0
+	case stopRequest:
+		return true, left
+	}
+	if err != nil {
+		m.fault(err)
+		return false, 0
+	}
+	// The engine stopped without a reason: only Stop does that.
+	return true, left
+}
+
+// syscall dispatches the current thread's syscall and reports whether the
+// thread may go on running.
+func (m *Machine) syscall() bool {
+	nr, args := m.eng.syscall()
+	t := m.cur
+	m.yielded, m.exitMe = false, false
+	ret, wait := m.kernel.Dispatch(m, nr, args)
+	switch {
+	case m.exited != nil:
+		return false
+	case m.exitMe:
+		m.sched.Exit(t)
+		t.Ctx.(*thread).ctx.free()
+		return false
+	case wait != nil:
+		m.sched.Block(t, wait)
+		return false
+	}
+	m.eng.setReg(uc.X86_REG_RAX, ret)
+	return !m.yielded
+}
+
+// switchTo makes t the thread on the CPU, saving the previous one.
+func (m *Machine) switchTo(t *sched.Thread) {
+	if m.cur != t {
+		if m.cur != nil && m.cur.State != sched.Exited {
+			m.eng.save(m.cur.Ctx.(*thread).ctx)
+		}
+		m.eng.restore(t.Ctx.(*thread).ctx)
+		m.cur = t
+	}
+	if t.Pending {
+		m.eng.setReg(uc.X86_REG_RAX, t.Result)
+		t.Pending = false
+	}
+}
+
+// Stats returns the run's counters.
+func (m *Machine) Stats() Stats {
+	ks := m.kernel.Stats
+	byName := make(map[string]uint64, len(ks.ByName))
+	for k, v := range ks.ByName {
+		byName[k] = v
+	}
+	return Stats{
+		Insns: m.eng.insns(), Blocks: m.eng.blocks(), Syscalls: ks.Syscalls,
+		Threads: ks.Threads, SyscallsByName: byName,
+		Virtual: time.Duration(m.sched.Now()), Wall: m.wall,
+		PeakCommitted: m.peakPages * mem.PageSize,
+	}
+}

@@ -1,0 +1,139 @@
+package mem
+
+import (
+	"reflect"
+	"testing"
+)
+
+const top = 0x7f0000000000
+
+func vmas(s *Space) [][3]uint64 {
+	var out [][3]uint64
+	for _, v := range s.VMAs() {
+		out = append(out, [3]uint64{v.Start, v.End, uint64(v.Prot)})
+	}
+	return out
+}
+
+func TestMapPlacement(t *testing.T) {
+	tests := []struct {
+		name   string
+		setup  func(*Space)
+		addr   uint64
+		length uint64
+		how    Placement
+		want   uint64
+		err    error
+	}{
+		{"top-down first", nil, 0, 0x2000, Hint, top - 0x2000, nil},
+		{"free hint honoured", nil, 0xc000000000, 64 << 20, Hint, 0xc000000000, nil},
+		{"unaligned hint rounded", nil, 0xc000000123, 0x1000, Hint, 0xc000000000, nil},
+		{"busy hint falls back", func(s *Space) { s.Map(0xc000000000, 0x1000, Read, Fixed, "") }, 0xc000000000, 0x1000, Hint, top - 0x1000, nil},
+		{"below the previous top-down", func(s *Space) { s.Map(0, 0x3000, Read, Hint, "") }, 0, 0x1000, Hint, top - 0x4000, nil},
+		{"fits a hole", func(s *Space) {
+			s.Map(top-0x1000, 0x1000, Read, Fixed, "")
+			s.Map(top-0x4000, 0x1000, Read, Fixed, "")
+		}, 0, 0x2000, Hint, top - 0x3000, nil},
+		{"fixed replaces", func(s *Space) { s.Map(0x400000, 0x3000, Read, Fixed, "") }, 0x401000, 0x1000, Fixed, 0x401000, nil},
+		{"fixed unaligned", nil, 0x400001, 0x1000, Fixed, 0, ErrInval},
+		{"fixed below min", nil, 0x1000, 0x1000, Fixed, 0, ErrNoMem},
+		{"noreplace busy", func(s *Space) { s.Map(0x400000, 0x1000, Read, Fixed, "") }, 0x400000, 0x1000, FixedNoReplace, 0, ErrExist},
+		{"zero length", nil, 0, 0, Hint, 0, ErrInval},
+		{"huge length", nil, 0, ^uint64(0) - 10, Hint, 0, ErrInval},
+		{"beyond user space", nil, 0, 1 << 48, Hint, 0, ErrNoMem},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(top)
+			if tt.setup != nil {
+				tt.setup(s)
+			}
+			got, _, err := s.Map(tt.addr, tt.length, Read|Write, tt.how, "")
+			if err != tt.err {
+				t.Fatalf("Map(%#x, %#x): err = %v, want %v", tt.addr, tt.length, err, tt.err)
+			}
+			if err == nil && got != tt.want {
+				t.Fatalf("Map(%#x, %#x) = %#x, want %#x", tt.addr, tt.length, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFixedReportsReplaced(t *testing.T) {
+	s := New(top)
+	s.Map(0x400000, 0x3000, Read, Fixed, "")
+	_, gone, err := s.Map(0x401000, 0x4000, Read|Write, Fixed, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][2]uint64{{0x401000, 0x403000}}; !reflect.DeepEqual(gone, want) {
+		t.Fatalf("replaced = %#x, want %#x", gone, want)
+	}
+	want := [][3]uint64{{0x400000, 0x401000, 1}, {0x401000, 0x405000, 3}}
+	if got := vmas(s); !reflect.DeepEqual(got, want) {
+		t.Fatalf("vmas = %#x, want %#x", got, want)
+	}
+}
+
+func TestPartialUnmap(t *testing.T) {
+	s := New(top)
+	s.Map(0x400000, 0x10000, Read|Write, Fixed, "")
+	gone, err := s.Unmap(0x404000, 0x2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][2]uint64{{0x404000, 0x406000}}; !reflect.DeepEqual(gone, want) {
+		t.Fatalf("unmapped = %#x, want %#x", gone, want)
+	}
+	want := [][3]uint64{{0x400000, 0x404000, 3}, {0x406000, 0x410000, 3}}
+	if got := vmas(s); !reflect.DeepEqual(got, want) {
+		t.Fatalf("vmas = %#x, want %#x", got, want)
+	}
+	// Unmapping a hole is not an error, as on Linux.
+	if gone, err := s.Unmap(0x500000, 0x1000); err != nil || len(gone) != 0 {
+		t.Fatalf("Unmap(hole) = %v, %v; want nothing, nil", gone, err)
+	}
+	if _, err := s.Unmap(0x400001, 0x1000); err != ErrInval {
+		t.Fatalf("Unmap(unaligned) err = %v, want %v", err, ErrInval)
+	}
+	// Spanning several mappings.
+	gone, _ = s.Unmap(0x402000, 0x6000)
+	if want := [][2]uint64{{0x402000, 0x404000}, {0x406000, 0x408000}}; !reflect.DeepEqual(gone, want) {
+		t.Fatalf("unmapped = %#x, want %#x", gone, want)
+	}
+}
+
+func TestProtect(t *testing.T) {
+	s := New(top)
+	s.Map(0x400000, 0x4000, 0, Fixed, "")
+	if err := s.Protect(0x401000, 0x1000, Read|Write); err != nil {
+		t.Fatal(err)
+	}
+	want := [][3]uint64{{0x400000, 0x401000, 0}, {0x401000, 0x402000, 3}, {0x402000, 0x404000, 0}}
+	if got := vmas(s); !reflect.DeepEqual(got, want) {
+		t.Fatalf("vmas = %#x, want %#x", got, want)
+	}
+	// Back to one protection: the pieces merge again.
+	s.Protect(0x401000, 0x1000, 0)
+	if got, want := vmas(s), [][3]uint64{{0x400000, 0x404000, 0}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("vmas after re-protect = %#x, want %#x", got, want)
+	}
+	// A range with a hole fails and changes nothing.
+	if err := s.Protect(0x403000, 0x2000, Read); err != ErrNoMem {
+		t.Fatalf("Protect across a hole: err = %v, want %v", err, ErrNoMem)
+	}
+	if got, want := vmas(s), [][3]uint64{{0x400000, 0x404000, 0}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("vmas after failed protect = %#x, want %#x", got, want)
+	}
+}
+
+func TestFind(t *testing.T) {
+	s := New(top)
+	s.Map(0x400000, 0x1000, Read|Exec, Fixed, "text")
+	if v, ok := s.Find(0x400fff); !ok || v.Name != "text" {
+		t.Fatalf("Find(0x400fff) = %v, %v; want text", v, ok)
+	}
+	if _, ok := s.Find(0x401000); ok {
+		t.Fatal("Find(0x401000) found a mapping past the end")
+	}
+}

@@ -1,0 +1,259 @@
+package syscalls
+
+import (
+	"io"
+	"os"
+	"strings"
+)
+
+// file is an open file description as the guest sees it.
+type file interface {
+	// read and write return EAGAIN when the call would block; the caller
+	// decides between failing (O_NONBLOCK) and sleeping.
+	read(p []byte) (int, error)
+	write(p []byte) (int, error)
+	close()
+	stat() statInfo
+	// ready reports the EPOLL* readiness bits now, and a counter that grows
+	// whenever the file becomes newly ready (for edge-triggered epoll).
+	ready() (events uint32, gen uint64)
+	// pollable reports whether epoll_ctl may watch the file; regular files
+	// are refused with EPERM, as on Linux.
+	pollable() bool
+	kind() string // for traces and /proc/self/fd
+}
+
+// seeker is implemented by files with a position (regular host files).
+type seeker interface {
+	pread(p []byte, off int64) (int, error)
+	seek(off int64, whence int) (int64, error)
+}
+
+type fdEntry struct {
+	f       file
+	cloexec bool
+	flags   int // O_NONBLOCK, O_APPEND ...: the status flags of fcntl(F_GETFL)
+}
+
+// fdTable maps guest descriptors to open files. Lowest free number first,
+// as POSIX requires.
+type fdTable struct {
+	fds []*fdEntry
+}
+
+func newFDTable(cfg Config) *fdTable {
+	t := &fdTable{}
+	t.fds = []*fdEntry{
+		{f: &stdioFile{r: cfg.Stdin, name: "stdin"}, flags: O_RDWR},
+		{f: &stdioFile{w: cfg.Stdout, name: "stdout"}, flags: O_RDWR},
+		{f: &stdioFile{w: cfg.Stderr, name: "stderr"}, flags: O_RDWR},
+	}
+	return t
+}
+
+const maxFDs = 1024
+
+func (t *fdTable) install(f file, flags int) (int, error) {
+	e := &fdEntry{f: f, cloexec: flags&O_CLOEXEC != 0, flags: flags &^ O_CLOEXEC}
+	for i, x := range t.fds {
+		if x == nil {
+			t.fds[i] = e
+			return i, nil
+		}
+	}
+	if len(t.fds) >= maxFDs {
+		return 0, EMFILE
+	}
+	t.fds = append(t.fds, e)
+	return len(t.fds) - 1, nil
+}
+
+func (t *fdTable) entry(fd int) (*fdEntry, error) {
+	if fd < 0 || fd >= len(t.fds) || t.fds[fd] == nil {
+		return nil, EBADF
+	}
+	return t.fds[fd], nil
+}
+
+func (t *fdTable) get(fd int) (file, error) {
+	e, err := t.entry(fd)
+	if err != nil {
+		return nil, err
+	}
+	return e.f, nil
+}
+
+func (t *fdTable) closeFD(fd int) error {
+	e, err := t.entry(fd)
+	if err != nil {
+		return err
+	}
+	t.fds[fd] = nil
+	// Close the description only when no other descriptor shares it (dup).
+	for _, x := range t.fds {
+		if x != nil && x.f == e.f {
+			return nil
+		}
+	}
+	e.f.close()
+	return nil
+}
+
+// statInfo is the part of struct stat the emulator fills in.
+type statInfo struct {
+	dev, ino, nlink, mode, uid, gid, rdev uint64
+	size, blksize, blocks                 int64
+	atime, mtime, ctime                   int64 // ns since the epoch
+}
+
+// stdioFile is one of the host's standard streams.
+type stdioFile struct {
+	r    io.Reader
+	w    io.Writer
+	name string
+}
+
+func (s *stdioFile) read(p []byte) (int, error) {
+	if s.r == nil {
+		return 0, EBADF
+	}
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && n == 0 {
+		return 0, EIO
+	}
+	return n, nil
+}
+
+func (s *stdioFile) write(p []byte) (int, error) {
+	if s.w == nil {
+		return 0, EBADF
+	}
+	n, err := s.w.Write(p)
+	if err != nil && n == 0 {
+		return 0, EPIPE
+	}
+	return n, nil
+}
+
+func (s *stdioFile) close()         {}
+func (s *stdioFile) pollable() bool { return false }
+func (s *stdioFile) kind() string   { return s.name }
+func (s *stdioFile) stat() statInfo {
+	return statInfo{dev: 0x16, ino: 3, nlink: 1, mode: S_IFCHR | 0o620, rdev: 0x8800, blksize: 1024}
+}
+func (s *stdioFile) ready() (uint32, uint64) { return EPOLLIN | EPOLLOUT, 0 }
+
+// hostFile is a host file opened read-only (the default policy: the guest
+// sees the host filesystem but cannot change it).
+type hostFile struct {
+	f   *os.File
+	off int64
+	dir bool
+}
+
+func (h *hostFile) read(p []byte) (int, error) {
+	if h.dir {
+		return 0, EISDIR
+	}
+	n, err := h.f.ReadAt(p, h.off)
+	h.off += int64(n)
+	if err != nil && err != io.EOF && n == 0 {
+		return 0, EIO
+	}
+	return n, nil
+}
+
+func (h *hostFile) pread(p []byte, off int64) (int, error) {
+	if h.dir {
+		return 0, EISDIR
+	}
+	n, err := h.f.ReadAt(p, off)
+	if err != nil && err != io.EOF && n == 0 {
+		return 0, EIO
+	}
+	return n, nil
+}
+
+func (h *hostFile) seek(off int64, whence int) (int64, error) {
+	var base int64
+	switch whence {
+	case 0:
+	case 1:
+		base = h.off
+	case 2:
+		base = h.stat().size
+	default:
+		return 0, EINVAL
+	}
+	if base+off < 0 {
+		return 0, EINVAL
+	}
+	h.off = base + off
+	return h.off, nil
+}
+
+func (h *hostFile) write(p []byte) (int, error) { return 0, EBADF }
+func (h *hostFile) close()                      { h.f.Close() }
+func (h *hostFile) pollable() bool              { return false }
+func (h *hostFile) kind() string                { return h.f.Name() }
+func (h *hostFile) ready() (uint32, uint64)     { return EPOLLIN | EPOLLOUT, 0 }
+func (h *hostFile) stat() statInfo              { return hostStat(h.f) }
+
+// memFile is a read-only file whose contents the emulator synthesizes
+// (/sys and /proc answers), so the guest sees the same bytes on every host.
+type memFile struct {
+	name string
+	data []byte
+	off  int64
+}
+
+func (m *memFile) read(p []byte) (int, error) {
+	n, _ := m.pread(p, m.off)
+	m.off += int64(n)
+	return n, nil
+}
+
+func (m *memFile) pread(p []byte, off int64) (int, error) {
+	if off >= int64(len(m.data)) {
+		return 0, nil
+	}
+	return copy(p, m.data[off:]), nil
+}
+
+func (m *memFile) seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case 1:
+		off += m.off
+	case 2:
+		off += int64(len(m.data))
+	}
+	if off < 0 {
+		return 0, EINVAL
+	}
+	m.off = off
+	return off, nil
+}
+
+func (m *memFile) write(p []byte) (int, error) { return 0, EBADF }
+func (m *memFile) close()                      {}
+func (m *memFile) pollable() bool              { return false }
+func (m *memFile) kind() string                { return m.name }
+func (m *memFile) ready() (uint32, uint64)     { return EPOLLIN, 0 }
+func (m *memFile) stat() statInfo {
+	return statInfo{dev: 0x14, ino: 1, nlink: 1, mode: S_IFREG | 0o444, size: 0, blksize: 4096}
+}
+
+// synthesized answers the paths whose host contents would make the guest's
+// behaviour depend on the host. ok is false for paths that go to the host.
+func (k *Kernel) synthesized(path string) (f file, err error, ok bool) {
+	switch path {
+	case "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size":
+		return &memFile{name: path, data: []byte("2097152\n")}, nil, true
+	}
+	// Everything else under /proc and /sys describes the host (cgroups,
+	// mounts, CPU limits): the emulated process has none of it.
+	if strings.HasPrefix(path, "/proc/") || strings.HasPrefix(path, "/sys/") {
+		return nil, ENOENT, true
+	}
+	return nil, nil, false
+}

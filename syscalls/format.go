@@ -1,0 +1,287 @@
+package syscalls
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Arg says how the trace shows one system call argument.
+type Arg uint8
+
+const (
+	Hex        Arg = iota // 0x1f
+	Int                   // signed decimal
+	Uint                  // unsigned decimal
+	FD                    // descriptor, decimal
+	DirFD                 // descriptor or AT_FDCWD
+	Path                  // NUL-terminated string
+	InBuf                 // buffer read by the call; its length is the next argument
+	OutBuf                // buffer filled by the call; its length is the result
+	Ptr                   // address or NULL
+	Prot                  // PROT_* flags
+	MapFlags              // MAP_* flags
+	CloneFlags            // CLONE_* flags
+	FutexOp               // FUTEX_* operation
+	Signal                // signal number
+	SigHow                // SIG_BLOCK ...
+	OpenFlags             // O_* flags
+	ArchPrctl             // ARCH_* code
+	FcntlCmd              // F_* command
+	EpollOp               // EPOLL_CTL_*
+	ClockID               // CLOCK_*
+	Timespec              // pointer to struct timespec
+	Mode                  // octal permission bits
+)
+
+type flagName struct {
+	bit  uint64
+	name string
+}
+
+var protNames = []flagName{{PROT_READ, "PROT_READ"}, {PROT_WRITE, "PROT_WRITE"}, {PROT_EXEC, "PROT_EXEC"}}
+
+var mapFlagNames = []flagName{
+	{MAP_SHARED, "MAP_SHARED"}, {MAP_PRIVATE, "MAP_PRIVATE"}, {MAP_FIXED, "MAP_FIXED"},
+	{MAP_ANONYMOUS, "MAP_ANONYMOUS"}, {MAP_GROWSDOWN, "MAP_GROWSDOWN"}, {MAP_NORESERVE, "MAP_NORESERVE"},
+	{MAP_POPULATE, "MAP_POPULATE"}, {MAP_STACK, "MAP_STACK"}, {MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
+}
+
+var cloneFlagNames = []flagName{
+	{CLONE_VM, "CLONE_VM"}, {CLONE_FS, "CLONE_FS"}, {CLONE_FILES, "CLONE_FILES"},
+	{CLONE_SIGHAND, "CLONE_SIGHAND"}, {CLONE_PIDFD, "CLONE_PIDFD"}, {CLONE_PTRACE, "CLONE_PTRACE"},
+	{CLONE_VFORK, "CLONE_VFORK"}, {CLONE_PARENT, "CLONE_PARENT"}, {CLONE_THREAD, "CLONE_THREAD"},
+	{CLONE_NEWNS, "CLONE_NEWNS"}, {CLONE_SYSVSEM, "CLONE_SYSVSEM"}, {CLONE_SETTLS, "CLONE_SETTLS"},
+	{CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"}, {CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"},
+	{CLONE_DETACHED, "CLONE_DETACHED"}, {CLONE_UNTRACED, "CLONE_UNTRACED"},
+	{CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"},
+}
+
+var openFlagNames = []flagName{
+	{O_CREAT, "O_CREAT"}, {O_EXCL, "O_EXCL"}, {O_NOCTTY, "O_NOCTTY"}, {O_TRUNC, "O_TRUNC"},
+	{O_APPEND, "O_APPEND"}, {O_NONBLOCK, "O_NONBLOCK"}, {O_LARGEFILE, "O_LARGEFILE"},
+	{O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"}, {O_CLOEXEC, "O_CLOEXEC"}, {O_PATH, "O_PATH"},
+}
+
+// formatFlags renders v as NAME|NAME|0x.. with the leftover bits in hex.
+func formatFlags(v uint64, names []flagName) string {
+	var parts []string
+	for _, f := range names {
+		if v&f.bit == f.bit && f.bit != 0 {
+			parts = append(parts, f.name)
+			v &^= f.bit
+		}
+	}
+	if v != 0 || len(parts) == 0 {
+		parts = append(parts, "0x"+strconv.FormatUint(v, 16))
+	}
+	return strings.Join(parts, "|")
+}
+
+func enumName(v int64, names map[int64]string) string {
+	if s, ok := names[v]; ok {
+		return s
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+var (
+	futexNames   = map[int64]string{FUTEX_WAIT: "FUTEX_WAIT", FUTEX_WAKE: "FUTEX_WAKE", FUTEX_WAIT_BITSET: "FUTEX_WAIT_BITSET", FUTEX_WAKE_BITSET: "FUTEX_WAKE_BITSET"}
+	sigHowNames  = map[int64]string{SIG_BLOCK: "SIG_BLOCK", SIG_UNBLOCK: "SIG_UNBLOCK", SIG_SETMASK: "SIG_SETMASK"}
+	archNames    = map[int64]string{ARCH_SET_GS: "ARCH_SET_GS", ARCH_SET_FS: "ARCH_SET_FS", ARCH_GET_FS: "ARCH_GET_FS", ARCH_GET_GS: "ARCH_GET_GS"}
+	fcntlNames   = map[int64]string{F_DUPFD: "F_DUPFD", F_GETFD: "F_GETFD", F_SETFD: "F_SETFD", F_GETFL: "F_GETFL", F_SETFL: "F_SETFL", F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC"}
+	epollOpNames = map[int64]string{EPOLL_CTL_ADD: "EPOLL_CTL_ADD", EPOLL_CTL_DEL: "EPOLL_CTL_DEL", EPOLL_CTL_MOD: "EPOLL_CTL_MOD"}
+	clockNames   = map[int64]string{CLOCK_REALTIME: "CLOCK_REALTIME", CLOCK_MONOTONIC: "CLOCK_MONOTONIC", CLOCK_PROCESS_CPUTIME_ID: "CLOCK_PROCESS_CPUTIME_ID", CLOCK_THREAD_CPUTIME_ID: "CLOCK_THREAD_CPUTIME_ID", CLOCK_MONOTONIC_RAW: "CLOCK_MONOTONIC_RAW", CLOCK_REALTIME_COARSE: "CLOCK_REALTIME_COARSE", CLOCK_MONOTONIC_COARSE: "CLOCK_MONOTONIC_COARSE", CLOCK_BOOTTIME: "CLOCK_BOOTTIME"}
+)
+
+// maxShown bounds how much of a buffer or string the trace prints, as
+// strace's default -s 32 does.
+const maxShown = 32
+
+// quote renders bytes the way strace does: C escapes, "..." when cut.
+func quote(b []byte, cut bool) string {
+	var sb strings.Builder
+	sb.WriteByte('"')
+	for _, c := range b {
+		switch c {
+		case '\n':
+			sb.WriteString(`\n`)
+		case '\t':
+			sb.WriteString(`\t`)
+		case '\r':
+			sb.WriteString(`\r`)
+		case '"':
+			sb.WriteString(`\"`)
+		case '\\':
+			sb.WriteString(`\\`)
+		default:
+			if c < 0x20 || c >= 0x7f {
+				sb.WriteString(`\` + strconv.FormatUint(uint64(c), 8))
+			} else {
+				sb.WriteByte(c)
+			}
+		}
+	}
+	sb.WriteByte('"')
+	if cut {
+		sb.WriteString("...")
+	}
+	return sb.String()
+}
+
+func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
+
+// formatArg renders argument i of c.
+func (k *Kernel) formatArg(c *Call, i int, a Arg) string {
+	v := c.Args[i]
+	switch a {
+	case Int:
+		return strconv.FormatInt(int64(v), 10)
+	case Uint:
+		return strconv.FormatUint(v, 10)
+	case FD:
+		return strconv.FormatInt(int64(int32(v)), 10)
+	case DirFD:
+		if int32(v) == AT_FDCWD {
+			return "AT_FDCWD"
+		}
+		return strconv.FormatInt(int64(int32(v)), 10)
+	case Path:
+		if v == 0 {
+			return "NULL"
+		}
+		s, err := readCString(c.M, v, 4096)
+		if err != nil {
+			return hex(v)
+		}
+		if len(s) > 4096 {
+			s = s[:4096]
+		}
+		return quote([]byte(s), false)
+	case InBuf:
+		n := uint64(0)
+		if i+1 < len(c.Args) {
+			n = c.Args[i+1]
+		}
+		shown := n
+		if shown > maxShown {
+			shown = maxShown
+		}
+		b := make([]byte, shown)
+		if c.M.ReadMem(v, b) != nil {
+			return hex(v)
+		}
+		return quote(b, n > maxShown)
+	case OutBuf:
+		if c.err != nil || c.outBuf == nil {
+			return hex(v)
+		}
+		b := c.outBuf
+		cut := len(b) > maxShown
+		if cut {
+			b = b[:maxShown]
+		}
+		return quote(b, cut)
+	case Ptr:
+		if v == 0 {
+			return "NULL"
+		}
+		return hex(v)
+	case Prot:
+		if v == 0 {
+			return "PROT_NONE"
+		}
+		return formatFlags(v, protNames)
+	case MapFlags:
+		return formatFlags(v, mapFlagNames)
+	case CloneFlags:
+		s := formatFlags(v&^CSIGNAL, cloneFlagNames)
+		if sig := v & CSIGNAL; sig != 0 {
+			s += "|" + SignalName(int(sig))
+		}
+		return s
+	case FutexOp:
+		op := int64(int32(v))
+		s := enumName(op&^(FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME), futexNames)
+		if op&FUTEX_PRIVATE_FLAG != 0 {
+			s += "_PRIVATE"
+		}
+		if op&FUTEX_CLOCK_REALTIME != 0 {
+			s += "|FUTEX_CLOCK_REALTIME"
+		}
+		return s
+	case Signal:
+		return SignalName(int(int32(v)))
+	case SigHow:
+		return enumName(int64(int32(v)), sigHowNames)
+	case OpenFlags:
+		acc := [...]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"}[v&O_ACCMODE]
+		if rest := v &^ O_ACCMODE; rest != 0 {
+			return acc + "|" + formatFlags(rest, openFlagNames)
+		}
+		return acc
+	case ArchPrctl:
+		return enumName(int64(int32(v)), archNames)
+	case FcntlCmd:
+		return enumName(int64(int32(v)), fcntlNames)
+	case EpollOp:
+		return enumName(int64(int32(v)), epollOpNames)
+	case ClockID:
+		return enumName(int64(int32(v)), clockNames)
+	case Timespec:
+		if v == 0 {
+			return "NULL"
+		}
+		b := make([]byte, 16)
+		if c.M.ReadMem(v, b) != nil {
+			return hex(v)
+		}
+		sec := int64(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 | uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
+		nsec := int64(uint64(b[8]) | uint64(b[9])<<8 | uint64(b[10])<<16 | uint64(b[11])<<24 | uint64(b[12])<<32 | uint64(b[13])<<40 | uint64(b[14])<<48 | uint64(b[15])<<56)
+		return "{tv_sec=" + strconv.FormatInt(sec, 10) + ", tv_nsec=" + strconv.FormatInt(nsec, 10) + "}"
+	case Mode:
+		return "0" + strconv.FormatUint(v, 8)
+	}
+	return hex(v)
+}
+
+// FormatCall renders a finished call as one strace-style line:
+// "[1000] openat(AT_FDCWD, "/etc/x", O_RDONLY) = -1 ENOENT (No such file or directory)".
+func (k *Kernel) FormatCall(c *Call) string {
+	var sb strings.Builder
+	sb.WriteString("[" + strconv.Itoa(c.Tid) + "] ")
+	var args []Arg
+	if c.Nr >= 0 && c.Nr < len(Table) && Table[c.Nr].Name != "" {
+		sb.WriteString(Table[c.Nr].Name)
+		args = Table[c.Nr].Args
+		if Table[c.Nr].Handler == nil && args == nil {
+			args = []Arg{Hex, Hex, Hex, Hex, Hex, Hex}
+		}
+	} else {
+		sb.WriteString("syscall_" + strconv.Itoa(c.Nr))
+		args = []Arg{Hex, Hex, Hex, Hex, Hex, Hex}
+	}
+	sb.WriteByte('(')
+	for i, a := range args {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(k.formatArg(c, i, a))
+	}
+	sb.WriteString(") = ")
+	if c.err != nil {
+		en := Errno(-int64(c.ret))
+		sb.WriteString("-1 " + en.Name() + " (" + en.Error() + ")")
+	} else {
+		sb.WriteString(k.formatResult(c))
+	}
+	return sb.String()
+}
+
+// formatResult shows addresses in hex, counts in decimal.
+func (k *Kernel) formatResult(c *Call) string {
+	switch Name(c.Nr) {
+	case "mmap", "brk":
+		return hex(c.ret)
+	}
+	return strconv.FormatInt(int64(c.ret), 10)
+}

@@ -1,0 +1,113 @@
+package syscalls
+
+import "encoding/binary"
+
+// Guest memory helpers for handlers. Every guest pointer goes through
+// Machine.ReadMem/WriteMem, which check it; a bad one is EFAULT.
+
+func (c *Call) read(addr uint64, n int) ([]byte, error) {
+	if n < 0 || n > 1<<30 {
+		return nil, EINVAL
+	}
+	b := make([]byte, n)
+	if err := c.M.ReadMem(addr, b); err != nil {
+		return nil, EFAULT
+	}
+	return b, nil
+}
+
+func (c *Call) write(addr uint64, b []byte) error {
+	if err := c.M.WriteMem(addr, b); err != nil {
+		return EFAULT
+	}
+	return nil
+}
+
+func (c *Call) readU64(addr uint64) (uint64, error) {
+	var b [8]byte
+	if err := c.M.ReadMem(addr, b[:]); err != nil {
+		return 0, EFAULT
+	}
+	return binary.LittleEndian.Uint64(b[:]), nil
+}
+
+func (c *Call) readU32(addr uint64) (uint32, error) {
+	var b [4]byte
+	if err := c.M.ReadMem(addr, b[:]); err != nil {
+		return 0, EFAULT
+	}
+	return binary.LittleEndian.Uint32(b[:]), nil
+}
+
+func (c *Call) writeU64(addr, v uint64) error {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	return c.write(addr, b[:])
+}
+
+func (c *Call) writeU32(addr uint64, v uint32) error {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], v)
+	return c.write(addr, b[:])
+}
+
+// readString reads a NUL-terminated guest string of at most max bytes.
+func (c *Call) readString(addr uint64, max int) (string, error) {
+	return readCString(c.M, addr, max)
+}
+
+func readCString(m Machine, addr uint64, max int) (string, error) {
+	var out []byte
+	var chunk [64]byte
+	for len(out) < max {
+		// Read byte-wise near page ends so a string that ends just before an
+		// unmapped page is still readable.
+		n := len(chunk)
+		if rem := int(4096 - (addr+uint64(len(out)))%4096); rem < n {
+			n = rem
+		}
+		if err := m.ReadMem(addr+uint64(len(out)), chunk[:n]); err != nil {
+			return "", EFAULT
+		}
+		for i := 0; i < n; i++ {
+			if chunk[i] == 0 {
+				return string(append(out, chunk[:i]...)), nil
+			}
+		}
+		out = append(out, chunk[:n]...)
+	}
+	return "", ERANGE
+}
+
+func sysMmap(c *Call) (uint64, error) {
+	addr, length, prot, flags, fd := c.uint(0), c.uint(1), int(c.int32(2)), int(c.int32(3)), c.fd(4)
+	if flags&MAP_ANONYMOUS == 0 {
+		// File mappings are not needed by the Go runtime; say so plainly.
+		if _, err := c.K.fds.get(fd); err != nil {
+			return 0, err
+		}
+		return 0, ENODEV
+	}
+	return c.M.Mmap(addr, length, prot, flags)
+}
+
+func sysMunmap(c *Call) (uint64, error) {
+	return 0, c.M.Munmap(c.uint(0), c.uint(1))
+}
+
+func sysMprotect(c *Call) (uint64, error) {
+	return 0, c.M.Mprotect(c.uint(0), c.uint(1), int(c.int32(2)))
+}
+
+// sysMadvise accepts every advice: they are hints, and MADV_DONTNEED's
+// zero-fill is not something the Go runtime relies on for correctness.
+func sysMadvise(c *Call) (uint64, error) {
+	if c.uint(0)%4096 != 0 {
+		return 0, EINVAL
+	}
+	return 0, nil
+}
+
+// sysBrk reports a zero-size heap: Go never uses brk, and a failing brk makes
+// other allocators fall back to mmap.
+func sysBrk(c *Call) (uint64, error) { return 0, nil }

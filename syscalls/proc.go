@@ -1,0 +1,226 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"os"
+)
+
+// Process identity. The emulated process always has the same pid, and its
+// threads count up from it, so traces do not depend on the host.
+const (
+	Pid  = 1000
+	PPid = 1
+)
+
+func sysArchPrctl(c *Call) (uint64, error) {
+	switch c.int32(0) {
+	case ARCH_SET_FS:
+		if c.uint(1) >= 1<<47 {
+			return 0, EPERM
+		}
+		c.M.SetFSBase(c.uint(1))
+		return 0, nil
+	case ARCH_GET_FS:
+		return 0, c.writeU64(c.ptr(1), c.M.FSBase())
+	case ARCH_SET_GS, ARCH_GET_GS:
+		return 0, EINVAL // Go never uses GS on linux/amd64
+	}
+	return 0, EINVAL
+}
+
+func sysGettid(c *Call) (uint64, error)  { return uint64(c.Tid), nil }
+func sysGetpid(c *Call) (uint64, error)  { return Pid, nil }
+func sysGetppid(c *Call) (uint64, error) { return PPid, nil }
+func sysGetuid(c *Call) (uint64, error)  { return uint64(os.Getuid()), nil }
+func sysGetgid(c *Call) (uint64, error)  { return uint64(os.Getgid()), nil }
+func sysGeteuid(c *Call) (uint64, error) { return uint64(os.Geteuid()), nil }
+func sysGetegid(c *Call) (uint64, error) { return uint64(os.Getegid()), nil }
+
+// threadFlags are the clone flags that make a thread rather than a process.
+const threadFlags = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND
+
+func sysClone(c *Call) (uint64, error) {
+	flags, stack, ptid, ctid, tls := c.uint(0), c.uint(1), c.ptr(2), c.ptr(3), c.uint(4)
+	if flags&threadFlags != threadFlags {
+		c.K.warnf("warning: clone(%s) would create a process; only threads are emulated, returned ENOSYS",
+			formatFlags(flags&^CSIGNAL, cloneFlagNames))
+		return 0, ENOSYS
+	}
+	tid, err := c.M.Clone(flags, stack, tls)
+	if err != nil {
+		return 0, err
+	}
+	if flags&CLONE_PARENT_SETTID != 0 {
+		if err := c.writeU32(ptid, uint32(tid)); err != nil {
+			return 0, err
+		}
+	}
+	if flags&CLONE_CHILD_SETTID != 0 {
+		if err := c.writeU32(ctid, uint32(tid)); err != nil {
+			return 0, err
+		}
+	}
+	if flags&CLONE_CHILD_CLEARTID != 0 {
+		c.K.clearTID[tid] = ctid
+	}
+	c.K.Stats.Threads++
+	return uint64(tid), nil
+}
+
+func sysSetTidAddress(c *Call) (uint64, error) {
+	c.K.clearTID[c.Tid] = c.ptr(0)
+	return uint64(c.Tid), nil
+}
+
+// sysExit ends the calling thread. Like Linux, it clears and wakes the
+// thread's clear_child_tid word first, which is how joiners learn of it.
+func sysExit(c *Call) (uint64, error) {
+	if addr, ok := c.K.clearTID[c.Tid]; ok && addr != 0 {
+		if c.writeU32(addr, 0) == nil {
+			c.M.FutexWake(addr, 1)
+		}
+		delete(c.K.clearTID, c.Tid)
+	}
+	c.M.Exit(int(c.int32(0))&0xff, false)
+	return 0, nil
+}
+
+func sysExitGroup(c *Call) (uint64, error) {
+	c.M.Exit(int(c.int32(0))&0xff, true)
+	return 0, nil
+}
+
+func sysSchedGetaffinity(c *Call) (uint64, error) {
+	const maskBytes = 8 // the kernel's cpumask for up to 64 CPUs
+	if c.uint(1) < maskBytes || c.uint(1)%8 != 0 {
+		return 0, EINVAL
+	}
+	n := c.K.cfg.Cpus
+	if n > 64 {
+		n = 64
+	}
+	mask := uint64(1)<<uint(n) - 1
+	if n == 64 {
+		mask = ^uint64(0)
+	}
+	var b [maskBytes]byte
+	binary.LittleEndian.PutUint64(b[:], mask)
+	c.outBuf = b[:]
+	return maskBytes, c.write(c.ptr(2), b[:])
+}
+
+func sysSchedSetaffinity(c *Call) (uint64, error) { return 0, nil }
+
+func sysSchedYield(c *Call) (uint64, error) {
+	c.M.Yield()
+	return 0, nil
+}
+
+// rlimit is a (soft, hard) pair; ^0 is RLIM_INFINITY.
+type rlimit struct{ cur, max uint64 }
+
+func defaultRlimits() map[int]rlimit {
+	inf := ^uint64(0)
+	return map[int]rlimit{
+		RLIMIT_STACK:  {8 << 20, inf},
+		RLIMIT_NOFILE: {maxFDs, maxFDs},
+		RLIMIT_AS:     {inf, inf},
+	}
+}
+
+func (k *Kernel) rlimit(res int) rlimit {
+	if r, ok := k.rlimits[res]; ok {
+		return r
+	}
+	return rlimit{^uint64(0), ^uint64(0)}
+}
+
+func sysGetrlimit(c *Call) (uint64, error) {
+	r := c.K.rlimit(int(c.int32(0)))
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[0:], r.cur)
+	binary.LittleEndian.PutUint64(b[8:], r.max)
+	return 0, c.write(c.ptr(1), b[:])
+}
+
+func sysPrlimit64(c *Call) (uint64, error) {
+	if pid := c.int32(0); pid != 0 && pid != Pid {
+		return 0, ESRCH
+	}
+	res := int(c.int32(1))
+	old := c.K.rlimit(res)
+	if c.ptr(2) != 0 {
+		b, err := c.read(c.ptr(2), 16)
+		if err != nil {
+			return 0, err
+		}
+		n := rlimit{binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])}
+		if n.cur > n.max || n.max > old.max {
+			return 0, EINVAL
+		}
+		c.K.rlimits[res] = n
+	}
+	if c.ptr(3) != 0 {
+		var b [16]byte
+		binary.LittleEndian.PutUint64(b[0:], old.cur)
+		binary.LittleEndian.PutUint64(b[8:], old.max)
+		return 0, c.write(c.ptr(3), b[:])
+	}
+	return 0, nil
+}
+
+func sysPrctl(c *Call) (uint64, error) {
+	switch c.int32(0) {
+	case PR_SET_NAME:
+		name, err := c.readString(c.ptr(1), 16)
+		if err != nil && err != ERANGE {
+			return 0, err
+		}
+		c.K.threadNames[c.Tid] = name
+		return 0, nil
+	case PR_GET_NAME:
+		b := make([]byte, 16)
+		copy(b, c.K.threadNames[c.Tid])
+		return 0, c.write(c.ptr(1), b)
+	}
+	// PR_SET_VMA (naming anonymous mappings) and the rest: like a kernel
+	// built without them.
+	return 0, EINVAL
+}
+
+func sysUname(c *Call) (uint64, error) {
+	const field = 65
+	b := make([]byte, 6*field)
+	for i, s := range []string{"Linux", "gouth-emu", "6.1.0-gouth", "#1 SMP PREEMPT_DYNAMIC", "x86_64", "(none)"} {
+		copy(b[i*field:], s)
+	}
+	return 0, c.write(c.ptr(0), b)
+}
+
+// sysGetrandom fills the buffer from a deterministic stream seeded by the
+// configuration, so that map iteration and hash seeds in the guest are the
+// same on every run.
+func sysGetrandom(c *Call) (uint64, error) {
+	n := clampIO(c.uint(1))
+	b := make([]byte, n)
+	c.K.random(b)
+	return uint64(n), c.write(c.ptr(0), b)
+}
+
+// random fills b from the kernel's splitmix64 stream.
+func (k *Kernel) random(b []byte) {
+	for i := 0; i < len(b); i += 8 {
+		k.rng += 0x9e3779b97f4a7c15
+		z := k.rng
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		z ^= z >> 31
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], z)
+		copy(b[i:], w[:])
+	}
+}
+
+// Random gives the emulator bytes from the same deterministic stream, for
+// the auxiliary vector's AT_RANDOM.
+func (k *Kernel) Random(b []byte) { k.random(b) }

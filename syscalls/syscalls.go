@@ -1,0 +1,253 @@
+// Package syscalls is gouth-emu's Linux: the x86-64 system call table, one
+// handler per implemented call, and the process-wide kernel state those
+// handlers share (descriptors, signal actions, epoll sets). It sees the
+// emulated machine only through the Machine interface, so it is tested
+// without Unicorn.
+package syscalls
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Machine is what a handler may ask of the emulated machine. It is
+// implemented by package emu, and by a fake in tests. All methods are called
+// from the emulator's single run loop; none of them may block the host.
+type Machine interface {
+	// ReadMem and WriteMem copy guest memory; a bad pointer is EFAULT.
+	ReadMem(addr uint64, p []byte) error
+	WriteMem(addr uint64, p []byte) error
+
+	// Mmap, Munmap and Mprotect change the anonymous guest address space with
+	// Linux semantics; errors are Errno values.
+	Mmap(addr, length uint64, prot, flags int) (uint64, error)
+	Munmap(addr, length uint64) error
+	Mprotect(addr, length uint64, prot int) error
+
+	// Tid is the calling guest thread.
+	Tid() int
+	// FSBase and SetFSBase read and write the calling thread's FS base (TLS).
+	FSBase() uint64
+	SetFSBase(v uint64)
+	// Clone creates a thread that shares the address space and resumes after
+	// the syscall instruction with RAX = 0 and RSP = stack (if non-zero), and
+	// FS base = tls when flags has CLONE_SETTLS. It returns the new tid.
+	Clone(flags, stack, tls uint64) (int, error)
+	// Exit ends the calling thread, or with group set the whole process.
+	Exit(status int, group bool)
+	// Yield lets the scheduler run another thread after this syscall.
+	Yield()
+
+	// FutexWake makes up to n threads waiting on addr runnable, in the order
+	// they started waiting, and returns how many it woke.
+	FutexWake(addr uint64, n int) int
+	// Now is the virtual clock in nanoseconds since boot.
+	Now() int64
+}
+
+// Wait is returned (as the error) by a handler whose thread must sleep. The
+// scheduler keeps the thread off the CPU until Ready reports true, a futex
+// wake names Addr, or the virtual clock reaches Deadline; then Done computes
+// the syscall's result.
+type Wait struct {
+	Kind     string      // "futex", "sleep", "epoll", "read": for thread listings and deadlock reports
+	Addr     uint64      // the futex word, for Kind "futex"
+	Deadline int64       // virtual ns; NoDeadline if the wait is unbounded
+	Ready    func() bool // nil unless readiness is polled (pipes, epoll)
+	// Done gives the result once the thread is woken; timedOut tells why.
+	Done func(timedOut bool) (uint64, error)
+
+	call *Call // the call being completed, for the trace
+}
+
+// NoDeadline marks a wait without timeout.
+const NoDeadline = int64(-1)
+
+func (w *Wait) Error() string { return "blocked in " + w.Kind }
+
+// Call is one system call in flight.
+type Call struct {
+	Nr     int
+	Args   [6]uint64
+	M      Machine
+	K      *Kernel
+	Tid    int
+	ret    uint64
+	err    error
+	done   bool
+	outBuf []byte // bytes the call returned to the guest, for the trace
+}
+
+// Handler implements one system call. It returns the result, an Errno, or a
+// *Wait when the calling thread has to sleep.
+type Handler func(c *Call) (uint64, error)
+
+// Entry describes one Linux x86-64 system call.
+type Entry struct {
+	Name    string
+	Handler Handler // nil: not implemented, the guest gets ENOSYS
+	Args    []Arg   // how strace shows each argument
+	Note    string  // what is supported and what is not
+}
+
+// Dispatch runs system call nr for the calling thread. It returns the value
+// for RAX, or a non-nil *Wait when the thread sleeps; in that case the RAX
+// value comes later from Complete. Dispatch is the single place where
+// handler errors become -errno.
+func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) {
+	c := &Call{Nr: int(nr), Args: args, M: m, K: k, Tid: m.Tid()}
+	k.Stats.Syscalls++
+	var e *Entry
+	if nr < uint64(len(Table)) && Table[nr].Name != "" {
+		e = &Table[nr]
+	}
+	if e == nil || e.Handler == nil {
+		k.warnUnimplemented(c, e)
+		return k.finish(c, 0, ENOSYS), nil
+	}
+	k.Stats.ByName[e.Name]++
+	v, err := k.safeCall(e.Handler, c)
+	var w *Wait
+	if errors.As(err, &w) {
+		w.call = c
+		return 0, w
+	}
+	return k.finish(c, v, err), nil
+}
+
+// Complete finishes a call that slept; the result goes to the sleeper's RAX.
+func (k *Kernel) Complete(w *Wait, timedOut bool) uint64 {
+	v, err := w.Done(timedOut)
+	return k.finish(w.call, v, err)
+}
+
+// safeCall runs a handler, turning a Go panic (a bug in gouth-emu, provoked by
+// whatever the guest passed) into EFAULT plus a warning, so a guest can never
+// crash the host process.
+func (k *Kernel) safeCall(h Handler, c *Call) (v uint64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			k.warnf("internal error in %s: %v (returned EFAULT)", callName(c.Nr), r)
+			v, err = 0, EFAULT
+		}
+	}()
+	return h(c)
+}
+
+// finish converts a handler's outcome into the raw RAX value and traces it.
+func (k *Kernel) finish(c *Call, v uint64, err error) uint64 {
+	ret := v
+	if err != nil {
+		var en Errno
+		if !errors.As(err, &en) {
+			k.warnf("%s: %v (returned EIO)", callName(c.Nr), err)
+			en = EIO
+		}
+		ret = uint64(-int64(en))
+		k.Stats.Errors++
+	}
+	c.ret, c.err, c.done = ret, err, true
+	if k.cfg.Trace != nil {
+		fmt.Fprintln(k.cfg.Trace, k.FormatCall(c))
+	}
+	return ret
+}
+
+func (k *Kernel) warnUnimplemented(c *Call, e *Entry) {
+	if k.warned[c.Nr] {
+		return
+	}
+	k.warned[c.Nr] = true
+	k.warnf("warning: syscall %d (%s) not implemented, returned ENOSYS", c.Nr, callName(c.Nr))
+}
+
+func (k *Kernel) warnf(format string, args ...any) {
+	if k.cfg.Warn != nil {
+		fmt.Fprintf(k.cfg.Warn, "gouth-emu: "+format+"\n", args...)
+	}
+}
+
+func callName(nr int) string {
+	if nr >= 0 && nr < len(Table) && Table[nr].Name != "" {
+		return Table[nr].Name
+	}
+	return "unknown"
+}
+
+// Name returns the Linux name of syscall nr, or "" if there is none.
+func Name(nr int) string {
+	if nr >= 0 && nr < len(Table) {
+		return Table[nr].Name
+	}
+	return ""
+}
+
+// Config is what the kernel needs from the command line.
+type Config struct {
+	Cpus     int       // CPUs reported by sched_getaffinity
+	ExePath  string    // absolute path answered for /proc/self/exe
+	Stdin    io.Reader // guest fd 0
+	Stdout   io.Writer // guest fd 1
+	Stderr   io.Writer // guest fd 2
+	Warn     io.Writer // one-line warnings ("gouth-emu: warning: ...")
+	Trace    io.Writer // strace-style lines, nil for none
+	RandSeed uint64    // seed of getrandom's deterministic stream
+}
+
+// Stats counts what the guest asked for.
+type Stats struct {
+	Syscalls uint64
+	Errors   uint64
+	Threads  uint64 // created by clone
+	ByName   map[string]uint64
+}
+
+// Kernel is the process-wide state of the emulated Linux. It is used from
+// the emulator's run loop only and is not safe for concurrent use.
+type Kernel struct {
+	cfg    Config
+	fds    *fdTable
+	sig    signalState
+	warned map[int]bool
+	rng    uint64
+
+	clearTID    map[int]uint64 // tid -> clear_child_tid address
+	rlimits     map[int]rlimit
+	threadNames map[int]string
+	warnedSig   map[int]bool
+
+	// Stats counts what the guest asked for.
+	Stats Stats
+	// KilledBy is the signal that ended the process, 0 if none.
+	KilledBy int
+}
+
+// NewKernel returns a kernel with stdio on descriptors 0, 1 and 2.
+func NewKernel(cfg Config) *Kernel {
+	if cfg.Cpus <= 0 {
+		cfg.Cpus = 2
+	}
+	k := &Kernel{
+		cfg:    cfg,
+		warned: map[int]bool{},
+		rng:    cfg.RandSeed ^ 0x9e3779b97f4a7c15,
+		Stats:  Stats{ByName: map[string]uint64{}},
+
+		clearTID:    map[int]uint64{},
+		rlimits:     defaultRlimits(),
+		threadNames: map[int]string{},
+		warnedSig:   map[int]bool{},
+	}
+	k.fds = newFDTable(cfg)
+	k.sig.init()
+	return k
+}
+
+// arg helpers keep handlers short.
+func (c *Call) int(i int) int64   { return int64(c.Args[i]) }
+func (c *Call) int32(i int) int32 { return int32(c.Args[i]) }
+func (c *Call) uint(i int) uint64 { return c.Args[i] }
+func (c *Call) fd(i int) int      { return int(int32(c.Args[i])) }
+func (c *Call) ptr(i int) uint64  { return c.Args[i] }
+func (c *Call) u32(i int) uint32  { return uint32(c.Args[i]) }
