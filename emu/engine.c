@@ -122,39 +122,41 @@ void gouth_clear_range(gouth_engine *g, uint64_t start, uint64_t end) {
 
 void gouth_flush_tlb(gouth_engine *g) { uc_ctl_flush_tlb(g->uc); }
 
+// note_fault records the first failed translation of a run: after a fault
+// Unicorn may probe unrelated addresses while unwinding.
+static void note_fault(gouth_engine *g, uint64_t vaddr, int type, int oom) {
+    if (g->fault_type == 0) {
+        g->fault_addr = vaddr;
+        g->fault_type = type;
+        g->fault_oom = oom;
+    }
+}
+
 static bool tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *res, void *user) {
     gouth_engine *g = user;
     if (vaddr == VSYSCALL_PAGE) {
         res->paddr = 0;
         res->perms = UC_PROT_READ | UC_PROT_EXEC;
         if (type == UC_MEM_WRITE) {
-            g->fault_addr = vaddr;
-            g->fault_type = type;
-            g->fault_oom = 0;
+            note_fault(g, vaddr, type, 0);
         }
         return true;
     }
     uint64_t *e = gouth_pte(g, vaddr, false);
     if (!e || !(*e & PTE_PRESENT)) {
-        g->fault_addr = vaddr;
-        g->fault_type = type;
-        g->fault_oom = 0;
+        note_fault(g, vaddr, type, 0);
         return false;
     }
     uint64_t pa = gouth_back(g, e);
     if (!pa) {
-        g->fault_addr = vaddr;
-        g->fault_type = type;
-        g->fault_oom = 1;
+        note_fault(g, vaddr, type, 1);
         return false;
     }
     int perms = (int)(*e & 7);
     if ((type == UC_MEM_WRITE && !(perms & UC_PROT_WRITE)) ||
         (type == UC_MEM_FETCH && !(perms & UC_PROT_EXEC)) ||
         (type == UC_MEM_READ && !(perms & UC_PROT_READ))) {
-        g->fault_addr = vaddr;
-        g->fault_type = type;
-        g->fault_oom = 0;
+        note_fault(g, vaddr, type, 0);
     }
     res->paddr = pa;
     res->perms = perms;
@@ -230,6 +232,14 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user) {
     uc_emu_stop(uc);
 }
 
+static bool hook_invalid(uc_engine *uc, void *user) {
+    gouth_engine *g = user;
+    g->intno = 6;  // #UD
+    g->stop = STOP_INTR;
+    uc_emu_stop(uc);
+    return true;
+}
+
 gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
     gouth_engine *g = calloc(1, sizeof *g);
     if (!g) {
@@ -273,6 +283,10 @@ gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
     }
     if (uc_hook_add(uc, &h, UC_HOOK_INTR, hook_intr, g, 1, 0) != UC_ERR_OK) {
         *err = "cannot add the interrupt hook";
+        goto fail;
+    }
+    if (uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, hook_invalid, g, 1, 0) != UC_ERR_OK) {
+        *err = "cannot add the invalid-instruction hook";
         goto fail;
     }
     return g;

@@ -280,6 +280,8 @@ func (k *Kernel) FormatCall(c *Call) string {
 // formatResult shows addresses in hex, counts in decimal.
 func (k *Kernel) formatResult(c *Call) string {
 	switch Name(c.Nr) {
+	case "exit", "exit_group":
+		return "?" // the caller never sees a result
 	case "mmap", "brk":
 		return hex(c.ret)
 	}

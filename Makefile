@@ -1,0 +1,35 @@
+# gouth-emu: `make demo` and `make test` do all the set-up on a fresh Debian
+# machine (see tools/deps.sh).
+
+GO       ?= go
+BIN      := bin/gouth-emu
+# Evaluated when used, after deps has downloaded the module.
+UNICORN_DIR = $(shell $(GO) list -m -f '{{.Dir}}' github.com/unicorn-engine/unicorn)
+GOENV    = CGO_ENABLED=1 CGO_CFLAGS="-I$(UNICORN_DIR)/include" CGO_LDFLAGS="-L$(CURDIR)/build/unicorn" GOFLAGS=-tags=static
+FUZZTIME ?= 10s
+
+.PHONY: all deps build test demo fuzz clean
+
+all: build
+
+deps:
+	@./tools/deps.sh
+
+build: deps
+	$(GOENV) $(GO) build -o $(BIN) ./cmd/gouth-emu
+
+test: build
+	$(GOENV) $(GO) vet ./...
+	$(GOENV) GOUTH_EMU=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
+	$(GOENV) $(GO) test -run=NONE -fuzz=FuzzOpen -fuzztime=$(FUZZTIME) ./loader/
+
+demo: build
+	@mkdir -p build/demo
+	CGO_ENABLED=0 $(GO) build -o build/demo/hello ./testdata/guests/hello
+	$(BIN) run --strace --stats build/demo/hello
+
+fuzz: build
+	$(MAKE) test FUZZTIME=5m
+
+clean:
+	rm -rf bin build/demo

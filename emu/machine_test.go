@@ -1,0 +1,129 @@
+package emu
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/gouth-emu/gouth-emu/loader"
+)
+
+// Hand-assembled x86-64 snippets, so these tests pin the machine's behaviour
+// without depending on a Go toolchain.
+var (
+	exitGroupEDI = []byte{0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f, 0x05} // mov eax, 231; syscall
+)
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// rawFile is an executable with code at 0x400000 (r-x) and a data page at
+// 0x600000 (rw-).
+func rawFile(code []byte) *loader.File {
+	return &loader.File{
+		Path:  "/raw/test",
+		Entry: 0x400000,
+		Segments: []loader.Segment{
+			{Vaddr: 0x400000, Memsz: uint64(len(code)), Filesz: uint64(len(code)), Prot: loader.ProtRead | loader.ProtExec, Data: code},
+			{Vaddr: 0x600000, Memsz: 0x1000, Prot: loader.ProtRead | loader.ProtWrite},
+		},
+		Phdr: 0x400040, Phent: 56, Phnum: 2,
+	}
+}
+
+func runRaw(t *testing.T, code []byte) (*Exit, string) {
+	t.Helper()
+	var out bytes.Buffer
+	m, err := New(rawFile(code), Config{Args: []string{"test"}, Stdout: &out, Stderr: &out, Warn: &out, MaxInsns: 1_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	x, err := m.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, out.String()
+}
+
+// TestCPUIDHidesAVX asserts the CPU model the guest sees: SSE2 present and
+// no AVX, AVX2 or FMA, which Unicorn's TCG cannot execute. Go picks its code
+// paths from these bits.
+func TestCPUIDHidesAVX(t *testing.T) {
+	code := cat(
+		[]byte{0xb8, 0x01, 0x00, 0x00, 0x00}, // mov eax, 1
+		[]byte{0x31, 0xc9},                   // xor ecx, ecx
+		[]byte{0x0f, 0xa2},                   // cpuid
+		[]byte{0x31, 0xff},                   // xor edi, edi
+		[]byte{0x0f, 0xba, 0xe1, 0x1c},       // bt ecx, 28 (AVX)
+		[]byte{0x83, 0xd7, 0x00},             // adc edi, 0
+		[]byte{0x0f, 0xba, 0xe1, 0x0c},       // bt ecx, 12 (FMA)
+		[]byte{0x83, 0xd7, 0x00},             // adc edi, 0
+		[]byte{0x0f, 0xba, 0xe2, 0x1a},       // bt edx, 26 (SSE2)
+		[]byte{0x83, 0xd7, 0x00},             // adc edi, 0   -> 1 when only SSE2
+		[]byte{0x89, 0xfe},                   // mov esi, edi
+		[]byte{0xb8, 0x07, 0x00, 0x00, 0x00}, // mov eax, 7
+		[]byte{0x31, 0xc9},                   // xor ecx, ecx
+		[]byte{0x0f, 0xa2},                   // cpuid
+		[]byte{0x89, 0xf7},                   // mov edi, esi
+		[]byte{0x0f, 0xba, 0xe3, 0x05},       // bt ebx, 5 (AVX2)
+		[]byte{0x83, 0xd7, 0x00},             // adc edi, 0
+		exitGroupEDI,
+	)
+	x, out := runRaw(t, code)
+	if x.Status != 1 {
+		t.Fatalf("SSE2 + AVX + FMA + AVX2 bits = %d (%s), want 1: SSE2 only", x.Status, out)
+	}
+}
+
+func TestVsyscallPage(t *testing.T) {
+	code := cat(
+		[]byte{0x48, 0x83, 0xec, 0x20}, // sub rsp, 32
+		[]byte{0x48, 0x89, 0xe7},       // mov rdi, rsp
+		[]byte{0x31, 0xf6},             // xor esi, esi
+		[]byte{0x48, 0xb8, 0x00, 0x00, 0x60, 0xff, 0xff, 0xff, 0xff, 0xff}, // mov rax, 0xffffffffff600000
+		[]byte{0xff, 0xd0},                         // call rax (gettimeofday)
+		[]byte{0x89, 0xc7},                         // mov edi, eax
+		[]byte{0x48, 0x8b, 0x04, 0x24},             // mov rax, [rsp] (tv_sec)
+		[]byte{0x48, 0x3d, 0x00, 0x00, 0x00, 0x69}, // cmp rax, 0x69000000 (2025-12)
+		[]byte{0x83, 0xd7, 0x00},                   // adc edi, 0: +1 if tv_sec is before
+		exitGroupEDI,
+	)
+	x, out := runRaw(t, code)
+	if x.Status != 0 {
+		t.Fatalf("gettimeofday through the vsyscall page: status %d (%s), want 0 and a 2026 time", x.Status, out)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		code   []byte
+		status int
+		detail string
+	}{
+		{"nil load", []byte{0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00}, 139,
+			"guest killed by SIGSEGV at 0x400000, fault address 0x0"},
+		{"store to text", []byte{0xc6, 0x04, 0x25, 0x00, 0x00, 0x40, 0x00, 0x90}, 139,
+			"guest killed by SIGSEGV at 0x400000, fault address 0x400000"},
+		{"jump to data", cat([]byte{0x48, 0xc7, 0xc0, 0x00, 0x00, 0x60, 0x00}, []byte{0xff, 0xe0}), 139,
+			"guest killed by SIGSEGV at 0x600000, fault address 0x600000"},
+		{"ud2", []byte{0x90, 0x0f, 0x0b}, 132, "guest killed by SIGILL at 0x400001"},
+		{"int3", []byte{0xcc}, 133, "guest killed by SIGTRAP"},
+		{"divide by zero", []byte{0x31, 0xc9, 0xf7, 0xf1}, 136, "guest killed by SIGFPE at 0x400002"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, _ := runRaw(t, tt.code)
+			if x.Status != tt.status || !strings.HasPrefix(x.Detail, tt.detail) {
+				t.Fatalf("got status %d %q, want %d %q", x.Status, x.Detail, tt.status, tt.detail)
+			}
+		})
+	}
+}
+
+func TestMaxInsns(t *testing.T) {
+	x, _ := runRaw(t, []byte{0xeb, 0xfe}) // jmp .
+	if x.Status != 124 || x.Limit != "max-insns" {
+		t.Fatalf("spinning guest: got status %d limit %q, want 124 max-insns", x.Status, x.Limit)
+	}
+}

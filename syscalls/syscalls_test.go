@@ -1,0 +1,211 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+)
+
+func TestErrnoInOnePlace(t *testing.T) {
+	tk := newTestKernel()
+	tests := []struct {
+		name string
+		args []uint64
+		want uint64
+	}{
+		{"close", []uint64{77}, neg(EBADF)},
+		{"write", []uint64{1, 0x1, 5}, neg(EFAULT)}, // bad pointer: EFAULT, no crash
+		{"openat", []uint64{uint64(0xffffff9c), 0xdead0000, 0}, neg(EFAULT)},
+		{"rt_sigaction", []uint64{SIGSEGV, 0, 0, 4}, neg(EINVAL)}, // wrong sigsetsize
+		{"arch_prctl", []uint64{0x9999, 0}, neg(EINVAL)},
+		{"sched_getaffinity", []uint64{0, 4, 0x10000}, neg(EINVAL)},
+	}
+	for _, tt := range tests {
+		if got := tk.call(t, tt.name, tt.args...); got != tt.want {
+			t.Errorf("%s%v = %#x, want %#x", tt.name, tt.args, got, tt.want)
+		}
+	}
+}
+
+func TestUnknownSyscallWarnsOnce(t *testing.T) {
+	tk := newTestKernel()
+	for i := 0; i < 3; i++ {
+		if got, _ := tk.Dispatch(tk.m, 999, [6]uint64{}); got != neg(ENOSYS) {
+			t.Fatalf("syscall 999 = %#x, want -ENOSYS", got)
+		}
+		if got, _ := tk.Dispatch(tk.m, 7, [6]uint64{}); got != neg(ENOSYS) { // poll: known, not implemented
+			t.Fatalf("poll = %#x, want -ENOSYS", got)
+		}
+	}
+	want := "gouth-emu: warning: syscall 999 (unknown) not implemented, returned ENOSYS\n" +
+		"gouth-emu: warning: syscall 7 (poll) not implemented, returned ENOSYS\n"
+	if got := tk.warn.String(); got != want {
+		t.Fatalf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestWriteStdoutAndTrace(t *testing.T) {
+	tk := newTestKernel()
+	tk.m.putStr(0x10100, "hello, world\n")
+	if got := tk.call(t, "write", 1, 0x10100, 13); got != 13 {
+		t.Fatalf("write = %d, want 13", got)
+	}
+	if got := tk.stdout.String(); got != "hello, world\n" {
+		t.Fatalf("stdout = %q, want %q", got, "hello, world\n")
+	}
+	tk.m.putStr(0x10200, "/no/such/file")
+	tk.call(t, "openat", uint64(0xffffff9c), 0x10200, O_RDONLY|O_CLOEXEC)
+	want := `[1000] write(1, "hello, world\n", 13) = 13
+[1000] openat(AT_FDCWD, "/no/such/file", O_RDONLY|O_CLOEXEC, 00) = -1 ENOENT (No such file or directory)
+`
+	if got := tk.trace.String(); got != want {
+		t.Fatalf("trace:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestSynthesizedFiles(t *testing.T) {
+	tk := newTestKernel()
+	tk.m.putStr(0x10100, "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")
+	fd := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, O_RDONLY)
+	if int64(fd) < 3 {
+		t.Fatalf("openat(hpage_pmd_size) = %d, want a descriptor", int64(fd))
+	}
+	n := tk.call(t, "read", fd, 0x10800, 64)
+	if got := string(tk.m.mem[0x800 : 0x800+n]); got != "2097152\n" {
+		t.Fatalf("read = %q, want %q", got, "2097152\n")
+	}
+	tk.m.putStr(0x10100, "/proc/self/cgroup")
+	if got := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, O_RDONLY); got != neg(ENOENT) {
+		t.Fatalf("openat(/proc/self/cgroup) = %#x, want -ENOENT (no host cgroups leak in)", got)
+	}
+	tk.m.putStr(0x10100, "/proc/self/exe")
+	n = tk.call(t, "readlinkat", uint64(0xffffff9c), 0x10100, 0x10800, 256)
+	if got := string(tk.m.mem[0x800 : 0x800+n]); got != "/guest/hello" {
+		t.Fatalf("readlinkat(/proc/self/exe) = %q, want %q", got, "/guest/hello")
+	}
+	tk.m.putStr(0x10100, "/tmp/gouth-new-file")
+	if got := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, O_WRONLY|O_CREAT); got != neg(EACCES) {
+		t.Fatalf("openat(O_CREAT) = %#x, want -EACCES (host is read-only)", got)
+	}
+}
+
+func TestFutex(t *testing.T) {
+	tk := newTestKernel()
+	tk.m.putU32(0x10040, 7)
+	if got := tk.call(t, "futex", 0x10040, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 6); got != neg(EAGAIN) {
+		t.Fatalf("futex wait with a stale value = %#x, want -EAGAIN", got)
+	}
+	_, w := tk.dispatch(t, "futex", 0x10040, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 7)
+	if w == nil || w.Kind != "futex" || w.Addr != 0x10040 || w.Deadline != NoDeadline {
+		t.Fatalf("futex wait = %+v, want an unbounded futex wait on 0x10040", w)
+	}
+	if got := tk.Complete(w, false); got != 0 {
+		t.Fatalf("woken futex wait returns %#x, want 0", got)
+	}
+	// A relative timeout of 1.5 ms on the virtual clock.
+	tk.m.now = 1000
+	binary.LittleEndian.PutUint64(tk.m.mem[0x100:], 0)
+	binary.LittleEndian.PutUint64(tk.m.mem[0x108:], 1_500_000)
+	_, w = tk.dispatch(t, "futex", 0x10040, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 7, 0x10100)
+	if w == nil || w.Deadline != 1000+1_500_000 {
+		t.Fatalf("futex wait deadline = %+v, want 1501000", w)
+	}
+	if got := tk.Complete(w, true); got != neg(ETIMEDOUT) {
+		t.Fatalf("timed-out futex wait returns %#x, want -ETIMEDOUT", got)
+	}
+	tk.call(t, "futex", 0x10040, FUTEX_WAKE|FUTEX_PRIVATE_FLAG, 1)
+	if len(tk.m.woken) != 1 || tk.m.woken[0] != 0x10040 {
+		t.Fatalf("futex wake woke %#x, want [0x10040]", tk.m.woken)
+	}
+	if got := tk.call(t, "futex", 0x10041, FUTEX_WAKE, 1); got != neg(EINVAL) {
+		t.Fatalf("futex on an unaligned word = %#x, want -EINVAL", got)
+	}
+}
+
+func TestEventfdEpoll(t *testing.T) {
+	tk := newTestKernel()
+	ep := tk.call(t, "epoll_create1", O_CLOEXEC)
+	efd := tk.call(t, "eventfd2", 0, EFD_CLOEXEC|EFD_NONBLOCK)
+	// struct epoll_event {u32 events; u64 data} packed: 12 bytes.
+	binary.LittleEndian.PutUint32(tk.m.mem[0x100:], EPOLLIN)
+	binary.LittleEndian.PutUint64(tk.m.mem[0x104:], 0xabcdef)
+	if got := tk.call(t, "epoll_ctl", ep, EPOLL_CTL_ADD, efd, 0x10100); got != 0 {
+		t.Fatalf("epoll_ctl ADD = %#x, want 0", got)
+	}
+	if got := tk.call(t, "epoll_ctl", ep, EPOLL_CTL_ADD, 1, 0x10100); got != neg(EPERM) {
+		t.Fatalf("epoll_ctl on stdout = %#x, want -EPERM (not pollable)", got)
+	}
+	if got := tk.call(t, "epoll_pwait", ep, 0x10200, 8, 0); got != 0 {
+		t.Fatalf("epoll_pwait(timeout 0) with nothing ready = %d, want 0", got)
+	}
+	tk.m.now = 5000
+	_, w := tk.dispatch(t, "epoll_pwait", ep, 0x10200, 8, 10)
+	if w == nil || w.Deadline != 5000+10_000_000 || w.Ready() {
+		t.Fatalf("epoll_pwait(10ms) = %+v, want a 10 ms wait, not ready", w)
+	}
+	if got := tk.call(t, "read", efd, 0x10300, 8); got != neg(EAGAIN) {
+		t.Fatalf("read of an empty nonblocking eventfd = %#x, want -EAGAIN", got)
+	}
+	binary.LittleEndian.PutUint64(tk.m.mem[0x300:], 1)
+	tk.call(t, "write", efd, 0x10300, 8)
+	if !w.Ready() {
+		t.Fatal("epoll wait not ready after the eventfd was written")
+	}
+	if got := tk.Complete(w, false); got != 1 {
+		t.Fatalf("epoll_pwait result = %d, want 1 event", got)
+	}
+	if ev, data := binary.LittleEndian.Uint32(tk.m.mem[0x200:]), binary.LittleEndian.Uint64(tk.m.mem[0x204:]); ev != EPOLLIN || data != 0xabcdef {
+		t.Fatalf("event = %#x data %#x, want EPOLLIN data 0xabcdef", ev, data)
+	}
+}
+
+func TestPipeBlockingRead(t *testing.T) {
+	tk := newTestKernel()
+	tk.call(t, "pipe2", 0x10100, 0)
+	r := uint64(binary.LittleEndian.Uint32(tk.m.mem[0x100:]))
+	wfd := uint64(binary.LittleEndian.Uint32(tk.m.mem[0x104:]))
+	_, w := tk.dispatch(t, "read", r, 0x10200, 16)
+	if w == nil || w.Kind != "read" || w.Ready() {
+		t.Fatalf("read of an empty blocking pipe = %+v, want a read wait", w)
+	}
+	tk.m.putStr(0x10300, "ping")
+	if got := tk.call(t, "write", wfd, 0x10300, 4); got != 4 {
+		t.Fatalf("write = %d, want 4", got)
+	}
+	if !w.Ready() {
+		t.Fatal("reader not ready after the write")
+	}
+	if got := tk.Complete(w, false); got != 4 || string(tk.m.mem[0x200:0x204]) != "ping" {
+		t.Fatalf("read = %d %q, want 4 \"ping\"", got, tk.m.mem[0x200:0x204])
+	}
+	tk.call(t, "close", wfd)
+	if got := tk.call(t, "read", r, 0x10200, 16); got != 0 {
+		t.Fatalf("read after the writer closed = %d, want 0 (EOF)", got)
+	}
+}
+
+func TestCloneRefusesProcesses(t *testing.T) {
+	tk := newTestKernel()
+	if got := tk.call(t, "clone", 0x11 /* SIGCHLD: fork */); got != neg(ENOSYS) {
+		t.Fatalf("clone(fork) = %#x, want -ENOSYS", got)
+	}
+	if !strings.Contains(tk.warn.String(), "only threads are emulated") {
+		t.Fatalf("warning = %q, want one naming the limitation", tk.warn.String())
+	}
+	flags := uint64(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS)
+	if got := tk.call(t, "clone", flags, 0x10800, 0, 0, 0x10900); got != Pid+1 {
+		t.Fatalf("clone(thread) = %d, want %d", got, Pid+1)
+	}
+}
+
+func TestGetrandomDeterministic(t *testing.T) {
+	a, b := newTestKernel(), newTestKernel()
+	a.call(t, "getrandom", 0x10100, 32, 0)
+	b.call(t, "getrandom", 0x10100, 32, 0)
+	if string(a.m.mem[0x100:0x120]) != string(b.m.mem[0x100:0x120]) {
+		t.Fatal("getrandom differs between two kernels with the same seed")
+	}
+	if string(a.m.mem[0x100:0x120]) == string(make([]byte, 32)) {
+		t.Fatal("getrandom returned zeros")
+	}
+}

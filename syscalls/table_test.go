@@ -1,0 +1,90 @@
+package syscalls
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// unistdHeader is the kernel's own list of x86-64 syscall numbers, shipped
+// by Debian's linux-libc-dev: an independent check of Table.
+const unistdHeader = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"
+
+func TestTableMatchesKernelHeaders(t *testing.T) {
+	f, err := os.Open(unistdHeader)
+	if err != nil {
+		t.Fatalf("%v (install Debian's linux-libc-dev; make deps does)", err)
+	}
+	defer f.Close()
+	want := map[int]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 3 || fields[0] != "#define" || !strings.HasPrefix(fields[1], "__NR_") {
+			continue
+		}
+		nr, err := strconv.Atoi(fields[2])
+		if err != nil {
+			continue
+		}
+		want[nr] = strings.TrimPrefix(fields[1], "__NR_")
+	}
+	if len(want) < 300 {
+		t.Fatalf("parsed only %d syscalls from %s", len(want), unistdHeader)
+	}
+	for nr, name := range want {
+		if got := Name(nr); got != name {
+			t.Errorf("Table[%d].Name = %q, want %q", nr, got, name)
+		}
+	}
+	for nr, e := range Table {
+		if e.Name != "" && want[nr] == "" {
+			t.Errorf("Table[%d] = %q, but the kernel has no syscall %d", nr, e.Name, nr)
+		}
+	}
+}
+
+func TestTableEntries(t *testing.T) {
+	seen := map[string]int{}
+	implemented := 0
+	for nr, e := range Table {
+		if e.Name == "" {
+			continue
+		}
+		if prev, ok := seen[e.Name]; ok {
+			t.Errorf("name %q used by %d and %d", e.Name, prev, nr)
+		}
+		seen[e.Name] = nr
+		if e.Handler != nil {
+			implemented++
+			if e.Args == nil && !noArgs[e.Name] {
+				t.Errorf("%s (%d) has a handler but no argument formats", e.Name, nr)
+			}
+		}
+	}
+	// The calls DESIGN.md §4 lists as what the Go runtime needs.
+	for _, name := range []string{
+		"arch_prctl", "sched_getaffinity", "mmap", "munmap", "mprotect", "madvise",
+		"rt_sigaction", "rt_sigprocmask", "sigaltstack", "gettid", "getpid", "clone",
+		"futex", "nanosleep", "sched_yield", "clock_gettime", "tgkill", "fcntl",
+		"readlinkat", "openat", "read", "pread64", "close", "prlimit64", "prctl",
+		"getrandom", "write", "exit", "exit_group", "epoll_create1", "epoll_ctl",
+		"epoll_pwait", "eventfd2", "pipe2",
+	} {
+		nr, ok := seen[name]
+		if !ok || Table[nr].Handler == nil {
+			t.Errorf("%s: not implemented, but the Go runtime needs it", name)
+		}
+	}
+	if implemented < 60 {
+		t.Errorf("only %d syscalls implemented", implemented)
+	}
+}
+
+// noArgs are syscalls that take no arguments.
+var noArgs = map[string]bool{
+	"getpid": true, "gettid": true, "getppid": true, "getuid": true, "getgid": true,
+	"geteuid": true, "getegid": true, "sched_yield": true,
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# deps.sh installs what gouth-emu needs to build and test on Debian, and
+# builds Unicorn's C core from the pinned Go module into build/unicorn.
+# It is idempotent: a second run does nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: command or file that shows the package is there.
+need=()
+check() { # check PACKAGE PATH
+	if [ ! -e "$2" ] && ! command -v "$2" >/dev/null 2>&1; then need+=("$1"); fi
+}
+check cmake cmake
+check ninja-build ninja
+check gcc gcc
+check golang-1.19-go /usr/lib/go-1.19/bin/go           # second toolchain for tests
+check linux-libc-dev /usr/include/x86_64-linux-gnu/asm/unistd_64.h # syscall numbers for tests
+check qemu-user qemu-x86_64                            # benchmarks compare against it
+check strace strace
+
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else
+		echo "deps: missing Debian packages; install them with:" >&2
+		echo "  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+		exit 1
+	fi
+	echo "deps: installing ${need[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+go mod download
+udir=$(go list -m -f '{{.Dir}}' github.com/unicorn-engine/unicorn)
+if [ ! -f build/unicorn/libunicorn.a ]; then
+	echo "deps: building Unicorn's C core from $udir"
+	cmake -S "$udir" -B build/unicorn -G Ninja -DCMAKE_BUILD_TYPE=Release \
+		-DUNICORN_ARCH=x86 -DUNICORN_BUILD_TESTS=OFF -DBUILD_SHARED_LIBS=OFF >build/unicorn.log 2>&1 ||
+		{ cat build/unicorn.log >&2; exit 1; }
+	ninja -C build/unicorn >>build/unicorn.log 2>&1 || { tail -50 build/unicorn.log >&2; exit 1; }
+fi
