@@ -268,6 +268,13 @@ gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
         *err = "uc_mem_map_ptr of guest physical memory failed";
         goto fail;
     }
+    // No until address: with the exits mechanism enabled and no exits,
+    // only our hooks stop the engine. (An until address also makes Unicorn
+    // translate the page before it, which shows up as a bogus fault.)
+    if (uc_ctl_exits_enable(uc) != UC_ERR_OK) {
+        *err = "cannot enable Unicorn's exits";
+        goto fail;
+    }
     uc_hook h;
     if (uc_hook_add(uc, &h, UC_HOOK_TLB_FILL, tlb_fill, g, 1, 0) != UC_ERR_OK) {
         *err = "cannot add the TLB fill hook";
@@ -320,8 +327,7 @@ int gouth_run(gouth_engine *g, uint64_t pc, int64_t budget) {
     g->fault_addr = 0;
     g->fault_type = 0;
     g->fault_oom = 0;
-    // The until address is non-canonical, so it is never reached.
-    return uc_emu_start(g->uc, pc, 0x8000000000000000ull, 0, 0);
+    return uc_emu_start(g->uc, pc, 0, 0, 0);
 }
 
 void gouth_request_stop(gouth_engine *g) {

@@ -197,6 +197,9 @@ func (m *Machine) step(budget int64) (bool, int64) {
 		m.peakPages = c
 	}
 	left := m.eng.budget()
+	if m.stopFlag.Load() != 0 {
+		return false, 0 // Run reports the timeout
+	}
 	switch m.eng.stopReason() {
 	case stopSyscall:
 		keep := m.syscall()
