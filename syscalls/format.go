@@ -31,6 +31,10 @@ const (
 	ClockID               // CLOCK_*
 	Timespec              // pointer to struct timespec
 	Mode                  // octal permission bits
+	CPUMask               // CPU set filled by the call: [0 1]
+	PrctlOp               // PR_* option
+	MadvAdvice            // MADV_* advice
+	CreateMode            // open's mode: shown only when the flags before it have O_CREAT
 )
 
 type flagName struct {
@@ -90,6 +94,8 @@ var (
 	archNames    = map[int64]string{ARCH_SET_GS: "ARCH_SET_GS", ARCH_SET_FS: "ARCH_SET_FS", ARCH_GET_FS: "ARCH_GET_FS", ARCH_GET_GS: "ARCH_GET_GS"}
 	fcntlNames   = map[int64]string{F_DUPFD: "F_DUPFD", F_GETFD: "F_GETFD", F_SETFD: "F_SETFD", F_GETFL: "F_GETFL", F_SETFL: "F_SETFL", F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC"}
 	epollOpNames = map[int64]string{EPOLL_CTL_ADD: "EPOLL_CTL_ADD", EPOLL_CTL_DEL: "EPOLL_CTL_DEL", EPOLL_CTL_MOD: "EPOLL_CTL_MOD"}
+	prctlNames   = map[int64]string{PR_SET_NAME: "PR_SET_NAME", PR_GET_NAME: "PR_GET_NAME", PR_SET_VMA: "PR_SET_VMA"}
+	madvNames    = map[int64]string{0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILLNEED", MADV_DONTNEED: "MADV_DONTNEED", MADV_FREE: "MADV_FREE", 14: "MADV_HUGEPAGE", 15: "MADV_NOHUGEPAGE", 25: "MADV_COLLAPSE"}
 	clockNames   = map[int64]string{CLOCK_REALTIME: "CLOCK_REALTIME", CLOCK_MONOTONIC: "CLOCK_MONOTONIC", CLOCK_PROCESS_CPUTIME_ID: "CLOCK_PROCESS_CPUTIME_ID", CLOCK_THREAD_CPUTIME_ID: "CLOCK_THREAD_CPUTIME_ID", CLOCK_MONOTONIC_RAW: "CLOCK_MONOTONIC_RAW", CLOCK_REALTIME_COARSE: "CLOCK_REALTIME_COARSE", CLOCK_MONOTONIC_COARSE: "CLOCK_MONOTONIC_COARSE", CLOCK_BOOTTIME: "CLOCK_BOOTTIME"}
 )
 
@@ -240,6 +246,28 @@ func (k *Kernel) formatArg(c *Call, i int, a Arg) string {
 		return "{tv_sec=" + strconv.FormatInt(sec, 10) + ", tv_nsec=" + strconv.FormatInt(nsec, 10) + "}"
 	case Mode:
 		return "0" + strconv.FormatUint(v, 8)
+	case CPUMask:
+		if c.err != nil || c.outBuf == nil {
+			return hex(v)
+		}
+		var cpus []string
+		for i, b := range c.outBuf {
+			for bit := 0; bit < 8; bit++ {
+				if b&(1<<bit) != 0 {
+					cpus = append(cpus, strconv.Itoa(8*i+bit))
+				}
+			}
+		}
+		return "[" + strings.Join(cpus, " ") + "]"
+	case CreateMode:
+		if i == 0 || c.Args[i-1]&O_CREAT == 0 {
+			return ""
+		}
+		return "0" + strconv.FormatUint(v, 8)
+	case PrctlOp:
+		return enumName(int64(int32(v)), prctlNames)
+	case MadvAdvice:
+		return enumName(int64(int32(v)), madvNames)
 	}
 	return hex(v)
 }
@@ -262,10 +290,14 @@ func (k *Kernel) FormatCall(c *Call) string {
 	}
 	sb.WriteByte('(')
 	for i, a := range args {
+		s := k.formatArg(c, i, a)
+		if s == "" && a == CreateMode {
+			continue
+		}
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString(k.formatArg(c, i, a))
+		sb.WriteString(s)
 	}
 	sb.WriteString(") = ")
 	if c.err != nil {

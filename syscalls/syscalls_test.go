@@ -56,7 +56,7 @@ func TestWriteStdoutAndTrace(t *testing.T) {
 	tk.m.putStr(0x10200, "/no/such/file")
 	tk.call(t, "openat", uint64(0xffffff9c), 0x10200, O_RDONLY|O_CLOEXEC)
 	want := `[1000] write(1, "hello, world\n", 13) = 13
-[1000] openat(AT_FDCWD, "/no/such/file", O_RDONLY|O_CLOEXEC, 00) = -1 ENOENT (No such file or directory)
+[1000] openat(AT_FDCWD, "/no/such/file", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)
 `
 	if got := tk.trace.String(); got != want {
 		t.Fatalf("trace:\n%s\nwant:\n%s", got, want)
