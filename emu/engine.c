@@ -120,6 +120,24 @@ void gouth_clear_range(gouth_engine *g, uint64_t start, uint64_t end) {
     }
 }
 
+// gouth_discard_range drops the contents of [start,end) (MADV_DONTNEED):
+// pages keep their permissions and read as zeros on the next touch.
+void gouth_discard_range(gouth_engine *g, uint64_t start, uint64_t end) {
+    for (uint64_t a = start; a < end;) {
+        uint64_t *l2 = (a >> 47) ? NULL : g->l1[a >> 30];
+        if (!l2) {
+            a = ((a >> 30) + 1) << 30;
+            continue;
+        }
+        uint64_t *e = &l2[(a >> 12) & ((1u << L2_BITS) - 1)];
+        if (*e & PTE_BACKED) {
+            phys_release(g, *e & PTE_ADDR_MASK);
+            *e &= ~(PTE_ADDR_MASK | PTE_BACKED);
+        }
+        a += PAGE;
+    }
+}
+
 void gouth_flush_tlb(gouth_engine *g) { uc_ctl_flush_tlb(g->uc); }
 
 // note_fault records the first failed translation of a run: after a fault

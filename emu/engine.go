@@ -90,6 +90,10 @@ func (e *engine) clearRange(start, end uint64) {
 	C.gouth_clear_range(e.g, C.uint64_t(start), C.uint64_t(end))
 }
 
+func (e *engine) discardRange(start, end uint64) {
+	C.gouth_discard_range(e.g, C.uint64_t(start), C.uint64_t(end))
+}
+
 func (e *engine) flushTLB() { C.gouth_flush_tlb(e.g) }
 
 // run executes from pc with the given instruction budget; see gouth_run.

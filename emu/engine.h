@@ -73,6 +73,7 @@ uint64_t *gouth_pte(gouth_engine *g, uint64_t vaddr, bool create);
 uint64_t gouth_back(gouth_engine *g, uint64_t *pte);
 void gouth_set_range(gouth_engine *g, uint64_t start, uint64_t end, uint64_t perms);
 void gouth_clear_range(gouth_engine *g, uint64_t start, uint64_t end);
+void gouth_discard_range(gouth_engine *g, uint64_t start, uint64_t end);
 void gouth_flush_tlb(gouth_engine *g);
 
 // Interrupts and CPU exceptions (int3, #DE, #UD ...) stop the engine too.

@@ -153,6 +153,26 @@ func (m *Machine) Mprotect(addr, length uint64, prot int) error {
 	return nil
 }
 
+// Discard implements syscalls.Machine (MADV_DONTNEED): the range must be
+// mapped; its pages read as zeros afterwards, as for private anonymous
+// memory on Linux.
+func (m *Machine) Discard(addr, length uint64) error {
+	length = (length + mem.PageSize - 1) &^ (mem.PageSize - 1)
+	if addr%mem.PageSize != 0 || addr+length < addr {
+		return syscalls.EINVAL
+	}
+	for a := addr; a < addr+length; {
+		v, ok := m.space.Find(a)
+		if !ok {
+			return syscalls.ENOMEM
+		}
+		a = v.End
+	}
+	m.eng.discardRange(addr, addr+length)
+	m.eng.flushTLB()
+	return nil
+}
+
 // Tid implements syscalls.Machine.
 func (m *Machine) Tid() int { return m.cur.Tid }
 

@@ -55,9 +55,17 @@ func (f *fakeMachine) Mmap(addr, length uint64, prot, flags int) (uint64, error)
 }
 func (f *fakeMachine) Munmap(addr, length uint64) error             { return nil }
 func (f *fakeMachine) Mprotect(addr, length uint64, prot int) error { return nil }
-func (f *fakeMachine) Tid() int                                     { return f.tid }
-func (f *fakeMachine) FSBase() uint64                               { return f.fs }
-func (f *fakeMachine) SetFSBase(v uint64)                           { f.fs = v }
+func (f *fakeMachine) Discard(addr, length uint64) error {
+	b, err := f.span(addr, int(length))
+	if err != nil {
+		return ENOMEM
+	}
+	clear(b)
+	return nil
+}
+func (f *fakeMachine) Tid() int           { return f.tid }
+func (f *fakeMachine) FSBase() uint64     { return f.fs }
+func (f *fakeMachine) SetFSBase(v uint64) { f.fs = v }
 func (f *fakeMachine) Clone(flags, stack, tls uint64) (int, error) {
 	f.clones++
 	return Pid + f.clones, nil

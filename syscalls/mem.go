@@ -99,11 +99,15 @@ func sysMprotect(c *Call) (uint64, error) {
 	return 0, c.M.Mprotect(c.uint(0), c.uint(1), int(c.int32(2)))
 }
 
-// sysMadvise accepts every advice: they are hints, and MADV_DONTNEED's
-// zero-fill is not something the Go runtime relies on for correctness.
+// sysMadvise honours MADV_DONTNEED, whose zero-fill the Go runtime relies
+// on (go1.26's collector reuses scavenged memory as zeroed), and accepts
+// the other advice as the hints they are.
 func sysMadvise(c *Call) (uint64, error) {
 	if c.uint(0)%4096 != 0 {
 		return 0, EINVAL
+	}
+	if c.int32(2) == MADV_DONTNEED {
+		return 0, c.M.Discard(c.uint(0), c.uint(1))
 	}
 	return 0, nil
 }

@@ -24,6 +24,9 @@ type Machine interface {
 	Mmap(addr, length uint64, prot, flags int) (uint64, error)
 	Munmap(addr, length uint64) error
 	Mprotect(addr, length uint64, prot int) error
+	// Discard drops the contents of a mapped range (MADV_DONTNEED): the
+	// pages read as zeros afterwards.
+	Discard(addr, length uint64) error
 
 	// Tid is the calling guest thread.
 	Tid() int

@@ -209,3 +209,19 @@ func TestGetrandomDeterministic(t *testing.T) {
 		t.Fatal("getrandom returned zeros")
 	}
 }
+
+func TestMadviseDontneedZeroes(t *testing.T) {
+	tk := newTestKernel()
+	for i := 0x1000; i < 0x3000; i++ {
+		tk.m.mem[i] = 0xab
+	}
+	if got := tk.call(t, "madvise", 0x11000, 0x1000, MADV_DONTNEED); got != 0 {
+		t.Fatalf("madvise(DONTNEED) = %#x, want 0", got)
+	}
+	if tk.m.mem[0x1000] != 0 || tk.m.mem[0x1fff] != 0 || tk.m.mem[0x2000] != 0xab {
+		t.Fatalf("after DONTNEED: bytes %#x %#x %#x, want 0 0 0xab", tk.m.mem[0x1000], tk.m.mem[0x1fff], tk.m.mem[0x2000])
+	}
+	if got := tk.call(t, "madvise", 0x11000, 0x1000, 15 /* MADV_NOHUGEPAGE */); got != 0 {
+		t.Fatalf("madvise(NOHUGEPAGE) = %#x, want 0", got)
+	}
+}

@@ -1,0 +1,579 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	// go119 is where Debian/Ubuntu's golang-1.19-go package installs Go 1.19.
+	go119 = "/usr/lib/go-1.19/bin/go"
+
+	// emuTimeout bounds one guest run inside the emulator; runTimeout bounds
+	// any process the tests start, so a hang fails instead of stalling.
+	emuTimeout = "60s"
+	runTimeout = 90 * time.Second
+)
+
+var (
+	repoRoot  string // the module root, parent of this directory
+	guestsDir string // testdata/guests
+	emulator  string // absolute path to bin/gouth-emu
+	workDir   string // scratch directory for binaries built by TestMain
+
+	toolchains []*toolchain
+	go117Bin   string // the go1.17 binary shipped in GOROOT, or "" on error
+	go117Err   error
+)
+
+// toolchain is one Go installation used to build the guests.
+type toolchain struct {
+	name    string // subtest name, e.g. "go1.26.8"
+	goCmd   string // path to the go command; "" if not installed
+	missing string // skip message when goCmd is ""
+	env     []string
+	legacy  bool // Go 1.19: build outside module mode
+
+	mu     sync.Mutex
+	bins   map[string]string // guest name -> binary
+	errors map[string]error  // guest name -> build failure
+}
+
+func (tc *toolchain) binary(t *testing.T, guest string) string {
+	t.Helper()
+	if tc.goCmd == "" {
+		t.Skip(tc.missing)
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if err := tc.errors[guest]; err != nil {
+		t.Fatalf("building guest %s with %s: %v", guest, tc.name, err)
+	}
+	bin, ok := tc.bins[guest]
+	if !ok {
+		t.Fatalf("guest %s was not built with %s", guest, tc.name)
+	}
+	return bin
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	if err := setup(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e setup failed:\n%v\n", err)
+		if workDir != "" {
+			os.RemoveAll(workDir)
+		}
+		return 1
+	}
+	defer os.RemoveAll(workDir)
+	return m.Run()
+}
+
+func setup() error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	repoRoot = filepath.Dir(wd)
+	if _, err := os.Stat(filepath.Join(repoRoot, "go.mod")); err != nil {
+		return fmt.Errorf("cannot find the module root above %s: %v", wd, err)
+	}
+	guestsDir = filepath.Join(repoRoot, "testdata", "guests")
+	workDir, err = os.MkdirTemp("", "gouth-e2e-")
+	if err != nil {
+		return err
+	}
+
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+
+	if p := os.Getenv("GOUTH_EMU"); p != "" {
+		if !filepath.IsAbs(p) {
+			return fmt.Errorf("GOUTH_EMU=%q: want an absolute path", p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("GOUTH_EMU: %v", err)
+		}
+		emulator = p
+	} else if emulator, err = buildEmulator(goCmd); err != nil {
+		return err
+	}
+
+	guests, err := listGuests()
+	if err != nil {
+		return err
+	}
+	toolchains = []*toolchain{machineToolchain(goCmd), legacyToolchain()}
+
+	var wg sync.WaitGroup
+	for _, tc := range toolchains {
+		if tc.goCmd == "" {
+			continue
+		}
+		wg.Add(1)
+		go func(tc *toolchain) {
+			defer wg.Done()
+			tc.buildAll(guests)
+		}(tc)
+	}
+	wg.Wait()
+
+	go117Bin, go117Err = decodeGo117(goCmd)
+	return nil
+}
+
+// buildEmulator builds cmd/gouth-emu into workDir the way the Makefile does.
+func buildEmulator(goCmd string) (string, error) {
+	env := os.Environ()
+	if os.Getenv("CGO_CFLAGS") == "" {
+		cmd := exec.Command(goCmd, "list", "-m", "-f", "{{.Dir}}", "github.com/unicorn-engine/unicorn")
+		cmd.Dir = repoRoot
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("locating the unicorn module: %v\n%s", err, out)
+		}
+		env = append(env, "CGO_CFLAGS=-I"+filepath.Join(strings.TrimSpace(string(out)), "include"))
+	}
+	if os.Getenv("CGO_LDFLAGS") == "" {
+		lib := filepath.Join(repoRoot, "build", "unicorn")
+		if fi, err := os.Stat(lib); err != nil || !fi.IsDir() {
+			lib = "/tmp/ub"
+		}
+		env = append(env, "CGO_LDFLAGS=-L"+lib)
+	}
+	env = append(env, "CGO_ENABLED=1")
+	out := filepath.Join(workDir, "gouth-emu")
+	cmd := exec.Command(goCmd, "build", "-tags", "static", "-o", out, "./cmd/gouth-emu")
+	cmd.Dir = repoRoot
+	cmd.Env = env
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building gouth-emu (%s): %v\n%s", strings.Join(cmd.Args, " "), err, b)
+	}
+	return out, nil
+}
+
+// listGuests returns the names of the directories under testdata/guests
+// that hold a main.go.
+func listGuests() ([]string, error) {
+	ents, err := os.ReadDir(guestsDir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if _, err := os.Stat(filepath.Join(guestsDir, e.Name(), "main.go")); e.IsDir() && err == nil {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no guests in %s", guestsDir)
+	}
+	return names, nil
+}
+
+func machineToolchain(goCmd string) *toolchain {
+	name := "go"
+	if out, err := exec.Command(goCmd, "env", "GOVERSION").Output(); err == nil {
+		if v := strings.TrimSpace(string(out)); v != "" {
+			name = v
+		}
+	}
+	return &toolchain{
+		name:  name,
+		goCmd: goCmd,
+		env:   append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS="),
+	}
+}
+
+func legacyToolchain() *toolchain {
+	tc := &toolchain{name: "go1.19", legacy: true}
+	if _, err := os.Stat(go119); err != nil {
+		tc.missing = fmt.Sprintf("%s not found; install the golang-1.19-go package to test guests built with Go 1.19", go119)
+		return tc
+	}
+	tc.goCmd = go119
+	// Go 1.19 must not see the newer toolchain's settings (GOROOT,
+	// GOEXPERIMENT, ...), and needs a GOPATH and a cache it can write.
+	// The cache lives in the user cache directory so that the standard
+	// library is compiled only once across runs.
+	cache := filepath.Join(workDir, "go1.19-cache")
+	if dir, err := os.UserCacheDir(); err == nil {
+		cache = filepath.Join(dir, "gouth-emu-e2e", "go1.19-build")
+	}
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "GO") || strings.HasPrefix(kv, "CGO_") {
+			continue
+		}
+		tc.env = append(tc.env, kv)
+	}
+	tc.env = append(tc.env,
+		"CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local", "GO111MODULE=off",
+		"GOPATH="+filepath.Join(workDir, "go1.19-path"), "GOCACHE="+cache)
+	return tc
+}
+
+// buildAll builds every guest. The first build runs alone so that it fills
+// the build cache (the standard library); the rest then run in parallel.
+func (tc *toolchain) buildAll(guests []string) {
+	tc.bins = map[string]string{}
+	tc.errors = map[string]error{}
+	dir := filepath.Join(workDir, tc.name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		for _, g := range guests {
+			tc.errors[g] = err
+		}
+		return
+	}
+	build := func(g string) {
+		out := filepath.Join(dir, g)
+		// Building the single file avoids module questions: Go 1.19
+		// cannot parse this module's go.mod, so it builds in GOPATH mode.
+		cmd := exec.Command(tc.goCmd, "build", "-o", out, "main.go")
+		cmd.Dir = filepath.Join(guestsDir, g)
+		cmd.Env = tc.env
+		b, err := cmd.CombinedOutput()
+		tc.mu.Lock()
+		defer tc.mu.Unlock()
+		if err != nil {
+			tc.errors[g] = fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, b)
+			return
+		}
+		tc.bins[g] = out
+	}
+	build(guests[0])
+	var wg sync.WaitGroup
+	for _, g := range guests[1:] {
+		wg.Add(1)
+		go func(g string) {
+			defer wg.Done()
+			build(g)
+		}(g)
+	}
+	wg.Wait()
+}
+
+// decodeGo117 writes out the tiny go1.17 binary that Go ships as test data
+// for debug/buildinfo.
+func decodeGo117(goCmd string) (string, error) {
+	out, err := exec.Command(goCmd, "env", "GOROOT").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOROOT: %v", err)
+	}
+	src := filepath.Join(strings.TrimSpace(string(out)), "src", "debug", "buildinfo", "testdata", "go117", "go117.base64")
+	text, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(text)), ""))
+	if err != nil {
+		return "", fmt.Errorf("decoding %s: %v", src, err)
+	}
+	bin := filepath.Join(workDir, "go117")
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		return "", err
+	}
+	return bin, os.Chmod(bin, 0o755)
+}
+
+// result is what one run of a program produced.
+type result struct {
+	stdout, stderr []byte
+	status         int // exit status; -1 if it did not exit normally
+	how            string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("status %d (%s), %d bytes of stdout, %d bytes of stderr", r.status, r.how, len(r.stdout), len(r.stderr))
+}
+
+// run starts name with args and exactly env, waits for it and collects
+// its output. Only failures to start it at all are fatal.
+func run(t *testing.T, env []string, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	if env == nil {
+		env = []string{}
+	}
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.Bytes(), stderr: stderr.Bytes(), how: "exited"}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.status = ee.ExitCode()
+		if r.status < 0 {
+			r.how = ee.String()
+		}
+	default:
+		t.Fatalf("running %s: %v", name, err)
+	}
+	if ctx.Err() != nil {
+		r.how = fmt.Sprintf("killed after the test's %v timeout", runTimeout)
+	}
+	return r
+}
+
+// runNative runs bin directly, with exactly env as its environment.
+func runNative(t *testing.T, env []string, bin string, args ...string) result {
+	t.Helper()
+	return run(t, env, bin, args...)
+}
+
+// emuArgs is the gouth-emu command line that runs bin with args in a clean
+// environment holding exactly env.
+func emuArgs(flags, env []string, bin string, args ...string) []string {
+	a := []string{"run", "--clean-env", "--timeout", emuTimeout}
+	a = append(a, flags...)
+	for _, kv := range env {
+		a = append(a, "--env", kv)
+	}
+	a = append(a, bin)
+	return append(a, args...)
+}
+
+// runEmu runs bin under gouth-emu. The emulator itself gets an empty
+// environment too; the guest's comes only from --env.
+func runEmu(t *testing.T, flags, env []string, bin string, args ...string) result {
+	t.Helper()
+	return run(t, nil, emulator, emuArgs(flags, env, bin, args...)...)
+}
+
+// compare reports every difference between the emulated and native runs.
+// On a difference it reruns the guest with --strace and logs the tail.
+func compare(t *testing.T, emu, native result, flags, env []string, bin string, args ...string) {
+	t.Helper()
+	bad := false
+	if emu.status != native.status || emu.how != native.how {
+		bad = true
+		t.Errorf("exit status: got %d (%s) under gouth-emu, want %d (%s) as native", emu.status, emu.how, native.status, native.how)
+	}
+	if !bytes.Equal(emu.stdout, native.stdout) {
+		bad = true
+		t.Errorf("stdout differs: got (gouth-emu) %s, want (native) %s", show(emu.stdout), show(native.stdout))
+	}
+	if !bytes.Equal(emu.stderr, native.stderr) {
+		bad = true
+		t.Errorf("stderr differs: got (gouth-emu) %s, want (native) %s", show(emu.stderr), show(native.stderr))
+	}
+	if bad {
+		t.Logf("native: %v / gouth-emu: %v", native, emu)
+		logStraceTail(t, flags, env, bin, args...)
+	}
+}
+
+// show formats output for a failure message: quoted when short, as an
+// indented block when long.
+func show(b []byte) string {
+	if len(b) <= 200 {
+		return strconv.Quote(string(b))
+	}
+	return fmt.Sprintf("(%d bytes)\n\t| %s", len(b), strings.ReplaceAll(strings.TrimRight(string(b), "\n"), "\n", "\n\t| "))
+}
+
+func logStraceTail(t *testing.T, flags, env []string, bin string, args ...string) {
+	t.Helper()
+	argv := emuArgs(append([]string{"--strace"}, flags...), env, bin, args...)
+	r := run(t, nil, emulator, argv...)
+	lines := strings.Split(strings.TrimRight(string(r.stderr), "\n"), "\n")
+	// Writes to stderr are left out: their text is shown above.
+	var strace []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "[") && !strings.Contains(l, "] write(2, ") {
+			strace = append(strace, l)
+		}
+	}
+	if len(strace) > 25 {
+		strace = strace[len(strace)-25:]
+	}
+	t.Logf("gouth-emu %s (rerun, status %d): last %d strace lines other than writes to fd 2:\n\t%s",
+		strings.Join(argv, " "), r.status, len(strace), strings.Join(strace, "\n\t"))
+}
+
+var numCPULine = regexp.MustCompile(`(?m)^NumCPU: \d+$`)
+
+// guestCase is one run of one guest.
+type guestCase struct {
+	name       string
+	guest      string
+	args       []string
+	env        []string
+	cpus       int // >0: run with --cpus cpus
+	wantStatus int // expected exit status (checked on the native run)
+}
+
+func guestCases() []guestCase {
+	input := filepath.Join(guestsDir, "readfile", "input.txt")
+	missing := filepath.Join(guestsDir, "readfile", "no-such-file.txt")
+	return []guestCase{
+		{name: "hello", guest: "hello"},
+		{name: "goroutines", guest: "goroutines"},
+		{name: "goroutines-cpus1", guest: "goroutines", cpus: 1},
+		{name: "goroutines-cpus4", guest: "goroutines", cpus: 4},
+		{name: "gc", guest: "gc"},
+		{name: "timers", guest: "timers"},
+		{name: "args-status3", guest: "args", args: []string{"3", "foo", "two words"}, env: []string{"GOUTH_TEST_VAR=hello-env"}, wantStatus: 3},
+		{name: "args-status0", guest: "args", args: []string{"0"}},
+		{name: "readfile", guest: "readfile", args: []string{input}},
+		{name: "readfile-missing", guest: "readfile", args: []string{missing}, wantStatus: 1},
+	}
+}
+
+func TestGuests(t *testing.T) {
+	for _, tc := range toolchains {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, c := range guestCases() {
+				c := c
+				t.Run(c.name, func(t *testing.T) {
+					t.Parallel()
+					bin := tc.binary(t, c.guest)
+					if c.cpus > 0 {
+						testCPUs(t, c, bin)
+						return
+					}
+					native := runNative(t, c.env, bin, c.args...)
+					if native.status != c.wantStatus {
+						t.Fatalf("native run (the guest itself is wrong): got status %d, want %d; %v", native.status, c.wantStatus, native)
+					}
+					emu := runEmu(t, nil, c.env, bin, c.args...)
+					compare(t, emu, native, nil, c.env, bin, c.args...)
+				})
+			}
+		})
+	}
+}
+
+// testCPUs runs the guest with --cpus N. The native side is pinned to N
+// CPUs with taskset when the machine has them; otherwise the emulated
+// output must equal the unpinned native output with the NumCPU line
+// replaced by N.
+func testCPUs(t *testing.T, c guestCase, bin string) {
+	flags := []string{"--cpus", strconv.Itoa(c.cpus)}
+	wantLine := fmt.Sprintf("NumCPU: %d", c.cpus)
+	emu := runEmu(t, flags, c.env, bin, c.args...)
+
+	if taskset, err := exec.LookPath("taskset"); err == nil && runtime.NumCPU() >= c.cpus {
+		cpuList := fmt.Sprintf("0-%d", c.cpus-1)
+		native := run(t, c.env, taskset, append([]string{"-c", cpuList, bin}, c.args...)...)
+		if numCPULine.Find(native.stdout) != nil && string(numCPULine.Find(native.stdout)) == wantLine {
+			compare(t, emu, native, flags, c.env, bin, c.args...)
+			return
+		}
+		t.Logf("taskset -c %s did not give the guest %d CPUs (%v); comparing against the unpinned run", cpuList, c.cpus, native)
+	}
+
+	native := runNative(t, c.env, bin, c.args...)
+	if numCPULine.Find(native.stdout) == nil {
+		t.Fatalf("native output has no NumCPU line: %v", native)
+	}
+	native.stdout = numCPULine.ReplaceAll(native.stdout, []byte(wantLine))
+	compare(t, emu, native, flags, c.env, bin, c.args...)
+}
+
+// TestGo117 runs the go1.17 binary that ships with Go as debug/buildinfo
+// test data; it prints nothing and exits 0.
+func TestGo117(t *testing.T) {
+	t.Parallel()
+	if go117Err != nil {
+		t.Fatalf("preparing the go1.17 test binary: %v", go117Err)
+	}
+	native := runNative(t, nil, go117Bin)
+	if native.status != 0 {
+		t.Fatalf("native run: got status %d, want 0; %v", native.status, native)
+	}
+	emu := runEmu(t, nil, nil, go117Bin)
+	compare(t, emu, native, nil, nil, go117Bin)
+}
+
+// TestDeterminism runs guests twice with --strace --stats and requires the
+// same system calls and the same instruction count both times.
+func TestDeterminism(t *testing.T) {
+	tc := toolchains[0]
+	for _, guest := range []string{"hello", "goroutines"} {
+		guest := guest
+		t.Run(guest, func(t *testing.T) {
+			t.Parallel()
+			bin := tc.binary(t, guest)
+			flags := []string{"--strace", "--stats"}
+			var first result
+			var firstErr string
+			for i := 0; i < 2; i++ {
+				r := runEmu(t, flags, nil, bin)
+				if r.status != 0 {
+					t.Fatalf("run %d: got status %d, want 0; %v", i+1, r.status, r)
+				}
+				errText := stableStderr(r.stderr)
+				if !strings.Contains(errText, "exit_group(") {
+					t.Errorf("run %d: got strace output without exit_group(, want a full trace:\n%s", i+1, errText)
+				}
+				if !regexp.MustCompile(`(?m)^gouth-emu: stats: \d+ instructions`).MatchString(errText) {
+					t.Errorf("run %d: got no instruction-count stats line, want one:\n%s", i+1, errText)
+				}
+				if i == 0 {
+					first, firstErr = r, errText
+					continue
+				}
+				if !bytes.Equal(r.stdout, first.stdout) {
+					t.Errorf("stdout: got %q on the second run, want %q as on the first", r.stdout, first.stdout)
+				}
+				if errText != firstErr {
+					t.Errorf("stderr (strace + stats) differs between runs:\n%s", diffLines(errText, firstErr))
+				}
+			}
+		})
+	}
+}
+
+// stableStderr drops the stats lines that hold wall-clock measurements.
+func stableStderr(b []byte) string {
+	var keep []string
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if strings.HasPrefix(l, "gouth-emu: stats: ") && (strings.Contains(l, "wall time") || strings.Contains(l, "MIPS")) {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "")
+}
+
+// diffLines describes the first line where got and want differ.
+func diffLines(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("first difference at line %d (of %d vs %d): got %q, want %q", i+1, len(g), len(w), gl, wl)
+		}
+	}
+	return "no line differs"
+}
