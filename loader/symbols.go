@@ -142,6 +142,9 @@ func (f *File) convertELFSymbol(es elf.Symbol) (Symbol, bool) {
 // there is none or it is unusable. textStart is the address of
 // runtime.text, which go1.18+ tables store function entries relative to.
 func (f *File) lineTable(textStart uint64) (tab *gosym.Table) {
+	if f.ef == nil { // a File not made by Open (tests build them by hand)
+		return nil
+	}
 	sec := f.ef.Section(".gopclntab")
 	if sec == nil || sec.Type == elf.SHT_NOBITS {
 		return nil

@@ -31,6 +31,7 @@ fi
 
 go mod download
 udir=$(go list -m -f '{{.Dir}}' github.com/unicorn-engine/unicorn)
+mkdir -p build
 if [ ! -f build/unicorn/libunicorn.a ]; then
 	echo "deps: building Unicorn's C core from $udir"
 	cmake -S "$udir" -B build/unicorn -G Ninja -DCMAKE_BUILD_TYPE=Release \
