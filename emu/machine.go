@@ -84,7 +84,7 @@ type Machine struct {
 	exitMe  bool // the current thread called exit
 	lastSt  int  // exit status of the last thread to exit
 
-	stopFlag  atomic.Int32 // 1: timeout
+	stopFlag  atomic.Int32 // why Stop was called: stopTimeout, stopInterrupt
 	peakPages uint64
 	wall      time.Duration
 }
@@ -132,10 +132,23 @@ func (m *Machine) Close() {
 	m.eng.close()
 }
 
+// Reasons for Stop.
+const (
+	stopTimeout   = 1
+	stopInterrupt = 2
+)
+
 // Stop asks a running machine to stop as if its timeout expired. It may be
 // called from any goroutine.
 func (m *Machine) Stop() {
-	m.stopFlag.Store(1)
+	m.stopFlag.CompareAndSwap(0, stopTimeout)
+	m.eng.requestStop()
+}
+
+// Interrupt ends the guest as if the user's Ctrl-C (SIGINT) had reached it
+// with its default action. It may be called from any goroutine.
+func (m *Machine) Interrupt() {
+	m.stopFlag.CompareAndSwap(0, stopInterrupt)
 	m.eng.requestStop()
 }
 
@@ -156,8 +169,13 @@ func (m *Machine) Run() (*Exit, error) {
 	keep := false
 	budget := m.cfg.Quantum
 	for m.exited == nil {
-		if m.stopFlag.Load() != 0 {
+		switch m.stopFlag.Load() {
+		case stopTimeout:
 			m.exited = &Exit{Status: 124, Limit: "timeout", Detail: fmt.Sprintf("stopped by --timeout %v", m.cfg.Timeout)}
+		case stopInterrupt:
+			m.exited = &Exit{Status: 128 + syscalls.SIGINT, Signal: syscalls.SIGINT, Detail: "guest killed by SIGINT (Ctrl-C)"}
+		}
+		if m.exited != nil {
 			break
 		}
 		t, err := m.sched.Next(m.cur, keep)

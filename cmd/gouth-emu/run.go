@@ -103,11 +103,11 @@ func openGuest(path string) (*loader.File, error) {
 }
 
 func runGuest(g *guestFlags, args []string) error {
-	f, err := openGuest(args[0])
+	cfg, err := g.config(args)
 	if err != nil {
 		return err
 	}
-	cfg, err := g.config(args)
+	f, err := openGuest(args[0])
 	if err != nil {
 		return err
 	}
@@ -117,13 +117,14 @@ func runGuest(g *guestFlags, args []string) error {
 	}
 	defer m.Close()
 
-	// Ctrl-C stops the guest and reports it like a limit.
+	// Ctrl-C ends the guest as SIGINT's default action would; signal
+	// delivery into guest handlers is not emulated yet.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt)
 	defer signal.Stop(sigs)
 	go func() {
 		if _, ok := <-sigs; ok {
-			m.Stop()
+			m.Interrupt()
 		}
 	}()
 
