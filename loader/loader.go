@@ -119,7 +119,6 @@ type header struct {
 	Phentsize, Phnum          uint16
 	Class, Data, IdentVersion byte
 	phdrs                     []progHeader // nil if the table is unreadable
-	phdrsRead                 bool
 }
 
 // Open reads the executable at path, validates it as a static non-PIE Go
@@ -340,7 +339,6 @@ func readHeader(data []byte) *header {
 	if h.Phentsize != phdrSize || h.Phoff > uint64(len(data)) || size > uint64(len(data))-h.Phoff {
 		return h
 	}
-	h.phdrsRead = true
 	h.phdrs = make([]progHeader, h.Phnum)
 	for i := range h.phdrs {
 		b := data[h.Phoff+uint64(i)*phdrSize:]
@@ -377,10 +375,7 @@ func checkProgHeaders(path string, h *header, fileSize uint64) error {
 	if h.Phoff > fileSize || size > fileSize-h.Phoff {
 		return fail(32, "program header table (e_phoff %#x, e_phnum %d) extends past end of file (%#x bytes)", h.Phoff, h.Phnum, fileSize)
 	}
-	if !h.phdrsRead {
-		// Unreachable: readHeader accepts exactly the tables checked above.
-		return fail(32, "program header table unreadable")
-	}
+	// readHeader has read exactly the tables that pass the checks above.
 
 	type span struct {
 		index      int
