@@ -978,12 +978,12 @@ func TestErrorIsOneLine(t *testing.T) {
 func FuzzOpen(f *testing.F) {
 	f.Add(minimalELF())
 	f.Add(tinyGoELF())
+	// The target parses bytes rather than files: with file I/O in the
+	// target, go1.26's fuzz workers stall after a few seconds. Open is
+	// os.ReadFile plus parse, and the file handling is tested above.
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(t.TempDir(), "guest")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		file, err := Open(path)
+		path := "/fuzz/guest"
+		file, err := parse(path, data)
 		if err != nil {
 			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, path+": ") {
 				t.Fatalf("Open: got error %q, want one line starting with %q", msg, path+": ")
