@@ -511,18 +511,32 @@ func TestGo117(t *testing.T) {
 
 // TestDeterminism runs guests twice with --strace --stats and requires the
 // same system calls and the same instruction count both times.
+// TestDeterminism runs guests twice and requires the same trace and the
+// same instruction count. It covers every toolchain: go1.17 and go1.19 seed
+// per-M random state from RDTSC, so they catch a host TSC leaking in.
 func TestDeterminism(t *testing.T) {
-	tc := toolchains[0]
+	type target struct{ name, bin string }
+	var targets []target
 	for _, guest := range []string{"hello", "goroutines"} {
-		guest := guest
-		t.Run(guest, func(t *testing.T) {
+		targets = append(targets, target{toolchains[0].name + "/" + guest, toolchains[0].binary(t, guest)})
+	}
+	for _, tc := range toolchains[1:] {
+		if tc.goCmd != "" {
+			targets = append(targets, target{tc.name + "/hello", tc.binary(t, "hello")})
+		}
+	}
+	if go117Err == nil {
+		targets = append(targets, target{"go1.17", go117Bin})
+	}
+	for _, tg := range targets {
+		tg := tg
+		t.Run(tg.name, func(t *testing.T) {
 			t.Parallel()
-			bin := tc.binary(t, guest)
 			flags := []string{"--strace", "--stats"}
 			var first result
 			var firstErr string
 			for i := 0; i < 2; i++ {
-				r := runEmu(t, flags, nil, bin)
+				r := runEmu(t, flags, nil, tg.bin)
 				if r.status != 0 {
 					t.Fatalf("run %d: got status %d, want 0; %v", i+1, r.status, r)
 				}

@@ -250,6 +250,23 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user) {
     uc_emu_stop(uc);
 }
 
+// hook_rdtsc makes the time-stamp counter a function of executed
+// instructions: the host's TSC would make runs differ (go1.17 seeds its
+// per-M random state from it).
+static bool hook_rdtsc(uc_engine *uc, void *user) {
+    gouth_engine *g = user;
+    uint64_t eax = g->insns & 0xffffffffu, edx = g->insns >> 32;
+    uc_reg_write(uc, UC_X86_REG_RAX, &eax);
+    uc_reg_write(uc, UC_X86_REG_RDX, &edx);
+    return true;  // skip the real instruction
+}
+
+static bool hook_rdtscp(uc_engine *uc, void *user) {
+    uint64_t ecx = 0;  // TSC_AUX: CPU 0
+    uc_reg_write(uc, UC_X86_REG_RCX, &ecx);
+    return hook_rdtsc(uc, user);
+}
+
 static bool hook_invalid(uc_engine *uc, void *user) {
     gouth_engine *g = user;
     g->intno = 6;  // #UD
@@ -308,6 +325,11 @@ gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
     }
     if (uc_hook_add(uc, &h, UC_HOOK_INTR, hook_intr, g, 1, 0) != UC_ERR_OK) {
         *err = "cannot add the interrupt hook";
+        goto fail;
+    }
+    if (uc_hook_add(uc, &h, UC_HOOK_INSN, hook_rdtsc, g, 1, 0, UC_X86_INS_RDTSC) != UC_ERR_OK ||
+        uc_hook_add(uc, &h, UC_HOOK_INSN, hook_rdtscp, g, 1, 0, UC_X86_INS_RDTSCP) != UC_ERR_OK) {
+        *err = "cannot add the rdtsc hooks";
         goto fail;
     }
     if (uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, hook_invalid, g, 1, 0) != UC_ERR_OK) {

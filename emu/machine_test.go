@@ -127,3 +127,27 @@ func TestMaxInsns(t *testing.T) {
 		t.Fatalf("spinning guest: got status %d limit %q, want 124 max-insns", x.Status, x.Limit)
 	}
 }
+
+// TestRDTSCIsVirtual checks that the time-stamp counter counts executed
+// instructions instead of showing the host's TSC.
+func TestRDTSCIsVirtual(t *testing.T) {
+	code := cat(
+		[]byte{0x90, 0x90, 0x90},       // nop x3
+		[]byte{0x0f, 0x31},             // rdtsc
+		[]byte{0x48, 0xc1, 0xe2, 0x20}, // shl rdx, 32
+		[]byte{0x48, 0x09, 0xd0},       // or rax, rdx
+		[]byte{0x48, 0x89, 0xc7},       // mov rdi, rax
+		exitGroupEDI,
+	)
+	var statuses []int
+	for i := 0; i < 2; i++ {
+		x, out := runRaw(t, code)
+		statuses = append(statuses, x.Status)
+		if x.Status == 0 || x.Status > 64 {
+			t.Fatalf("rdtsc after a few instructions = %d (%s), want a small instruction count", x.Status, out)
+		}
+	}
+	if statuses[0] != statuses[1] {
+		t.Fatalf("rdtsc differs between runs: %v", statuses)
+	}
+}
