@@ -7,4 +7,5 @@ require (
 	github.com/spf13/cobra v1.10.2 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/unicorn-engine/unicorn v0.0.0-20250911131444-c24c9ebe773c // indirect
+	golang.org/x/arch v0.33.0 // indirect
 )

@@ -53,6 +53,9 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", []string{"run", "--bogus", "x"}, []string{"unknown flag: --bogus"}},
 		{"bad --cpus", []string{"run", "--cpus", "0", "x"}, []string{"--cpus 0"}},
 		{"bad --env", []string{"run", "--env", "NOEQUALS", "x"}, []string{"--env \"NOEQUALS\""}},
+		{"bad --fs", []string{"run", "--fs", "bogus", "x"}, []string{"--fs \"bogus\"", "ro, rw or none"}},
+		{"bad --mem-limit", []string{"run", "--mem-limit", "bogus", "x"}, []string{"--mem-limit \"bogus\"", "512M"}},
+		{"zero --mem-limit", []string{"run", "--mem-limit", "0", "x"}, []string{"--mem-limit \"0\""}},
 		{"no binary", []string{"run"}, []string{"requires at least 1 arg"}},
 		{"unknown command", []string{"frobnicate"}, []string{"unknown command"}},
 	}

@@ -5,43 +5,154 @@ import (
 	"fmt"
 
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+	"golang.org/x/arch/x86/x86asm"
 
+	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
-// Signal delivery into the guest is not emulated yet: a synchronous fault
-// ends the process the way Linux ends one without a handler, with status
-// 128+N and one line naming the signal, the PC and the fault address.
+// Synchronous faults become signals for the faulting thread, delivered at
+// once with the faulting instruction's context, as Linux does: a handler
+// (Go's sigtramp) sees the exact PC and address; without one the process
+// dies with 128+N and one line naming the signal, the PC and the address.
 
-// intrSignal maps an x86 exception vector to the signal Linux sends.
-func intrSignal(intno uint32) int {
+// Unicorn memory access types, as the TLB fill reports them.
+const (
+	accessRead  = 16 // UC_MEM_READ
+	accessWrite = 17 // UC_MEM_WRITE
+	accessFetch = 18 // UC_MEM_FETCH
+)
+
+// exception handles a CPU exception or interrupt vector.
+func (m *Machine) exception(intno uint32) {
+	pc := m.eng.reg(uc.X86_REG_RIP)
 	switch intno {
 	case 0: // #DE divide error
-		return syscalls.SIGFPE
-	case 1, 3: // #DB, #BP (int3)
-		return syscalls.SIGTRAP
+		m.syncSignal(syscalls.SIGFPE, syscalls.FPE_INTDIV, pc, 0)
+	case 1, 3: // #DB, #BP (int3): RIP is past the instruction
+		m.syncSignal(syscalls.SIGTRAP, syscalls.SI_KERNEL, 0, intno)
 	case 6: // #UD
-		return syscalls.SIGILL
-	case 13, 14: // #GP, #PF
-		return syscalls.SIGSEGV
+		m.syncSignal(syscalls.SIGILL, syscalls.ILL_ILLOPN, pc, 6)
+	default: // #GP and the rest: Linux sends SIGSEGV with si_addr 0
+		m.syncSignal(syscalls.SIGSEGV, syscalls.SI_KERNEL, 0, intno)
 	}
-	return syscalls.SIGSEGV
 }
 
-// fault handles an error returned by the engine.
+// fault handles an error returned by the engine: a failed translation.
 func (m *Machine) fault(err error) {
 	var ue uc.UcError
 	if errors.As(err, &ue) && int(ue) == uc.ERR_INSN_INVALID {
-		m.fatalSignal(syscalls.SIGILL, 0, false)
+		m.exception(6)
 		return
 	}
-	addr, _, oom := m.eng.fault()
+	page, access, oom := m.eng.fault()
 	if oom {
 		m.exited = &Exit{Status: 124, Limit: "mem-limit",
-			Detail: fmt.Sprintf("guest memory limit of %d MiB reached (touching %#x)", m.cfg.MemLimit>>20, addr)}
+			Detail: fmt.Sprintf("guest memory limit of %d MiB reached (touching %#x)", m.cfg.MemLimit>>20, page)}
 		return
 	}
-	m.fatalSignal(syscalls.SIGSEGV, addr, true)
+	code := int32(syscalls.SEGV_MAPERR)
+	if _, ok := m.space.Find(page); ok {
+		code = syscalls.SEGV_ACCERR
+	}
+	addr := page
+	if access != accessFetch {
+		addr = m.dataFaultAddr(page)
+	} else if pc := m.eng.reg(uc.X86_REG_RIP); pc&^(mem.PageSize-1) == page {
+		addr = pc
+	}
+	m.syncSignal(syscalls.SIGSEGV, code, addr, 14)
+}
+
+// syncSignal delivers a fault signal to the current thread now.
+func (m *Machine) syncSignal(sig int, code int32, addr uint64, trapno uint32) {
+	tid := m.cur.Tid
+	m.kernel.ForceSynchronous(tid, sig)
+	if m.kernel.Disposition(sig) != syscalls.Handle {
+		m.fatalSignal(sig, addr, sig != syscalls.SIGTRAP)
+		return
+	}
+	regs := m.regs()
+	regs.Trapno = uint64(trapno)
+	if sig == syscalls.SIGSEGV {
+		regs.CR2 = addr
+		regs.Err = 4 // user-mode access
+	}
+	m.enterHandler(syscalls.SigInfo{Signo: sig, Code: code, Addr: addr}, regs)
+}
+
+// dataFaultAddr finds the exact address a faulting load or store used: the
+// TLB only reports its page. It decodes the instruction at RIP and computes
+// its memory operand; if that does not land in the faulting page (string
+// instructions, pushes), the page's address is the answer.
+func (m *Machine) dataFaultAddr(page uint64) uint64 {
+	pc := m.eng.reg(uc.X86_REG_RIP)
+	code := make([]byte, 15)
+	n := 0
+	for ; n < len(code); n++ {
+		if m.Peek(pc+uint64(n), code[n:n+1]) != nil {
+			break
+		}
+	}
+	inst, err := x86asm.Decode(code[:n], 64)
+	if err != nil {
+		return page
+	}
+	for _, a := range inst.Args {
+		op, ok := a.(x86asm.Mem)
+		if !ok {
+			continue
+		}
+		ea := uint64(op.Disp)
+		if op.Base == x86asm.RIP {
+			ea += pc + uint64(inst.Len)
+		} else if op.Base != 0 {
+			ea += m.gpr(op.Base)
+		}
+		if op.Index != 0 {
+			ea += m.gpr(op.Index) * uint64(op.Scale)
+		}
+		switch op.Segment {
+		case x86asm.FS:
+			ea += m.eng.reg(uc.X86_REG_FS_BASE)
+		case x86asm.GS:
+			ea += m.eng.reg(uc.X86_REG_GS_BASE)
+		}
+		if inst.AddrSize == 32 {
+			ea &= 0xffffffff
+		}
+		if ea>>12 == page>>12 {
+			return ea
+		}
+	}
+	return page
+}
+
+// x86asmRegs maps x86asm's 64- and 32-bit general registers to Unicorn's.
+var x86asmRegs = map[x86asm.Reg]int{
+	x86asm.RAX: uc.X86_REG_RAX, x86asm.RCX: uc.X86_REG_RCX, x86asm.RDX: uc.X86_REG_RDX,
+	x86asm.RBX: uc.X86_REG_RBX, x86asm.RSP: uc.X86_REG_RSP, x86asm.RBP: uc.X86_REG_RBP,
+	x86asm.RSI: uc.X86_REG_RSI, x86asm.RDI: uc.X86_REG_RDI, x86asm.R8: uc.X86_REG_R8,
+	x86asm.R9: uc.X86_REG_R9, x86asm.R10: uc.X86_REG_R10, x86asm.R11: uc.X86_REG_R11,
+	x86asm.R12: uc.X86_REG_R12, x86asm.R13: uc.X86_REG_R13, x86asm.R14: uc.X86_REG_R14,
+	x86asm.R15: uc.X86_REG_R15,
+	x86asm.EAX: uc.X86_REG_RAX, x86asm.ECX: uc.X86_REG_RCX, x86asm.EDX: uc.X86_REG_RDX,
+	x86asm.EBX: uc.X86_REG_RBX, x86asm.ESP: uc.X86_REG_RSP, x86asm.EBP: uc.X86_REG_RBP,
+	x86asm.ESI: uc.X86_REG_RSI, x86asm.EDI: uc.X86_REG_RDI, x86asm.R8L: uc.X86_REG_R8,
+	x86asm.R9L: uc.X86_REG_R9, x86asm.R10L: uc.X86_REG_R10, x86asm.R11L: uc.X86_REG_R11,
+	x86asm.R12L: uc.X86_REG_R12, x86asm.R13L: uc.X86_REG_R13, x86asm.R14L: uc.X86_REG_R14,
+	x86asm.R15L: uc.X86_REG_R15,
+}
+
+func (m *Machine) gpr(r x86asm.Reg) uint64 {
+	if u, ok := x86asmRegs[r]; ok {
+		v := m.eng.reg(u)
+		if r >= x86asm.EAX && r <= x86asm.R15L {
+			v &= 0xffffffff
+		}
+		return v
+	}
+	return 0
 }
 
 // fatalSignal ends the guest as killed by sig at the current PC.

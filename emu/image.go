@@ -42,10 +42,27 @@ const hwcap = 0x178bfbff
 // with argv, envp and the auxiliary vector, and its registers.
 func (m *Machine) load() error {
 	f := m.file
+	// The image's writable segments and the stack are committed memory
+	// like any later writable mapping.
+	m.space.SetCommitLimit(m.cfg.MemLimit)
 	for _, s := range f.Segments {
 		start := s.Vaddr &^ (mem.PageSize - 1)
+		fileEnd := (s.Vaddr + s.Filesz + mem.PageSize - 1) &^ (mem.PageSize - 1)
 		end := (s.Vaddr + s.Memsz + mem.PageSize - 1) &^ (mem.PageSize - 1)
-		if _, _, err := m.space.Map(start, end-start, mem.Prot(s.Prot), mem.Fixed, f.Path); err != nil {
+		// As Linux does, the pages holding file contents map the binary
+		// (named, with their file offset, in /proc/self/maps) and the rest
+		// of the bss is anonymous.
+		var err error
+		if fileEnd > start && s.Filesz > 0 {
+			off := s.Offset - min(s.Offset, s.Vaddr-start) // page-aligned, like the mapping
+			_, _, err = m.space.MapFile(start, fileEnd-start, mem.Prot(s.Prot), mem.Fixed, f.Path, off)
+		} else {
+			fileEnd = start
+		}
+		if err == nil && end > fileEnd {
+			_, _, err = m.space.Map(fileEnd, end-fileEnd, mem.Prot(s.Prot), mem.Fixed, "")
+		}
+		if err != nil {
 			return fmt.Errorf("%s: segment at %#x: %v", f.Path, s.Vaddr, err)
 		}
 		m.eng.setRange(start, end, toPerms(int(s.Prot)))
@@ -56,7 +73,7 @@ func (m *Machine) load() error {
 		}
 	}
 	if _, _, err := m.space.Map(stackTop-stackSize, stackSize, mem.Read|mem.Write, mem.Fixed, "[stack]"); err != nil {
-		return err
+		return fmt.Errorf("stack: %v", err)
 	}
 	m.eng.setRange(stackTop-stackSize, stackTop, pteR|pteW)
 

@@ -87,7 +87,7 @@ func memErr(err error) error {
 	switch err {
 	case nil:
 		return nil
-	case mem.ErrNoMem:
+	case mem.ErrNoMem, mem.ErrCommit:
 		return syscalls.ENOMEM
 	case mem.ErrExist:
 		return syscalls.EEXIST
@@ -210,6 +210,7 @@ func (m *Machine) Clone(flags, stack, tls uint64) (int, error) {
 	m.nextTid++
 	t := &sched.Thread{Tid: m.nextTid, Ctx: &thread{ctx: child}}
 	m.sched.Add(t)
+	m.kernel.ThreadCreated(m.cur.Tid, t.Tid)
 	return t.Tid, nil
 }
 
@@ -219,16 +220,48 @@ const maxThreads = 4096
 // Exit implements syscalls.Machine.
 func (m *Machine) Exit(status int, group bool) {
 	if group {
-		x := &Exit{Status: status}
-		if sig := m.kernel.KilledBy; sig != 0 {
-			x.Signal = sig
-			x.Detail = "guest killed by " + syscalls.SignalName(sig)
-		}
-		m.exited = x
+		m.exited = &Exit{Status: status}
 		return
 	}
 	m.exitMe = true
 	m.lastSt = status
+}
+
+// RAX implements syscalls.Machine.
+func (m *Machine) RAX() uint64 { return m.eng.reg(uc.X86_REG_RAX) }
+
+// RSP implements syscalls.Machine.
+func (m *Machine) RSP() uint64 { return m.eng.reg(uc.X86_REG_RSP) }
+
+// HasThread implements syscalls.Machine.
+func (m *Machine) HasThread(tid int) bool {
+	for _, t := range m.sched.Threads() {
+		if t.Tid == tid {
+			return true
+		}
+	}
+	return false
+}
+
+// Sigreturn implements syscalls.Machine: the general registers come from
+// the frame, as the handler left it; the rest of the CPU state (SSE
+// registers, FS base) from the snapshot taken when the signal was
+// delivered.
+func (m *Machine) Sigreturn() error {
+	th := m.cur.Ctx.(*thread)
+	r, err := m.kernel.Sigreturn(m, m.cur.Tid, m.eng.reg(uc.X86_REG_RSP), m.regs())
+	if err != nil {
+		m.fatalSignal(syscalls.SIGSEGV, 0, false)
+		return err
+	}
+	if n := len(th.sigSaved); n > 0 {
+		snap := th.sigSaved[n-1]
+		th.sigSaved = th.sigSaved[:n-1]
+		m.eng.restore(snap)
+		snap.free()
+	}
+	m.setRegs(r)
+	return nil
 }
 
 // Yield implements syscalls.Machine.

@@ -30,10 +30,11 @@ type Config struct {
 	Warn   io.Writer // gouth-emu's own warnings
 	Trace  io.Writer // strace-style syscall lines, nil for none
 
-	MaxInsns uint64        // stop after this many instructions; 0: no limit
-	Timeout  time.Duration // host wall-clock limit; 0: none
-	MemLimit uint64        // bytes of guest memory that may be committed; default 4 GiB
-	Quantum  int64         // instructions a thread runs before another gets the CPU
+	MaxInsns uint64          // stop after this many instructions; 0: no limit
+	Timeout  time.Duration   // host wall-clock limit; 0: none
+	MemLimit uint64          // bytes of writable private memory the guest may commit; default DefaultMemLimit
+	FS       syscalls.FSMode // the guest's view of the host filesystem (ro, rw, none)
+	Quantum  int64           // instructions a thread runs before another gets the CPU
 }
 
 // DefaultQuantum is long enough that switches are rare next to the work
@@ -61,6 +62,7 @@ type Exit struct {
 // Stats are the counters --stats prints.
 type Stats struct {
 	Insns, Blocks, Syscalls, Threads uint64
+	Signals                          uint64 // handler frames built
 	SyscallsByName                   map[string]uint64
 	Virtual                          time.Duration
 	Wall                             time.Duration
@@ -84,14 +86,28 @@ type Machine struct {
 	exitMe  bool // the current thread called exit
 	lastSt  int  // exit status of the last thread to exit
 
-	stopFlag  atomic.Int32 // why Stop was called: stopTimeout, stopInterrupt
-	peakPages uint64
-	wall      time.Duration
+	stopFlag   atomic.Int32 // why Stop was called: stopTimeout, stopInterrupt
+	hostSigs   atomic.Int32 // Ctrl-Cs not yet sent to the guest
+	interrupts int          // Ctrl-Cs sent to the guest
+	signals    uint64       // handler frames built
+	peakPages  uint64
+	wall       time.Duration
 }
 
 // thread is the machine's per-thread state, kept in sched.Thread.Ctx.
 type thread struct {
 	ctx *context
+	// sigSaved holds the full CPU state at each signal delivery whose
+	// handler has not returned yet, innermost last.
+	sigSaved []*context
+}
+
+func (th *thread) free() {
+	th.ctx.free()
+	for _, c := range th.sigSaved {
+		c.free()
+	}
+	th.sigSaved = nil
 }
 
 // New loads f into a fresh machine, ready to run from its entry point.
@@ -103,10 +119,13 @@ func New(f *loader.File, cfg Config) (*Machine, error) {
 		cfg.Quantum = DefaultQuantum
 	}
 	if cfg.MemLimit == 0 {
-		cfg.MemLimit = 4 << 30
+		cfg.MemLimit = DefaultMemLimit()
 	}
 	cfg.MemLimit = (cfg.MemLimit + mem.PageSize - 1) &^ (mem.PageSize - 1)
-	eng, err := newEngine(cfg.MemLimit + mem.PageSize) // + the vsyscall page
+	// Physical backing: the limit, plus slack for what the accounting does
+	// not count (read-only data touched, page tables of the guest's own
+	// making), plus the vsyscall page. It is reserved, not committed.
+	eng, err := newEngine(cfg.MemLimit + max(cfg.MemLimit/4, 64<<20) + mem.PageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +133,7 @@ func New(f *loader.File, cfg Config) (*Machine, error) {
 	m.kernel = syscalls.NewKernel(syscalls.Config{
 		Cpus: cfg.Cpus, ExePath: f.Path,
 		Stdin: cfg.Stdin, Stdout: cfg.Stdout, Stderr: cfg.Stderr,
-		Warn: cfg.Warn, Trace: cfg.Trace, RandSeed: 1,
+		Warn: cfg.Warn, Trace: cfg.Trace, RandSeed: 1, FS: cfg.FS,
 	})
 	m.sched = sched.New(m.kernel.Complete)
 	if err := m.load(); err != nil {
@@ -127,7 +146,7 @@ func New(f *loader.File, cfg Config) (*Machine, error) {
 // Close releases the Unicorn instance and guest memory.
 func (m *Machine) Close() {
 	for _, t := range m.sched.Threads() {
-		t.Ctx.(*thread).ctx.free()
+		t.Ctx.(*thread).free()
 	}
 	m.eng.close()
 }
@@ -145,10 +164,11 @@ func (m *Machine) Stop() {
 	m.eng.requestStop()
 }
 
-// Interrupt ends the guest as if the user's Ctrl-C (SIGINT) had reached it
-// with its default action. It may be called from any goroutine.
+// Interrupt sends SIGINT to the guest, as the user's Ctrl-C would; a third
+// one stops the guest even if it handles or ignores SIGINT. It may be
+// called from any goroutine.
 func (m *Machine) Interrupt() {
-	m.stopFlag.CompareAndSwap(0, stopInterrupt)
+	m.hostSigs.Add(1)
 	m.eng.requestStop()
 }
 
@@ -178,6 +198,16 @@ func (m *Machine) Run() (*Exit, error) {
 		if m.exited != nil {
 			break
 		}
+		if n := m.hostSigs.Swap(0); n > 0 {
+			m.interrupts += int(n)
+			if m.interrupts >= 3 {
+				m.exited = &Exit{Status: 128 + syscalls.SIGINT, Signal: syscalls.SIGINT, Detail: "stopped by a third Ctrl-C"}
+				break
+			}
+			m.kernel.SendProcess(syscalls.SIGINT, syscalls.SigInfo{Code: syscalls.SI_KERNEL})
+			m.interruptSleepers()
+			keep = false
+		}
 		t, err := m.sched.Next(m.cur, keep)
 		var dl *sched.DeadlockError
 		if errors.As(err, &dl) {
@@ -200,6 +230,10 @@ func (m *Machine) Run() (*Exit, error) {
 			}
 			budget = min(budget, left)
 		}
+		m.deliverPending()
+		if m.exited != nil {
+			break
+		}
 		keep, budget = m.step(budget)
 	}
 	return m.exited, nil
@@ -215,8 +249,8 @@ func (m *Machine) step(budget int64) (bool, int64) {
 		m.peakPages = c
 	}
 	left := m.eng.budget()
-	if m.stopFlag.Load() != 0 {
-		return false, 0 // Run reports the timeout
+	if m.stopFlag.Load() != 0 || m.hostSigs.Load() != 0 {
+		return false, 0 // Run handles the host's request
 	}
 	switch m.eng.stopReason() {
 	case stopSyscall:
@@ -225,7 +259,7 @@ func (m *Machine) step(budget int64) (bool, int64) {
 	case stopBudget:
 		return false, 0
 	case stopIntr:
-		m.fatalSignal(intrSignal(m.eng.intno()), 0, false)
+		m.exception(m.eng.intno())
 		return false, 0
 	case stopRequest:
 		return true, left
@@ -250,13 +284,17 @@ func (m *Machine) syscall() bool {
 		return false
 	case m.exitMe:
 		m.sched.Exit(t)
-		t.Ctx.(*thread).ctx.free()
+		m.kernel.ThreadExited(t.Tid)
+		t.Ctx.(*thread).free()
+		m.interruptSleepers() // a signal it left pending goes to another thread
 		return false
 	case wait != nil:
 		m.sched.Block(t, wait)
+		m.interruptSleepers() // a signal may already be waiting for it
 		return false
 	}
 	m.eng.setReg(uc.X86_REG_RAX, ret)
+	m.interruptSleepers()
 	return !m.yielded
 }
 
@@ -273,6 +311,10 @@ func (m *Machine) switchTo(t *sched.Thread) {
 		m.eng.setReg(uc.X86_REG_RAX, t.Result)
 		t.Pending = false
 	}
+	if t.Rewind { // restart the interrupted syscall
+		m.eng.setReg(uc.X86_REG_RIP, m.eng.reg(uc.X86_REG_RIP)-2)
+		t.Rewind = false
+	}
 }
 
 // Stats returns the run's counters.
@@ -284,7 +326,7 @@ func (m *Machine) Stats() Stats {
 	}
 	return Stats{
 		Insns: m.eng.insns(), Blocks: m.eng.blocks(), Syscalls: ks.Syscalls,
-		Threads: ks.Threads, SyscallsByName: byName,
+		Threads: ks.Threads, SyscallsByName: byName, Signals: m.signals,
 		Virtual: time.Duration(m.sched.Now()), Wall: m.wall,
 		PeakCommitted: m.peakPages * mem.PageSize,
 	}

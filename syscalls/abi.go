@@ -12,30 +12,40 @@ type Errno uint64
 
 // Linux errno values (asm-generic/errno-base.h, errno.h).
 const (
-	EPERM     Errno = 1
-	ENOENT    Errno = 2
-	ESRCH     Errno = 3
-	EINTR     Errno = 4
-	EIO       Errno = 5
-	EBADF     Errno = 9
-	ECHILD    Errno = 10
-	EAGAIN    Errno = 11
-	ENOMEM    Errno = 12
-	EACCES    Errno = 13
-	EFAULT    Errno = 14
-	EEXIST    Errno = 17
-	ENODEV    Errno = 19
-	ENOTDIR   Errno = 20
-	EISDIR    Errno = 21
-	EINVAL    Errno = 22
-	EMFILE    Errno = 24
-	ENOTTY    Errno = 25
-	ESPIPE    Errno = 29
-	EPIPE     Errno = 32
-	ERANGE    Errno = 34
-	ENOSYS    Errno = 38
-	ENOTSUP   Errno = 95
-	ETIMEDOUT Errno = 110
+	EPERM        Errno = 1
+	ENOENT       Errno = 2
+	ESRCH        Errno = 3
+	EINTR        Errno = 4
+	EIO          Errno = 5
+	EBADF        Errno = 9
+	ECHILD       Errno = 10
+	EAGAIN       Errno = 11
+	ENOMEM       Errno = 12
+	EACCES       Errno = 13
+	EFAULT       Errno = 14
+	EBUSY        Errno = 16
+	EEXIST       Errno = 17
+	EXDEV        Errno = 18
+	ENODEV       Errno = 19
+	ENOTDIR      Errno = 20
+	EISDIR       Errno = 21
+	EINVAL       Errno = 22
+	EMFILE       Errno = 24
+	ENOTTY       Errno = 25
+	EFBIG        Errno = 27
+	ENOSPC       Errno = 28
+	ESPIPE       Errno = 29
+	EROFS        Errno = 30
+	EMLINK       Errno = 31
+	EPIPE        Errno = 32
+	ERANGE       Errno = 34
+	ENAMETOOLONG Errno = 36
+	ENOSYS       Errno = 38
+	ENOTEMPTY    Errno = 39
+	ELOOP        Errno = 40
+	ENOTSUP      Errno = 95
+	ETIMEDOUT    Errno = 110
+	EDQUOT       Errno = 122
 )
 
 var errnoNames = map[Errno]string{
@@ -45,6 +55,9 @@ var errnoNames = map[Errno]string{
 	EISDIR: "EISDIR", EINVAL: "EINVAL", EMFILE: "EMFILE", ENOTTY: "ENOTTY",
 	ESPIPE: "ESPIPE", EPIPE: "EPIPE", ERANGE: "ERANGE", ENOSYS: "ENOSYS",
 	ENOTSUP: "EOPNOTSUPP", ETIMEDOUT: "ETIMEDOUT",
+	EBUSY: "EBUSY", EXDEV: "EXDEV", EFBIG: "EFBIG", ENOSPC: "ENOSPC", EROFS: "EROFS",
+	EMLINK: "EMLINK", ENAMETOOLONG: "ENAMETOOLONG", ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP",
+	EDQUOT: "EDQUOT",
 }
 
 var errnoText = map[Errno]string{
@@ -58,6 +71,11 @@ var errnoText = map[Errno]string{
 	ESPIPE: "Illegal seek", EPIPE: "Broken pipe", ERANGE: "Numerical result out of range",
 	ENOSYS: "Function not implemented", ENOTSUP: "Operation not supported",
 	ETIMEDOUT: "Connection timed out",
+	EBUSY:     "Device or resource busy", EXDEV: "Invalid cross-device link",
+	EFBIG: "File too large", ENOSPC: "No space left on device",
+	EROFS: "Read-only file system", EMLINK: "Too many links",
+	ENAMETOOLONG: "File name too long", ENOTEMPTY: "Directory not empty",
+	ELOOP: "Too many levels of symbolic links", EDQUOT: "Disk quota exceeded",
 }
 
 // Name is the errno's symbolic name, as strace prints it.
@@ -155,7 +173,19 @@ const (
 
 	AT_FDCWD            = -100
 	AT_SYMLINK_NOFOLLOW = 0x100
+	AT_REMOVEDIR        = 0x200
+	AT_SYMLINK_FOLLOW   = 0x400
 	AT_EMPTY_PATH       = 0x1000
+
+	RENAME_NOREPLACE = 0x1
+	RENAME_EXCHANGE  = 0x2
+	RENAME_WHITEOUT  = 0x4
+
+	// access(2) modes.
+	F_OK = 0
+	X_OK = 1
+	W_OK = 2
+	R_OK = 4
 )
 
 // fcntl(2) commands.
@@ -290,6 +320,7 @@ const (
 	S_IFIFO  = 0o010000
 	S_IFCHR  = 0o020000
 	S_IFDIR  = 0o040000
+	S_IFBLK  = 0o060000
 	S_IFREG  = 0o100000
 	S_IFLNK  = 0o120000
 	S_IFSOCK = 0o140000

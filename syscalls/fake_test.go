@@ -19,6 +19,8 @@ type fakeMachine struct {
 	group  bool
 	yield  bool
 	clones int
+	rax    uint64
+	rsp    uint64
 }
 
 func newFake() *fakeMachine {
@@ -78,6 +80,24 @@ func (f *fakeMachine) FutexWake(addr uint64, n int) int {
 }
 func (f *fakeMachine) Now() int64 { return f.now }
 
+// Proc describes a small fixed process for /proc/self.
+func (f *fakeMachine) Proc() ProcInfo {
+	return ProcInfo{
+		Args: []string{"/guest/hello", "-v"},
+		Env:  []string{"HOME=/root", "LANG=C"},
+		Maps: "00400000-00401000 r-xp 00000000 00:00 0                                  /guest/hello\n" +
+			"7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n",
+		Threads: 1 + f.clones,
+		VmSize:  0x22000,
+		VmRSS:   0x3000,
+	}
+}
+
+func (f *fakeMachine) RAX() uint64            { return f.rax }
+func (f *fakeMachine) RSP() uint64            { return f.rsp }
+func (f *fakeMachine) Sigreturn() error       { return nil }
+func (f *fakeMachine) HasThread(tid int) bool { return tid >= Pid && tid <= Pid+f.clones }
+
 func (f *fakeMachine) putU32(addr uint64, v uint32) {
 	binary.LittleEndian.PutUint32(f.mem[addr-f.base:], v)
 }
@@ -95,9 +115,11 @@ type testKernel struct {
 	stdout, stderr bytes.Buffer
 }
 
-func newTestKernel() *testKernel {
+func newTestKernel() *testKernel { return newTestKernelFS(FSReadOnly) }
+
+func newTestKernelFS(mode FSMode) *testKernel {
 	tk := &testKernel{m: newFake()}
-	tk.Kernel = NewKernel(Config{Cpus: 2, ExePath: "/guest/hello",
+	tk.Kernel = NewKernel(Config{Cpus: 2, ExePath: "/guest/hello", FS: mode,
 		Stdout: &tk.stdout, Stderr: &tk.stderr, Warn: &tk.warn, Trace: &tk.trace})
 	return tk
 }

@@ -3,7 +3,6 @@ package syscalls
 import (
 	"io"
 	"os"
-	"strings"
 )
 
 // file is an open file description as the guest sees it.
@@ -143,33 +142,36 @@ func (s *stdioFile) stat() statInfo {
 }
 func (s *stdioFile) ready() (uint32, uint64) { return EPOLLIN | EPOLLOUT, 0 }
 
-// hostFile is a host file opened read-only (the default policy: the guest
-// sees the host filesystem but cannot change it).
+// hostFile is a host file or directory. With --fs ro it is always opened
+// read-only; with --fs rw, as the guest asked.
 type hostFile struct {
 	f   *os.File
 	off int64
 	dir bool
+	acc int // O_RDONLY, O_WRONLY or O_RDWR
+
+	// A directory's entries, read on the first getdents64 and handed out
+	// from pos on, so a listing resumes where the last call stopped.
+	ents []dirent
+	pos  int
 }
 
 func (h *hostFile) read(p []byte) (int, error) {
-	if h.dir {
-		return 0, EISDIR
-	}
-	n, err := h.f.ReadAt(p, h.off)
+	n, err := h.pread(p, h.off)
 	h.off += int64(n)
-	if err != nil && err != io.EOF && n == 0 {
-		return 0, EIO
-	}
-	return n, nil
+	return n, err
 }
 
 func (h *hostFile) pread(p []byte, off int64) (int, error) {
-	if h.dir {
+	switch {
+	case h.dir:
 		return 0, EISDIR
+	case h.acc == O_WRONLY:
+		return 0, EBADF
 	}
 	n, err := h.f.ReadAt(p, off)
 	if err != nil && err != io.EOF && n == 0 {
-		return 0, EIO
+		return 0, hostErrno(err)
 	}
 	return n, nil
 }
@@ -189,15 +191,38 @@ func (h *hostFile) seek(off int64, whence int) (int64, error) {
 		return 0, EINVAL
 	}
 	h.off = base + off
+	if h.dir {
+		// Seeking a directory moves the listing; back to 0 reads it anew.
+		h.pos = int(h.off)
+		if h.off == 0 {
+			h.ents = nil
+		}
+	}
 	return h.off, nil
 }
 
-func (h *hostFile) write(p []byte) (int, error) { return 0, EBADF }
-func (h *hostFile) close()                      { h.f.Close() }
-func (h *hostFile) pollable() bool              { return false }
-func (h *hostFile) kind() string                { return h.f.Name() }
-func (h *hostFile) ready() (uint32, uint64)     { return EPOLLIN | EPOLLOUT, 0 }
-func (h *hostFile) stat() statInfo              { return hostStat(h.f) }
+func (h *hostFile) write(p []byte) (int, error) {
+	n, err := h.pwrite(p, h.off)
+	h.off += int64(n)
+	return n, err
+}
+
+func (h *hostFile) pwrite(p []byte, off int64) (int, error) {
+	if h.acc == O_RDONLY {
+		return 0, EBADF
+	}
+	n, err := h.f.WriteAt(p, off)
+	if err != nil && n == 0 {
+		return 0, hostErrno(err)
+	}
+	return n, nil
+}
+
+func (h *hostFile) close()                  { h.f.Close() }
+func (h *hostFile) pollable() bool          { return false }
+func (h *hostFile) kind() string            { return h.f.Name() }
+func (h *hostFile) ready() (uint32, uint64) { return EPOLLIN | EPOLLOUT, 0 }
+func (h *hostFile) stat() statInfo          { return hostStat(h.f) }
 
 // memFile is a read-only file whose contents the emulator synthesizes
 // (/sys and /proc answers), so the guest sees the same bytes on every host.
@@ -241,19 +266,4 @@ func (m *memFile) kind() string                { return m.name }
 func (m *memFile) ready() (uint32, uint64)     { return EPOLLIN, 0 }
 func (m *memFile) stat() statInfo {
 	return statInfo{dev: 0x14, ino: 1, nlink: 1, mode: S_IFREG | 0o444, size: 0, blksize: 4096}
-}
-
-// synthesized answers the paths whose host contents would make the guest's
-// behaviour depend on the host. ok is false for paths that go to the host.
-func (k *Kernel) synthesized(path string) (f file, err error, ok bool) {
-	switch path {
-	case "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size":
-		return &memFile{name: path, data: []byte("2097152\n")}, nil, true
-	}
-	// Everything else under /proc and /sys describes the host (cgroups,
-	// mounts, CPU limits): the emulated process has none of it.
-	if strings.HasPrefix(path, "/proc/") || strings.HasPrefix(path, "/sys/") {
-		return nil, ENOENT, true
-	}
-	return nil, nil, false
 }

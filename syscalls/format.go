@@ -300,7 +300,9 @@ func (k *Kernel) FormatCall(c *Call) string {
 		sb.WriteString(s)
 	}
 	sb.WriteString(") = ")
-	if c.err != nil {
+	if c.restarted {
+		sb.WriteString("? ERESTARTSYS (To be restarted if SA_RESTART is set)")
+	} else if c.err != nil {
 		en := Errno(-int64(c.ret))
 		sb.WriteString("-1 " + en.Name() + " (" + en.Error() + ")")
 	} else {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"syscall"
 )
 
 // maxIO bounds one read or write so a guest cannot make the host allocate
@@ -54,6 +54,11 @@ func sysWrite(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if e.flags&O_APPEND != 0 {
+		if s, ok := e.f.(seeker); ok {
+			s.seek(0, 2) // O_APPEND: every write goes to the end
+		}
+	}
 	n, err := e.f.write(p)
 	return uint64(n), err
 }
@@ -100,37 +105,61 @@ func clampIO(n uint64) int {
 }
 
 func sysOpen(c *Call) (uint64, error) {
-	return c.openAt(AT_FDCWD, c.ptr(0), int(c.int32(1)))
+	return c.openAt(AT_FDCWD, c.ptr(0), int(c.int32(1)), c.u32(2))
 }
 
 func sysOpenat(c *Call) (uint64, error) {
-	return c.openAt(int(c.int32(0)), c.ptr(1), int(c.int32(2)))
+	return c.openAt(int(c.int32(0)), c.ptr(1), int(c.int32(2)), c.u32(3))
 }
 
-// openAt opens a path for the guest. Writes to the host are refused with
-// EACCES: the host filesystem is read-only to the guest.
-func (c *Call) openAt(dirfd int, pathPtr uint64, flags int) (uint64, error) {
-	path, err := c.readString(pathPtr, 4096)
+// sysCreat is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode).
+func sysCreat(c *Call) (uint64, error) {
+	return c.openAt(AT_FDCWD, c.ptr(0), O_CREAT|O_WRONLY|O_TRUNC, c.u32(1))
+}
+
+// openAt opens a path for the guest under the --fs policy. With ro, a host
+// file is opened read-only and any open that would create, truncate or
+// write fails with EACCES (EEXIST and ENOENT first, as Linux checks them
+// first); with none, only the emulator's own files exist.
+func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64, error) {
+	l, err := c.locate(dirfd, pathPtr, flags&O_NOFOLLOW == 0)
 	if err != nil {
 		return 0, err
 	}
-	if path == "" {
-		return 0, ENOENT
-	}
-	if !filepath.IsAbs(path) && dirfd != AT_FDCWD {
-		return 0, ENOTSUP // directory descriptors are not supported yet
-	}
-	if f, err, ok := c.K.synthesized(path); ok {
-		if err != nil {
-			return 0, err
+	switch {
+	case l.link != "":
+		return 0, ELOOP // O_NOFOLLOW on /proc/self/exe
+	case l.f != nil:
+		if flags&O_ACCMODE != O_RDONLY || flags&O_TRUNC != 0 {
+			return 0, EACCES
 		}
-		fd, err := c.K.fds.install(f, flags&(O_CLOEXEC|O_NONBLOCK))
+		if flags&O_DIRECTORY != 0 {
+			return 0, ENOTDIR
+		}
+		fd, err := c.K.fds.install(l.f, flags&(O_CLOEXEC|O_NONBLOCK))
 		return uint64(fd), err
 	}
-	if flags&O_ACCMODE != O_RDONLY || flags&(O_CREAT|O_TRUNC) != 0 {
-		return 0, EACCES
+	acc := flags & O_ACCMODE
+	if acc == O_ACCMODE {
+		return 0, EINVAL
 	}
-	hf, err := os.Open(path)
+	hflags := hostOpenFlags(flags)
+	if c.K.cfg.FS != FSReadWrite {
+		// Read-only: O_CREAT of a file that exists just opens it.
+		_, err := os.Stat(l.host)
+		switch {
+		case err == nil && flags&(O_CREAT|O_EXCL) == O_CREAT|O_EXCL:
+			return 0, EEXIST
+		case err != nil && flags&O_CREAT == 0:
+			return 0, hostErrno(err)
+		case err != nil:
+			return 0, c.mayChange(change{l, mustNotExist, true})
+		case acc != O_RDONLY || flags&O_TRUNC != 0:
+			return 0, EACCES
+		}
+		hflags &^= os.O_CREATE | os.O_EXCL
+	}
+	hf, err := os.OpenFile(l.host, hflags, fs.FileMode(mode&0o777))
 	if err != nil {
 		return 0, hostErrno(err)
 	}
@@ -139,11 +168,7 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int) (uint64, error) {
 		hf.Close()
 		return 0, hostErrno(err)
 	}
-	if flags&O_DIRECTORY != 0 && !fi.IsDir() {
-		hf.Close()
-		return 0, ENOTDIR
-	}
-	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir()}, flags&(O_CLOEXEC|O_NONBLOCK|O_APPEND))
+	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc}, flags&(O_CLOEXEC|O_NONBLOCK|O_APPEND|O_ACCMODE))
 	if err != nil {
 		hf.Close()
 	}
@@ -152,15 +177,17 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int) (uint64, error) {
 
 // hostErrno maps a host os error to the Linux errno the guest should see.
 func hostErrno(err error) error {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return Errno(en)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return ENOENT
 	case errors.Is(err, fs.ErrPermission):
 		return EACCES
-	}
-	var en interface{ Errno() uintptr }
-	if errors.As(err, &en) {
-		return Errno(en.Errno())
+	case errors.Is(err, fs.ErrExist):
+		return EEXIST
 	}
 	return EIO
 }
@@ -186,44 +213,36 @@ func sysLstat(c *Call) (uint64, error) {
 }
 
 func (c *Call) statPath(dirfd int, pathPtr, buf uint64, flags int) (uint64, error) {
-	path, err := c.readString(pathPtr, 4096)
+	if flags&AT_EMPTY_PATH != 0 {
+		if path, err := c.readString(pathPtr, 1); err == nil && path == "" {
+			f, err := c.K.fds.get(dirfd)
+			if err != nil {
+				return 0, err
+			}
+			return 0, c.write(buf, encodeStat(f.stat()))
+		}
+	}
+	nofollow := flags&AT_SYMLINK_NOFOLLOW != 0
+	l, err := c.locate(dirfd, pathPtr, !nofollow)
 	if err != nil {
 		return 0, err
 	}
-	if path == "" && flags&AT_EMPTY_PATH != 0 {
-		f, err := c.K.fds.get(dirfd)
-		if err != nil {
-			return 0, err
-		}
-		return 0, c.write(buf, encodeStat(f.stat()))
-	}
-	if !filepath.IsAbs(path) && dirfd != AT_FDCWD {
-		return 0, ENOTSUP
-	}
-	if f, err, ok := c.K.synthesized(path); ok {
-		if err != nil {
-			return 0, err
-		}
-		return 0, c.write(buf, encodeStat(f.stat()))
+	switch {
+	case l.link != "":
+		return 0, c.write(buf, encodeStat(statInfo{dev: 0x14, ino: 2, mode: S_IFLNK | 0o777, nlink: 1, size: int64(len(l.link)), blksize: 4096}))
+	case l.f != nil:
+		return 0, c.write(buf, encodeStat(l.f.stat()))
 	}
 	var fi os.FileInfo
-	if flags&AT_SYMLINK_NOFOLLOW != 0 {
-		fi, err = os.Lstat(path)
+	if nofollow {
+		fi, err = os.Lstat(l.host)
 	} else {
-		fi, err = os.Stat(path)
+		fi, err = os.Stat(l.host)
 	}
 	if err != nil {
 		return 0, hostErrno(err)
 	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		return 0, c.write(buf, encodeStat(statInfo{mode: S_IFLNK | 0o777, nlink: 1, size: fi.Size()}))
-	}
-	hf, err := os.Open(path)
-	if err != nil {
-		return 0, hostErrno(err)
-	}
-	defer hf.Close()
-	return 0, c.write(buf, encodeStat(hostStat(hf)))
+	return 0, c.write(buf, encodeStat(infoStat(fi)))
 }
 
 // encodeStat lays out struct stat as the x86-64 kernel does (144 bytes).
@@ -256,25 +275,19 @@ func sysReadlinkat(c *Call) (uint64, error) {
 }
 
 func (c *Call) readlinkAt(dirfd int, pathPtr, buf, size uint64) (uint64, error) {
-	path, err := c.readString(pathPtr, 4096)
+	if int64(size) <= 0 {
+		return 0, EINVAL
+	}
+	l, err := c.locate(dirfd, pathPtr, false)
 	if err != nil {
 		return 0, err
 	}
-	var target string
+	target := l.link
 	switch {
-	case path == "/proc/self/exe":
-		target = c.K.cfg.ExePath
-	case !filepath.IsAbs(path) && dirfd != AT_FDCWD:
-		return 0, ENOTSUP
-	default:
-		if _, err, ok := c.K.synthesized(path); ok {
-			if err != nil {
-				return 0, err
-			}
-			return 0, EINVAL
-		}
-		target, err = os.Readlink(path)
-		if err != nil {
+	case l.f != nil:
+		return 0, EINVAL // not a link
+	case l.host != "":
+		if target, err = os.Readlink(l.host); err != nil {
 			return 0, hostErrno(err)
 		}
 	}
@@ -360,6 +373,9 @@ func sysGetcwd(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, ENOENT
 	}
+	if c.K.cfg.FS == FSNone {
+		wd = "/" // the host's directories are hidden
+	}
 	b := append([]byte(wd), 0)
 	if uint64(len(b)) > c.uint(1) {
 		return 0, ERANGE
@@ -373,21 +389,26 @@ func sysFaccessat(c *Call) (uint64, error) {
 
 func sysAccess(c *Call) (uint64, error) { return c.access(AT_FDCWD, c.ptr(0), int(c.int32(1))) }
 
+// access checks a path as the guest's user would, and W_OK against the
+// --fs policy as well: with ro nothing on the host is writable.
 func (c *Call) access(dirfd int, pathPtr uint64, mode int) (uint64, error) {
-	path, err := c.readString(pathPtr, 4096)
+	if mode&^7 != 0 {
+		return 0, EINVAL
+	}
+	l, err := c.locate(dirfd, pathPtr, true)
 	if err != nil {
 		return 0, err
 	}
-	if !filepath.IsAbs(path) && dirfd != AT_FDCWD {
-		return 0, ENOTSUP
+	if l.host == "" {
+		if mode&(W_OK|X_OK) != 0 {
+			return 0, EACCES
+		}
+		return 0, nil
 	}
-	if _, err, ok := c.K.synthesized(path); ok {
-		return 0, err
-	}
-	if _, err := os.Stat(path); err != nil {
+	if err := syscall.Access(l.host, uint32(mode)); err != nil {
 		return 0, hostErrno(err)
 	}
-	if mode&2 != 0 { // W_OK: the host filesystem is read-only to the guest
+	if mode&W_OK != 0 && c.K.cfg.FS != FSReadWrite {
 		return 0, EACCES
 	}
 	return 0, nil

@@ -42,9 +42,14 @@ const threadFlags = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND
 func sysClone(c *Call) (uint64, error) {
 	flags, stack, ptid, ctid, tls := c.uint(0), c.uint(1), c.ptr(2), c.ptr(3), c.uint(4)
 	if flags&threadFlags != threadFlags {
-		c.K.warnf("warning: clone(%s) would create a process; only threads are emulated, returned ENOSYS",
-			formatFlags(flags&^CSIGNAL, cloneFlagNames))
-		return 0, ENOSYS
+		shown := SignalName(int(flags & CSIGNAL)) // fork's clone: SIGCHLD alone
+		if flags&^CSIGNAL != 0 {
+			shown = formatFlags(flags&^CSIGNAL, cloneFlagNames)
+			if flags&CSIGNAL != 0 {
+				shown += "|" + SignalName(int(flags&CSIGNAL))
+			}
+		}
+		return 0, c.noProcesses("clone("+shown+")", "creating processes")
 	}
 	tid, err := c.M.Clone(flags, stack, tls)
 	if err != nil {
@@ -66,6 +71,31 @@ func sysClone(c *Call) (uint64, error) {
 	c.K.Stats.Threads++
 	return uint64(tid), nil
 }
+
+// noProcesses refuses a call that would create a process or run another
+// program, with ENOSYS and one warning line the first time each call is
+// made: the emulator runs a single process.
+func (c *Call) noProcesses(what, action string) error {
+	if !c.K.warned[c.Nr] {
+		c.K.warned[c.Nr] = true
+		c.K.warnf("warning: %s: %s is not emulated, returned ENOSYS", what, action)
+	}
+	return ENOSYS
+}
+
+func sysFork(c *Call) (uint64, error)  { return 0, c.noProcesses("fork", "creating processes") }
+func sysVfork(c *Call) (uint64, error) { return 0, c.noProcesses("vfork", "creating processes") }
+
+func sysExecve(c *Call) (uint64, error) {
+	return 0, c.noProcesses("execve", "running another program")
+}
+
+func sysExecveat(c *Call) (uint64, error) {
+	return 0, c.noProcesses("execveat", "running another program")
+}
+
+// sysWait has no children to wait for: the guest cannot create any.
+func sysWait(c *Call) (uint64, error) { return 0, ECHILD }
 
 func sysSetTidAddress(c *Call) (uint64, error) {
 	c.K.clearTID[c.Tid] = c.ptr(0)

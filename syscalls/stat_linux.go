@@ -12,16 +12,36 @@ func hostStat(f *os.File) statInfo {
 	if err != nil {
 		return statInfo{}
 	}
+	return infoStat(fi)
+}
+
+// infoStat describes a host file from what os.Stat or os.Lstat returned.
+func infoStat(fi os.FileInfo) statInfo {
 	s := statInfo{size: fi.Size(), mode: uint64(fi.Mode().Perm()), blksize: 4096, nlink: 1}
-	switch {
+	switch m := fi.Mode(); {
 	case fi.IsDir():
 		s.mode |= S_IFDIR
-	case fi.Mode()&os.ModeNamedPipe != 0:
+	case m&os.ModeSymlink != 0:
+		s.mode |= S_IFLNK
+	case m&os.ModeNamedPipe != 0:
 		s.mode |= S_IFIFO
-	case fi.Mode()&os.ModeCharDevice != 0:
+	case m&os.ModeSocket != 0:
+		s.mode |= S_IFSOCK
+	case m&os.ModeCharDevice != 0:
 		s.mode |= S_IFCHR
+	case m&os.ModeDevice != 0:
+		s.mode |= S_IFBLK
 	default:
 		s.mode |= S_IFREG
+	}
+	if fi.Mode()&os.ModeSetuid != 0 {
+		s.mode |= 0o4000
+	}
+	if fi.Mode()&os.ModeSetgid != 0 {
+		s.mode |= 0o2000
+	}
+	if fi.Mode()&os.ModeSticky != 0 {
+		s.mode |= 0o1000
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		s.dev, s.ino, s.nlink = st.Dev, st.Ino, st.Nlink
@@ -32,4 +52,33 @@ func hostStat(f *os.File) statInfo {
 		s.ctime = st.Ctim.Nano()
 	}
 	return s
+}
+
+// fileInode is the host inode number of a file, 0 if unknown.
+func fileInode(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino
+	}
+	return 0
+}
+
+// hostOpenFlags converts the guest's open flags to the host's: the values
+// of O_DIRECTORY and O_NOFOLLOW differ between architectures.
+func hostOpenFlags(flags int) int {
+	h := 0
+	switch flags & O_ACCMODE {
+	case O_WRONLY:
+		h = os.O_WRONLY
+	case O_RDWR:
+		h = os.O_RDWR
+	}
+	for _, f := range [...]struct{ guest, host int }{
+		{O_CREAT, os.O_CREATE}, {O_EXCL, os.O_EXCL}, {O_TRUNC, os.O_TRUNC},
+		{O_DIRECTORY, syscall.O_DIRECTORY}, {O_NOFOLLOW, syscall.O_NOFOLLOW},
+	} {
+		if flags&f.guest != 0 {
+			h |= f.host
+		}
+	}
+	return h
 }

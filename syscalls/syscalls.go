@@ -42,11 +42,25 @@ type Machine interface {
 	// Yield lets the scheduler run another thread after this syscall.
 	Yield()
 
+	// RAX and RSP read the calling thread's registers.
+	RAX() uint64
+	RSP() uint64
+	// Sigreturn restores the calling thread's context from the signal frame
+	// at its stack pointer (Kernel.Sigreturn) together with the state the
+	// emulator saved when it delivered the signal.
+	Sigreturn() error
+	// HasThread reports whether thread tid exists.
+	HasThread(tid int) bool
+
 	// FutexWake makes up to n threads waiting on addr runnable, in the order
 	// they started waiting, and returns how many it woke.
 	FutexWake(addr uint64, n int) int
 	// Now is the virtual clock in nanoseconds since boot.
 	Now() int64
+
+	// Proc describes the process for /proc/self: argv, environment, the
+	// address space, its size and resident memory, the live threads.
+	Proc() ProcInfo
 }
 
 // Wait is returned (as the error) by a handler whose thread must sleep. The
@@ -71,15 +85,16 @@ func (w *Wait) Error() string { return "blocked in " + w.Kind }
 
 // Call is one system call in flight.
 type Call struct {
-	Nr     int
-	Args   [6]uint64
-	M      Machine
-	K      *Kernel
-	Tid    int
-	ret    uint64
-	err    error
-	done   bool
-	outBuf []byte // bytes the call returned to the guest, for the trace
+	Nr        int
+	Args      [6]uint64
+	M         Machine
+	K         *Kernel
+	Tid       int
+	ret       uint64
+	err       error
+	done      bool
+	restarted bool   // interrupted by a signal, to be restarted
+	outBuf    []byte // bytes the call returned to the guest, for the trace
 }
 
 // Handler implements one system call. It returns the result, an Errno, or a
@@ -196,6 +211,7 @@ type Config struct {
 	Warn     io.Writer // one-line warnings ("gouth-emu: warning: ...")
 	Trace    io.Writer // strace-style lines, nil for none
 	RandSeed uint64    // seed of getrandom's deterministic stream
+	FS       FSMode    // what the guest may do to the host filesystem
 }
 
 // Stats counts what the guest asked for.
@@ -218,12 +234,9 @@ type Kernel struct {
 	clearTID    map[int]uint64 // tid -> clear_child_tid address
 	rlimits     map[int]rlimit
 	threadNames map[int]string
-	warnedSig   map[int]bool
 
 	// Stats counts what the guest asked for.
 	Stats Stats
-	// KilledBy is the signal that ended the process, 0 if none.
-	KilledBy int
 }
 
 // NewKernel returns a kernel with stdio on descriptors 0, 1 and 2.
@@ -240,7 +253,6 @@ func NewKernel(cfg Config) *Kernel {
 		clearTID:    map[int]uint64{},
 		rlimits:     defaultRlimits(),
 		threadNames: map[int]string{},
-		warnedSig:   map[int]bool{},
 	}
 	k.fds = newFDTable(cfg)
 	k.sig.init()

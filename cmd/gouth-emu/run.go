@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
+	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
 // guestFlags are the flags shared by the commands that start a guest.
@@ -25,6 +28,8 @@ type guestFlags struct {
 	maxInsns uint64
 	timeout  time.Duration
 	stats    bool
+	fs       string
+	memLimit string
 }
 
 func (g *guestFlags) register(c *cobra.Command) {
@@ -36,6 +41,8 @@ func (g *guestFlags) register(c *cobra.Command) {
 	f.Uint64Var(&g.maxInsns, "max-insns", 0, "stop the guest after N instructions (exit status 124)")
 	f.DurationVar(&g.timeout, "timeout", 0, "stop the guest after this much host time, e.g. 10s (exit status 124)")
 	f.BoolVar(&g.stats, "stats", false, "print instruction, syscall and time counters on stderr at exit")
+	f.StringVar(&g.fs, "fs", "ro", "what the guest may do to the host filesystem: ro (read only), rw, or none (hidden)")
+	f.StringVar(&g.memLimit, "mem-limit", "", "most guest memory that may be committed, e.g. 512M, 2G (default: a quarter of host memory, at most 16G)")
 }
 
 func (g *guestFlags) config(args []string) (emu.Config, error) {
@@ -52,15 +59,42 @@ func (g *guestFlags) config(args []string) (emu.Config, error) {
 		}
 		env = setEnv(env, kv)
 	}
+	mode, err := syscalls.ParseFSMode(g.fs)
+	if err != nil {
+		return emu.Config{}, usageError{fmt.Errorf("--fs %v", err)}
+	}
+	limit := emu.DefaultMemLimit()
+	if g.memLimit != "" {
+		if limit, err = parseSize(g.memLimit); err != nil {
+			return emu.Config{}, usageError{fmt.Errorf("--mem-limit %q: %v", g.memLimit, err)}
+		}
+	}
 	cfg := emu.Config{
 		Args: args, Env: env, Cpus: g.cpus,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Warn: os.Stderr,
-		MaxInsns: g.maxInsns, Timeout: g.timeout,
+		MaxInsns: g.maxInsns, Timeout: g.timeout, MemLimit: limit, FS: mode,
 	}
 	if g.strace {
 		cfg.Trace = os.Stderr
 	}
 	return cfg, nil
+}
+
+// parseSize reads a byte count: plain bytes, or with a K, M or G suffix
+// (powers of 1024), as in 512M or 2G.
+func parseSize(s string) (uint64, error) {
+	const want = "want a size such as 268435456, 512M or 2G"
+	shift := 0
+	if n := len(s); n > 0 {
+		if i := strings.IndexByte("KMG", s[n-1]&^0x20); i >= 0 && s[n-1] >= 'A' {
+			shift, s = 10*(i+1), s[:n-1]
+		}
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || v == 0 || v > (1<<62)>>shift {
+		return 0, errors.New(want)
+	}
+	return v << shift, nil
 }
 
 // setEnv replaces or appends KEY=VALUE.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // PageSize is the guest page size.
@@ -48,19 +49,54 @@ type VMA struct {
 	Start, End uint64
 	Prot       Prot
 	Name       string // "[stack]", the binary's path, "" for anonymous
+	// Off is the file offset of Start for a mapping of a file (Name is a
+	// path). Anonymous mappings keep Start here, as Linux keeps their page
+	// offset, so that pieces split apart and joined again stay contiguous.
+	Off uint64
+}
+
+// File reports whether v maps a file: its Name is a path, not "[stack]".
+func (v VMA) File() bool { return strings.HasPrefix(v.Name, "/") }
+
+// MapsLine renders v as one line of /proc/self/maps, laid out as Linux
+// does: the name, if any, starts in column 74. Device and inode are always
+// 00:00 0 so the text does not depend on the host's filesystem.
+func (v VMA) MapsLine() string {
+	var off uint64
+	if v.File() {
+		off = v.Off
+	}
+	s := fmt.Sprintf("%08x-%08x %sp %08x 00:00 0 ", v.Start, v.End, v.Prot, off)
+	if v.Name != "" {
+		const nameColumn = 25 + 6*8 - 1 // Linux's seq_setwidth for 64-bit
+		if pad := nameColumn - len(s); pad > 0 {
+			s += strings.Repeat(" ", pad)
+		}
+		s += " " + v.Name
+	}
+	return s + "\n"
 }
 
 // Errors, mapped to errno by the caller.
 var (
-	ErrNoMem = errors.New("out of address space") // ENOMEM
-	ErrInval = errors.New("invalid range")        // EINVAL
-	ErrExist = errors.New("range in use")         // EEXIST
+	ErrNoMem  = errors.New("out of address space")       // ENOMEM
+	ErrInval  = errors.New("invalid range")              // EINVAL
+	ErrExist  = errors.New("range in use")               // EEXIST
+	ErrCommit = errors.New("guest memory limit reached") // ENOMEM
 )
 
 // Space is an address space. The zero value is not usable; call New.
+//
+// Space also keeps Linux's strict overcommit accounting: the bytes of
+// writable mappings are committed, whether or not they were touched, and a
+// Map or Protect that would commit more than the limit fails with
+// ErrCommit. PROT_NONE reservations cost nothing until they become
+// writable, which is how the Go runtime reserves its heap.
 type Space struct {
-	vmas []VMA  // sorted by Start, non-overlapping
-	top  uint64 // top-down placement starts below this address
+	vmas      []VMA  // sorted by Start, non-overlapping
+	top       uint64 // top-down placement starts below this address
+	committed uint64 // bytes in writable mappings
+	limit     uint64 // most bytes that may be committed; 0: no limit
 }
 
 // New returns an empty space whose top-down mmap area ends at top.
@@ -80,9 +116,55 @@ func pageUp(n uint64) (uint64, bool) {
 	return r, r >= n
 }
 
+// SetCommitLimit caps the committed bytes at n (0: no cap). Mappings made
+// before keep their commitment even above n.
+func (s *Space) SetCommitLimit(n uint64) { s.limit = n }
+
+// Committed returns the bytes of writable mappings.
+func (s *Space) Committed() uint64 { return s.committed }
+
+// Size returns the bytes mapped (VmSize).
+func (s *Space) Size() uint64 {
+	var n uint64
+	for _, v := range s.vmas {
+		n += v.End - v.Start
+	}
+	return n
+}
+
+// writable returns the bytes of writable mappings in [start, end).
+func (s *Space) writable(start, end uint64) uint64 {
+	var n uint64
+	for _, v := range s.vmas {
+		if v.End > start && v.Start < end && v.Prot&Write != 0 {
+			n += min(v.End, end) - max(v.Start, start)
+		}
+	}
+	return n
+}
+
+// commit checks that giving back freed bytes and committing added ones
+// stays within the limit, and records the new total.
+func (s *Space) commit(added, freed uint64) error {
+	n := s.committed - freed + added
+	if added > freed && s.limit != 0 && n > s.limit {
+		return ErrCommit
+	}
+	s.committed = n
+	return nil
+}
+
 // Map adds a mapping of length bytes and returns its start. Replaced ranges
-// (Fixed) are reported through unmapped so the caller can free them.
+// (Fixed) are reported through unmapped so the caller can free them. A
+// writable mapping that would exceed the commit limit fails with ErrCommit
+// and changes nothing.
 func (s *Space) Map(addr, length uint64, prot Prot, how Placement, name string) (start uint64, unmapped [][2]uint64, err error) {
+	return s.MapFile(addr, length, prot, how, name, 0)
+}
+
+// MapFile is Map for a mapping of the file name from offset off (the
+// executable's segments), which /proc/self/maps shows.
+func (s *Space) MapFile(addr, length uint64, prot Prot, how Placement, name string, off uint64) (start uint64, unmapped [][2]uint64, err error) {
 	length, ok := pageUp(length)
 	if length == 0 || !ok {
 		return 0, nil, ErrInval
@@ -92,10 +174,17 @@ func (s *Space) Map(addr, length uint64, prot Prot, how Placement, name string) 
 	}
 	addr &^= PageSize - 1
 	inRange := addr >= MinAddr && addr+length > addr && addr+length <= MaxAddr
+	var added uint64
+	if prot&Write != 0 {
+		added = length
+	}
 	switch how {
 	case Fixed:
 		if !inRange {
 			return 0, nil, ErrNoMem
+		}
+		if err := s.commit(added, s.writable(addr, addr+length)); err != nil {
+			return 0, nil, err
 		}
 		unmapped = s.unmap(addr, addr+length)
 	case FixedNoReplace:
@@ -105,6 +194,9 @@ func (s *Space) Map(addr, length uint64, prot Prot, how Placement, name string) 
 		if !s.free(addr, addr+length) {
 			return 0, nil, ErrExist
 		}
+		if err := s.commit(added, 0); err != nil {
+			return 0, nil, err
+		}
 	case Hint:
 		if addr == 0 || !inRange || !s.free(addr, addr+length) {
 			addr, ok = s.findTopDown(length)
@@ -112,8 +204,15 @@ func (s *Space) Map(addr, length uint64, prot Prot, how Placement, name string) 
 				return 0, nil, ErrNoMem
 			}
 		}
+		if err := s.commit(added, 0); err != nil {
+			return 0, nil, err
+		}
 	}
-	s.insert(VMA{Start: addr, End: addr + length, Prot: prot, Name: name})
+	v := VMA{Start: addr, End: addr + length, Prot: prot, Name: name, Off: addr}
+	if v.File() {
+		v.Off = off
+	}
+	s.insert(v)
 	return addr, unmapped, nil
 }
 
@@ -170,7 +269,14 @@ func (s *Space) merge(i int) {
 
 func (s *Space) same(a, b int) bool {
 	x, y := s.vmas[a], s.vmas[b]
-	return x.End == y.Start && x.Prot == y.Prot && x.Name == y.Name
+	return x.End == y.Start && x.Prot == y.Prot && x.Name == y.Name && x.Off+(x.End-x.Start) == y.Off
+}
+
+// piece is the part [start, end) of v, with its offset moved along.
+func (v VMA) piece(start, end uint64) VMA {
+	v.Off += start - v.Start
+	v.Start, v.End = start, end
+	return v
 }
 
 // Unmap removes [addr, addr+length), splitting mappings at the edges, and
@@ -180,9 +286,11 @@ func (s *Space) Unmap(addr, length uint64) ([][2]uint64, error) {
 	if addr%PageSize != 0 || length == 0 || !ok || addr+length < addr {
 		return nil, ErrInval
 	}
+	s.commit(0, s.writable(addr, addr+length))
 	return s.unmap(addr, addr+length), nil
 }
 
+// unmap removes [start, end); the caller settles the commitment.
 func (s *Space) unmap(start, end uint64) [][2]uint64 {
 	var removed [][2]uint64
 	var out []VMA
@@ -194,10 +302,10 @@ func (s *Space) unmap(start, end uint64) [][2]uint64 {
 		lo, hi := max(v.Start, start), min(v.End, end)
 		removed = append(removed, [2]uint64{lo, hi})
 		if v.Start < start {
-			out = append(out, VMA{v.Start, start, v.Prot, v.Name})
+			out = append(out, v.piece(v.Start, start))
 		}
 		if v.End > end {
-			out = append(out, VMA{end, v.End, v.Prot, v.Name})
+			out = append(out, v.piece(end, v.End))
 		}
 	}
 	s.vmas = out
@@ -205,7 +313,8 @@ func (s *Space) unmap(start, end uint64) [][2]uint64 {
 }
 
 // Protect changes the protection of [addr, addr+length). Like Linux it
-// fails with ErrNoMem if part of the range is not mapped.
+// fails with ErrNoMem if part of the range is not mapped, and with
+// ErrCommit if making it writable would exceed the commit limit.
 func (s *Space) Protect(addr, length uint64, prot Prot) error {
 	length, ok := pageUp(length)
 	if addr%PageSize != 0 || !ok || addr+length < addr {
@@ -232,6 +341,13 @@ func (s *Space) Protect(addr, length uint64, prot Prot) error {
 	if cur < end {
 		return ErrNoMem
 	}
+	var added uint64
+	if prot&Write != 0 {
+		added = length
+	}
+	if err := s.commit(added, s.writable(addr, end)); err != nil {
+		return err
+	}
 	var out []VMA
 	for _, v := range s.vmas {
 		if v.End <= addr || v.Start >= end {
@@ -239,11 +355,13 @@ func (s *Space) Protect(addr, length uint64, prot Prot) error {
 			continue
 		}
 		if v.Start < addr {
-			out = append(out, VMA{v.Start, addr, v.Prot, v.Name})
+			out = append(out, v.piece(v.Start, addr))
 		}
-		out = append(out, VMA{max(v.Start, addr), min(v.End, end), prot, v.Name})
+		p := v.piece(max(v.Start, addr), min(v.End, end))
+		p.Prot = prot
+		out = append(out, p)
 		if v.End > end {
-			out = append(out, VMA{end, v.End, v.Prot, v.Name})
+			out = append(out, v.piece(end, v.End))
 		}
 	}
 	s.vmas = out
@@ -267,11 +385,11 @@ func (s *Space) Find(addr uint64) (VMA, bool) {
 // VMAs returns a copy of the mappings in address order.
 func (s *Space) VMAs() []VMA { return append([]VMA(nil), s.vmas...) }
 
-// Maps renders the space like /proc/self/maps.
+// Maps renders the space as /proc/self/maps does.
 func (s *Space) Maps() string {
-	out := ""
+	var b strings.Builder
 	for _, v := range s.vmas {
-		out += fmt.Sprintf("%012x-%012x %sp 00000000 00:00 0 %s\n", v.Start, v.End, v.Prot, v.Name)
+		b.WriteString(v.MapsLine())
 	}
-	return out
+	return b.String()
 }

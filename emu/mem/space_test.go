@@ -137,3 +137,88 @@ func TestFind(t *testing.T) {
 		t.Fatal("Find(0x401000) found a mapping past the end")
 	}
 }
+
+// TestCommitAccounting follows Linux's strict overcommit rules: only
+// writable mappings commit memory, whether touched or not.
+func TestCommitAccounting(t *testing.T) {
+	const mb = 1 << 20
+	s := New(top)
+	s.SetCommitLimit(64 * mb)
+	steps := []struct {
+		name string
+		op   func() error
+		want uint64 // committed afterwards
+		err  error
+	}{
+		{"PROT_NONE reservation is free", func() error {
+			_, _, err := s.Map(0xc000000000, 256*mb, 0, Fixed, "")
+			return err
+		}, 0, nil},
+		{"RW piece in the reservation", func() error {
+			_, _, err := s.Map(0xc000000000, 16*mb, Read|Write, Fixed, "")
+			return err
+		}, 16 * mb, nil},
+		{"read-only mapping is free", func() error {
+			_, _, err := s.Map(0, 128*mb, Read, Hint, "")
+			return err
+		}, 16 * mb, nil},
+		{"mprotect adds write", func() error { return s.Protect(0xc001000000, 32*mb, Read|Write) }, 48 * mb, nil},
+		{"mprotect of a writable range counts once", func() error { return s.Protect(0xc000000000, 48*mb, Read|Write) }, 48 * mb, nil},
+		{"over the limit", func() error {
+			_, _, err := s.Map(0, 17*mb, Read|Write, Hint, "")
+			return err
+		}, 48 * mb, ErrCommit},
+		{"mprotect over the limit", func() error { return s.Protect(0xc003000000, 17*mb, Read|Write) }, 48 * mb, ErrCommit},
+		{"exactly at the limit", func() error {
+			_, _, err := s.Map(0, 16*mb, Read|Write, Hint, "")
+			return err
+		}, 64 * mb, nil},
+		{"MAP_FIXED over writable memory replaces it", func() error {
+			_, _, err := s.Map(0xc000000000, 8*mb, Read|Write, Fixed, "")
+			return err
+		}, 64 * mb, nil},
+		{"MAP_FIXED PROT_NONE gives it back", func() error {
+			_, _, err := s.Map(0xc000000000, 8*mb, 0, Fixed, "")
+			return err
+		}, 56 * mb, nil},
+		{"mprotect removing write", func() error { return s.Protect(0xc000800000, 8*mb, Read) }, 48 * mb, nil},
+		{"munmap across pieces", func() error {
+			_, err := s.Unmap(0xc000000000, 256*mb)
+			return err
+		}, 16 * mb, nil},
+	}
+	for _, st := range steps {
+		err := st.op()
+		if err != st.err || s.Committed() != st.want {
+			t.Fatalf("%s: got err %v, committed %d MiB; want err %v, %d MiB", st.name, err, s.Committed()/mb, st.err, st.want/mb)
+		}
+	}
+	// A failed mapping changes nothing.
+	before := vmas(s)
+	if _, _, err := s.Map(0x400000, 64*mb, Read|Write, Fixed, ""); err != ErrCommit {
+		t.Fatalf("Map over the limit: got err %v, want %v", err, ErrCommit)
+	}
+	if got := vmas(s); !reflect.DeepEqual(got, before) {
+		t.Fatalf("vmas after a failed Map = %#x, want %#x", got, before)
+	}
+}
+
+func TestMapsFormat(t *testing.T) {
+	s := New(top)
+	s.MapFile(0x400000, 0x2000, Read|Exec, Fixed, "/bin/x", 0)
+	s.MapFile(0x402000, 0x1000, Read|Write, Fixed, "/bin/x", 0x2000)
+	s.Map(0x403000, 0x1000, Read|Write, Fixed, "")
+	s.Map(0x7ffffffde000, 0x21000, Read|Write, Fixed, "[stack]")
+	s.Unmap(0x400000, 0x1000) // the remaining text keeps its file offset
+	want := "00401000-00402000 r-xp 00001000 00:00 0                                  /bin/x\n" +
+		"00402000-00403000 rw-p 00002000 00:00 0                                  /bin/x\n" +
+		"00403000-00404000 rw-p 00000000 00:00 0 \n" +
+		"7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n"
+	if got := s.Maps(); got != want {
+		t.Fatalf("Maps:\n%q\nwant:\n%q", got, want)
+	}
+	v := VMA{Start: 0xffffffffff600000, End: 0xffffffffff601000, Prot: Exec, Name: "[vsyscall]"}
+	if got, want := v.MapsLine(), "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n"; got != want {
+		t.Fatalf("vsyscall line = %q, want %q", got, want)
+	}
+}

@@ -36,6 +36,9 @@ type Thread struct {
 	// that the machine must still write it into the thread's registers.
 	Result  uint64
 	Pending bool
+	// Rewind asks the machine to re-execute the syscall instruction
+	// (RIP - 2): the call was interrupted by a signal and restarts.
+	Rewind bool
 
 	// Ctx is the machine's saved CPU state for this thread.
 	Ctx any
@@ -102,6 +105,13 @@ func (s *Scheduler) wake(t *Thread, timedOut bool) {
 	w := t.Wait
 	t.State, t.Wait = Runnable, nil
 	t.Result, t.Pending = s.complete(w, timedOut), true
+}
+
+// Interrupt ends t's sleep early, with rax as the syscall's result (or the
+// syscall number, with rewind set, to restart the call).
+func (s *Scheduler) Interrupt(t *Thread, rax uint64, rewind bool) {
+	t.State, t.Wait = Runnable, nil
+	t.Result, t.Pending, t.Rewind = rax, true, rewind
 }
 
 // FutexWake wakes up to n threads waiting on addr, longest waiter first.
