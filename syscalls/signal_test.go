@@ -1,0 +1,182 @@
+package syscalls
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// setAction installs a handler through rt_sigaction, as the guest would.
+func setAction(t *testing.T, tk *testKernel, sig int, handler, flags, restorer, mask uint64) {
+	t.Helper()
+	b := tk.m.mem[0xf000:0xf020]
+	binary.LittleEndian.PutUint64(b[0:], handler)
+	binary.LittleEndian.PutUint64(b[8:], flags)
+	binary.LittleEndian.PutUint64(b[16:], restorer)
+	binary.LittleEndian.PutUint64(b[24:], mask)
+	if got := tk.call(t, "rt_sigaction", uint64(sig), 0x1f000, 0, 8); got != 0 {
+		t.Fatalf("rt_sigaction = %#x, want 0", got)
+	}
+}
+
+func u64(b []byte, off uint64) uint64 { return binary.LittleEndian.Uint64(b[off:]) }
+
+// TestSignalFrameLayout checks the frame against the offsets Go's runtime
+// reads (runtime/defs_linux_amd64.go: ucontext, mcontext gregs, siginfo).
+func TestSignalFrameLayout(t *testing.T) {
+	tk := newTestKernel()
+	const handler, restorer = 0x401000, 0x402000
+	setAction(t, tk, SIGSEGV, handler, SA_SIGINFO|SA_ONSTACK|SA_RESTORER|SA_RESTART, restorer, 0)
+	regs := Regs{RAX: 1, RBX: 2, RCX: 3, RDX: 4, RSI: 5, RDI: 6, RBP: 7, RSP: 0x1c000, R8: 8, R15: 15,
+		RIP: 0x45a9c0, EFLAGS: 0x246}
+	info := SigInfo{Signo: SIGSEGV, Code: SEGV_MAPERR, Addr: 0x8}
+	h, err := tk.BuildFrame(tk.m, Pid, info, regs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := h.RSP
+	if (frame+8)%16 != 0 {
+		t.Errorf("handler RSP = %#x, want RSP+8 16-byte aligned", frame)
+	}
+	if frame >= regs.RSP-redZone {
+		t.Errorf("frame at %#x overlaps the red zone below RSP %#x", frame, regs.RSP)
+	}
+	if h.RIP != handler || h.RDI != SIGSEGV || h.RSI != frame+siginfoOff || h.RDX != frame+ucOff {
+		t.Errorf("handler regs RIP %#x RDI %d RSI %#x RDX %#x, want %#x %d %#x %#x",
+			h.RIP, h.RDI, h.RSI, h.RDX, handler, SIGSEGV, frame+siginfoOff, frame+ucOff)
+	}
+	mem := tk.m.mem[frame-tk.m.base:]
+	checks := []struct {
+		name string
+		off  uint64
+		want uint64
+	}{
+		{"return address (sa_restorer)", 0, restorer},
+		{"gregs[REG_R8]", ucOff + 40 + 0*8, 8},
+		{"gregs[REG_R15]", ucOff + 40 + 7*8, 15},
+		{"gregs[REG_RDI]", ucOff + 40 + 8*8, 6},
+		{"gregs[REG_RAX]", ucOff + 40 + 13*8, 1},
+		{"gregs[REG_RSP]", ucOff + 40 + 15*8, 0x1c000},
+		{"gregs[REG_RIP]", ucOff + 40 + 16*8, 0x45a9c0},
+		{"gregs[REG_EFL]", ucOff + 40 + 17*8, 0x246},
+		{"gregs[REG_CR2]", ucOff + 40 + 22*8, 0},
+		{"uc_sigmask (mask before delivery)", ucOff + 296, 0},
+		{"siginfo si_signo|si_errno", siginfoOff, SIGSEGV},
+		{"siginfo si_code", siginfoOff + 8, SEGV_MAPERR},
+		{"siginfo si_addr", siginfoOff + 16, 0x8},
+	}
+	for _, c := range checks {
+		if got := u64(mem, c.off); got != c.want {
+			t.Errorf("%s at frame+%d = %#x, want %#x", c.name, c.off, got, c.want)
+		}
+	}
+	if fp := u64(mem, ucOff+40+23*8); fp%64 != 0 || fp <= frame {
+		t.Errorf("fpstate pointer %#x, want 64-byte aligned above the frame", fp)
+	}
+	// The handler runs with the signal blocked (no SA_NODEFER).
+	if !tk.Blocks(Pid, SIGSEGV) {
+		t.Error("SIGSEGV not blocked while its handler runs")
+	}
+
+	// The handler rewrites RIP, as Go's sigpanic injection does; sigreturn
+	// (RSP = frame+8 after the handler's ret) must resume there.
+	binary.LittleEndian.PutUint64(mem[ucOff+40+16*8:], 0x433000)
+	r, err := tk.Sigreturn(tk.m, Pid, frame+8, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := regs
+	want.RIP = 0x433000
+	if r != want {
+		t.Errorf("sigreturn regs = %+v, want %+v", r, want)
+	}
+	if tk.Blocks(Pid, SIGSEGV) {
+		t.Error("SIGSEGV still blocked after sigreturn restored the mask")
+	}
+}
+
+func TestAltStackAndFlags(t *testing.T) {
+	tk := newTestKernel()
+	// sigaltstack({ss_sp=0x14000, ss_flags=0, ss_size=0x4000})
+	binary.LittleEndian.PutUint64(tk.m.mem[0xe000:], 0x14000)
+	binary.LittleEndian.PutUint64(tk.m.mem[0xe010:], 0x4000)
+	tk.m.rsp = 0x1f800
+	if got := tk.call(t, "sigaltstack", 0x1e000, 0); got != 0 {
+		t.Fatalf("sigaltstack = %#x, want 0", got)
+	}
+	setAction(t, tk, SIGURG, 0x401000, SA_SIGINFO|SA_ONSTACK|SA_RESTORER|SA_NODEFER|SA_RESETHAND, 0x402000, 1<<(SIGUSR1-1))
+	h, err := tk.BuildFrame(tk.m, Pid, SigInfo{Signo: SIGURG, Code: SI_TKILL, Pid: Pid}, Regs{RSP: 0x1f800})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.RSP < 0x14000 || h.RSP >= 0x18000 {
+		t.Errorf("handler RSP = %#x, want it on the alternate stack [0x14000, 0x18000)", h.RSP)
+	}
+	if tk.Blocks(Pid, SIGURG) || !tk.Blocks(Pid, SIGUSR1) {
+		t.Errorf("during the handler: SIGURG blocked %v (want false, SA_NODEFER), SIGUSR1 blocked %v (want true, sa_mask)",
+			tk.Blocks(Pid, SIGURG), tk.Blocks(Pid, SIGUSR1))
+	}
+	if d := tk.Disposition(SIGURG); d != Ignore {
+		t.Errorf("after SA_RESETHAND, SIGURG disposition = %v, want Ignore (SIG_DFL)", d)
+	}
+	si := tk.m.mem[h.RSI-tk.m.base:]
+	if code, pid := int32(binary.LittleEndian.Uint32(si[8:])), binary.LittleEndian.Uint32(si[16:]); code != SI_TKILL || pid != Pid {
+		t.Errorf("siginfo code %d pid %d, want SI_TKILL %d", code, pid, Pid)
+	}
+}
+
+func TestPendingOrderAndDisposition(t *testing.T) {
+	tk := newTestKernel()
+	setAction(t, tk, SIGUSR1, 0x401000, SA_SIGINFO|SA_RESTORER|SA_RESTART, 0x402000, 0)
+	setAction(t, tk, SIGUSR2, 0x401000, SA_SIGINFO|SA_RESTORER, 0x402000, 0)
+	tk.SendProcess(SIGUSR2, SigInfo{Code: SI_USER})
+	tk.SendThread(Pid, SIGUSR1, SigInfo{Code: SI_TKILL})
+	tk.SendThread(Pid, SIGCHLD, SigInfo{Code: SI_USER}) // default: ignored
+	if got := tk.Deliverable(Pid); got != SIGUSR1 {
+		t.Fatalf("Deliverable = %d, want SIGUSR1 (lowest)", got)
+	}
+	var got []int
+	for {
+		info, ok := tk.Dequeue(Pid)
+		if !ok {
+			break
+		}
+		got = append(got, info.Signo)
+	}
+	if len(got) != 2 || got[0] != SIGUSR1 || got[1] != SIGUSR2 {
+		t.Fatalf("dequeued %v, want [SIGUSR1 SIGUSR2] (SIGCHLD ignored)", got)
+	}
+	if !tk.Restarts(SIGUSR1) || tk.Restarts(SIGUSR2) {
+		t.Errorf("Restarts: SIGUSR1 %v (SA_RESTART, want true), SIGUSR2 %v (want false)", tk.Restarts(SIGUSR1), tk.Restarts(SIGUSR2))
+	}
+	// A blocked signal stays pending.
+	binary.LittleEndian.PutUint64(tk.m.mem[0xd000:], 1<<(SIGUSR1-1))
+	tk.call(t, "rt_sigprocmask", SIG_BLOCK, 0x1d000, 0, 8)
+	tk.SendThread(Pid, SIGUSR1, SigInfo{})
+	if sig := tk.Deliverable(Pid); sig != 0 {
+		t.Errorf("Deliverable with SIGUSR1 blocked = %d, want 0", sig)
+	}
+	if d := tk.Disposition(SIGTERM); d != Terminate {
+		t.Errorf("SIGTERM with SIG_DFL: disposition %v, want Terminate", d)
+	}
+	// A synchronous fault that is blocked is forced to its default action.
+	tk.call(t, "rt_sigprocmask", SIG_BLOCK, 0x1d000, 0, 8)
+	tk.ForceSynchronous(Pid, SIGUSR1)
+	if d := tk.Disposition(SIGUSR1); d != Terminate {
+		t.Errorf("forced blocked signal: disposition %v, want Terminate", d)
+	}
+}
+
+func TestInterruptedCall(t *testing.T) {
+	tk := newTestKernel()
+	setAction(t, tk, SIGURG, 0x401000, SA_SIGINFO|SA_RESTORER|SA_RESTART, 0x402000, 0)
+	tk.m.putU32(0x10040, 0)
+	_, w := tk.dispatch(t, "futex", 0x10040, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 0)
+	if rax, restart := tk.Interrupted(w, SIGURG); !restart || rax != 202 {
+		t.Errorf("futex interrupted by an SA_RESTART signal: rax %d restart %v, want 202 (futex) true", rax, restart)
+	}
+	ep := tk.call(t, "epoll_create1", 0)
+	_, w = tk.dispatch(t, "epoll_pwait", ep, 0x10200, 8, uint64(0xffffffff))
+	if rax, restart := tk.Interrupted(w, SIGURG); restart || rax != neg(EINTR) {
+		t.Errorf("epoll_pwait interrupted: rax %#x restart %v, want -EINTR false (never restarted)", rax, restart)
+	}
+}
