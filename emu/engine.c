@@ -218,6 +218,9 @@ static uint32_t block_icount(gouth_engine *g, uint64_t addr, uint32_t size) {
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     gouth_engine *g = user;
     uint32_t n = block_icount(g, addr, size);
+    g->blk_addr = addr;
+    g->blk_size = size;
+    g->blk_count = n;
     g->insns += n;
     g->blocks++;
     g->budget -= n;
@@ -273,6 +276,72 @@ static bool hook_invalid(uc_engine *uc, void *user) {
     g->stop = STOP_INTR;
     uc_emu_stop(uc);
     return true;
+}
+
+static void hook_breakpoint(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    gouth_engine *g = user;
+    if (g->bp_skip == addr) {
+        g->bp_skip = 0;  // the instruction we resume at: execute it
+        return;
+    }
+    if (g->stop == STOP_NONE || g->stop == STOP_BUDGET) {
+        g->stop = STOP_BREAK;
+        g->stop_pc = addr;
+    }
+    uc_emu_stop(uc);
+}
+
+// gouth_add_breakpoint hooks addr and drops any translation that contains
+// it, since hooks are only seen when code is translated (Unicorn #2200).
+int gouth_add_breakpoint(gouth_engine *g, uint64_t addr, uc_hook *h) {
+    int err = uc_hook_add(g->uc, h, UC_HOOK_CODE, hook_breakpoint, g, addr, addr);
+    if (err != UC_ERR_OK) {
+        return err;
+    }
+    uc_ctl_remove_cache(g->uc, addr, addr + 1);
+    return UC_ERR_OK;
+}
+
+// gouth_del_breakpoint removes the hook and, again, the translated code:
+// a deleted hook can keep firing from cached code.
+int gouth_del_breakpoint(gouth_engine *g, uc_hook h, uint64_t addr) {
+    int err = uc_hook_del(g->uc, h);
+    uc_ctl_remove_cache(g->uc, addr, addr + 1);
+    return err;
+}
+
+static void hook_step(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    gouth_engine *g = user;
+    if (!g->step_active) {
+        return;
+    }
+    if (g->step_left <= 0) {
+        if (g->stop == STOP_NONE || g->stop == STOP_BUDGET) {
+            g->stop = STOP_STEP;
+            g->stop_pc = addr;
+        }
+        uc_emu_stop(uc);
+        return;
+    }
+    g->step_left--;
+}
+
+// gouth_step_hook installs (on) or removes the global stepping hook. Either
+// way all translated code is dropped, so code runs hook-free again at full
+// speed once stepping ends.
+int gouth_step_hook(gouth_engine *g, int on) {
+    int err = UC_ERR_OK;
+    if (on && !g->has_step_hook) {
+        err = uc_hook_add(g->uc, &g->step_hook, UC_HOOK_CODE, hook_step, g, 1, 0);
+        g->has_step_hook = err == UC_ERR_OK;
+    } else if (!on && g->has_step_hook) {
+        err = uc_hook_del(g->uc, g->step_hook);
+        g->has_step_hook = 0;
+    } else {
+        return UC_ERR_OK;
+    }
+    uc_ctl_flush_tb(g->uc);
+    return err;
 }
 
 gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
@@ -367,6 +436,9 @@ int gouth_run(gouth_engine *g, uint64_t pc, int64_t budget) {
     g->fault_addr = 0;
     g->fault_type = 0;
     g->fault_oom = 0;
+    g->blk_addr = 0;
+    g->blk_size = 0;
+    g->blk_count = 0;
     return uc_emu_start(g->uc, pc, 0, 0, 0);
 }
 

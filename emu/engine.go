@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+	"golang.org/x/arch/x86/x86asm"
 )
 
 // engine is the Go face of engine.c: a Unicorn instance with gouth-emu's
@@ -31,7 +32,11 @@ const (
 	stopBudget  = C.STOP_BUDGET
 	stopRequest = C.STOP_REQUEST
 	stopIntr    = C.STOP_INTR
+	stopBreak   = C.STOP_BREAK
+	stopStep    = C.STOP_STEP
 )
+
+const rip = uc.X86_REG_RIP
 
 func newEngine(physSize uint64) (*engine, error) {
 	u, err := uc.NewUnicorn(uc.ARCH_X86, uc.MODE_64)
@@ -159,4 +164,78 @@ func (c *context) free() {
 		C.uc_context_free(c.c)
 		c.c = nil
 	}
+}
+
+func (e *engine) addBreakpoint(addr uint64) (uintptr, error) {
+	var h C.uc_hook
+	if r := C.gouth_add_breakpoint(e.g, C.uint64_t(addr), &h); r != C.UC_ERR_OK {
+		return 0, uc.UcError(r)
+	}
+	return uintptr(h), nil
+}
+
+func (e *engine) delBreakpoint(h uintptr, addr uint64) error {
+	if r := C.gouth_del_breakpoint(e.g, C.uc_hook(h), C.uint64_t(addr)); r != C.UC_ERR_OK {
+		return uc.UcError(r)
+	}
+	return nil
+}
+
+// stepHook installs or removes the stepping hook (and flushes translated
+// code when that changes anything).
+func (e *engine) stepHook(on bool) {
+	v := C.int(0)
+	if on {
+		v = 1
+	}
+	C.gouth_step_hook(e.g, v)
+}
+
+func (e *engine) setStep(active bool, left int64) {
+	e.g.step_active = 0
+	if active {
+		e.g.step_active = 1
+	}
+	e.g.step_left = C.int64_t(left)
+}
+
+func (e *engine) stepLeft() int64       { return int64(e.g.step_left) }
+func (e *engine) stopPC() uint64        { return uint64(e.g.stop_pc) }
+func (e *engine) setBPSkip(addr uint64) { e.g.bp_skip = C.uint64_t(addr) }
+
+// uncountRest corrects the instruction count after a stop inside a block:
+// the block hook counted the whole block when it started, but only the
+// instructions before pc ran.
+func (e *engine) uncountRest(pc uint64, peek func(uint64, []byte) error) {
+	start, size, count := uint64(e.g.blk_addr), uint64(e.g.blk_size), uint64(e.g.blk_count)
+	if count == 0 || pc < start || pc >= start+size {
+		return
+	}
+	code := make([]byte, pc-start+15)
+	n := 0
+	for ; n < len(code); n++ {
+		if peek(start+uint64(n), code[n:n+1]) != nil {
+			break
+		}
+	}
+	executed := uint64(0)
+	for a := start; a < pc; executed++ {
+		inst, err := x86asm.Decode(code[a-start:n], 64)
+		if err != nil {
+			return // cannot tell: keep the block's count
+		}
+		a += uint64(inst.Len)
+	}
+	if executed < count {
+		e.g.insns -= C.uint64_t(count - executed)
+		e.g.budget += C.int64_t(count - executed)
+	}
+	e.g.blk_count = 0
+}
+
+// contextReg reads register r from a saved context.
+func (e *engine) contextReg(c *context, r int) uint64 {
+	var v C.uint64_t
+	C.uc_context_reg_read(c.c, C.int(r), unsafe.Pointer(&v))
+	return uint64(v)
 }

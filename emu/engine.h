@@ -63,6 +63,20 @@ typedef struct gouth_engine {
     int fault_type;  // UC_MEM_READ, UC_MEM_WRITE, UC_MEM_FETCH
     int fault_oom;   // the page could not be backed: commit limit reached
     uint32_t intno;  // for STOP_INTR
+
+    // The block being executed (for correcting counts when stopping inside
+    // it: the block hook counts a whole block when it starts).
+    uint64_t blk_addr;
+    uint32_t blk_size, blk_count;
+
+    // Debugging. Breakpoints are bounded code hooks; stepping is one global
+    // code hook, installed only while a step is in progress.
+    uint64_t bp_skip;  // resume over the breakpoint at this address once
+    uint64_t stop_pc;  // where a breakpoint or step stopped
+    int step_active;   // count instructions for a step in this run
+    int64_t step_left; // instructions still to execute before stopping
+    uc_hook step_hook;
+    int has_step_hook;
 } gouth_engine;
 
 gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err);
@@ -78,5 +92,11 @@ void gouth_flush_tlb(gouth_engine *g);
 
 // Interrupts and CPU exceptions (int3, #DE, #UD ...) stop the engine too.
 #define STOP_INTR 4
+#define STOP_BREAK 5  // a breakpoint; stop_pc is its address, not executed
+#define STOP_STEP 6   // a step finished; stop_pc is the next instruction
+
+int gouth_add_breakpoint(gouth_engine *g, uint64_t addr, uc_hook *h);
+int gouth_del_breakpoint(gouth_engine *g, uc_hook h, uint64_t addr);
+int gouth_step_hook(gouth_engine *g, int on);
 
 #endif

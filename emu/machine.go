@@ -86,6 +86,13 @@ type Machine struct {
 	exitMe  bool // the current thread called exit
 	lastSt  int  // exit status of the last thread to exit
 
+	keep        bool            // the current thread keeps the CPU
+	budget      int64           // what is left of its quantum
+	pendingSys  *pendingSyscall // stopped at the entry of this syscall
+	last        Stop            // the last stop reported by Continue
+	timer       *time.Timer     // --timeout
+	breakpoints map[uint64]breakpoint
+
 	stopFlag   atomic.Int32 // why Stop was called: stopTimeout, stopInterrupt
 	hostSigs   atomic.Int32 // Ctrl-Cs not yet sent to the guest
 	interrupts int          // Ctrl-Cs sent to the guest
@@ -151,11 +158,8 @@ func (m *Machine) Close() {
 	m.eng.close()
 }
 
-// Reasons for Stop.
-const (
-	stopTimeout   = 1
-	stopInterrupt = 2
-)
+// stopTimeout is the reason Stop records.
+const stopTimeout = 1
 
 // Stop asks a running machine to stop as if its timeout expired. It may be
 // called from any goroutine.
@@ -180,22 +184,42 @@ func (m *Machine) Space() *mem.Space { return m.space }
 
 // Run runs the guest until it exits or a limit stops it.
 func (m *Machine) Run() (*Exit, error) {
+	for {
+		if st := m.Continue(Resume{}); st.Kind == StopExited {
+			return st.Exit, nil
+		}
+	}
+}
+
+// Continue runs the guest until it exits, a limit stops it, or one of the
+// debugging conditions in r (or a breakpoint) is met.
+func (m *Machine) Continue(r Resume) Stop {
 	start := time.Now()
 	defer func() { m.wall += time.Since(start) }()
-	if m.cfg.Timeout > 0 {
-		t := time.AfterFunc(m.cfg.Timeout, m.Stop)
-		defer t.Stop()
+	if m.cfg.Timeout > 0 && m.timer == nil {
+		m.timer = time.AfterFunc(m.cfg.Timeout, m.Stop)
 	}
-	keep := false
-	budget := m.cfg.Quantum
+	stepsLeft := r.Steps
+	if r.Steps > 0 {
+		m.eng.stepHook(true)
+	} else {
+		m.eng.stepHook(false)
+	}
+	// Resuming at the breakpoint we stopped at executes its instruction.
+	if m.last.Kind == StopBreakpoint && m.cur != nil && m.last.Tid == m.cur.Tid &&
+		m.eng.reg(uc.X86_REG_RIP) == m.last.PC {
+		m.eng.setBPSkip(m.last.PC)
+	}
+	st := m.resume(r, &stepsLeft)
+	m.eng.setBPSkip(0)
+	m.last = st
+	return st
+}
+
+func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 	for m.exited == nil {
-		switch m.stopFlag.Load() {
-		case stopTimeout:
+		if m.stopFlag.Load() == stopTimeout {
 			m.exited = &Exit{Status: 124, Limit: "timeout", Detail: fmt.Sprintf("stopped by --timeout %v", m.cfg.Timeout)}
-		case stopInterrupt:
-			m.exited = &Exit{Status: 128 + syscalls.SIGINT, Signal: syscalls.SIGINT, Detail: "guest killed by SIGINT (Ctrl-C)"}
-		}
-		if m.exited != nil {
 			break
 		}
 		if n := m.hostSigs.Swap(0); n > 0 {
@@ -206,9 +230,16 @@ func (m *Machine) Run() (*Exit, error) {
 			}
 			m.kernel.SendProcess(syscalls.SIGINT, syscalls.SigInfo{Code: syscalls.SI_KERNEL})
 			m.interruptSleepers()
-			keep = false
+			m.keep = false
 		}
-		t, err := m.sched.Next(m.cur, keep)
+		// A syscall the debugger stopped at the entry of runs first.
+		if m.pendingSys != nil {
+			ps := m.pendingSys
+			m.pendingSys = nil
+			m.keep = m.dispatch(ps.nr, ps.args) && m.budget > 0
+			continue
+		}
+		t, err := m.sched.Next(m.cur, m.keep)
 		var dl *sched.DeadlockError
 		if errors.As(err, &dl) {
 			m.exited = &Exit{Status: 124, Limit: "deadlock", Detail: dl.Error()}
@@ -218,64 +249,85 @@ func (m *Machine) Run() (*Exit, error) {
 			m.exited = &Exit{Status: m.lastSt}
 			break
 		}
-		if t != m.cur || !keep {
-			budget = m.cfg.Quantum
+		if t != m.cur || !m.keep {
+			m.budget = m.cfg.Quantum
 		}
 		m.switchTo(t)
+		budget := m.budget
 		if m.cfg.MaxInsns > 0 {
-			left := int64(m.cfg.MaxInsns - m.eng.insns())
 			if m.eng.insns() >= m.cfg.MaxInsns {
 				m.exited = &Exit{Status: 124, Limit: "max-insns", Detail: fmt.Sprintf("stopped after %d instructions (--max-insns)", m.eng.insns())}
 				break
 			}
-			budget = min(budget, left)
+			budget = min(budget, int64(m.cfg.MaxInsns-m.eng.insns()))
 		}
 		m.deliverPending()
 		if m.exited != nil {
 			break
 		}
-		keep, budget = m.step(budget)
+		stepping := r.Steps > 0 && t.Tid == r.Tid
+		m.eng.setStep(stepping, *stepsLeft)
+		var stop *Stop
+		m.keep, m.budget, stop = m.step(budget, r)
+		if stepping {
+			*stepsLeft = m.eng.stepLeft()
+		}
+		if stop != nil {
+			return *stop
+		}
 	}
-	return m.exited, nil
+	m.eng.stepHook(false)
+	return Stop{Kind: StopExited, Exit: m.exited}
 }
 
 // step runs the current thread once and handles why it stopped. It returns
-// whether the thread should keep the CPU and its remaining budget.
-func (m *Machine) step(budget int64) (bool, int64) {
+// whether the thread should keep the CPU, its remaining budget, and a stop
+// to report to the debugger, if any.
+func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 	before := m.eng.insns()
 	err := m.eng.run(m.eng.reg(uc.X86_REG_RIP), budget)
+	reason := m.eng.stopReason()
+	if reason == stopBreak || reason == stopStep || (err != nil && reason == stopNone) {
+		m.eng.uncountRest(m.eng.reg(uc.X86_REG_RIP), m.Peek)
+	}
 	m.sched.Advance(int64(m.eng.insns()-before) * nsPerInsn)
 	if c := m.eng.committed(); c > m.peakPages {
 		m.peakPages = c
 	}
 	left := m.eng.budget()
-	if m.stopFlag.Load() != 0 || m.hostSigs.Load() != 0 {
-		return false, 0 // Run handles the host's request
-	}
-	switch m.eng.stopReason() {
+	tid := m.cur.Tid
+	switch reason {
 	case stopSyscall:
-		keep := m.syscall()
-		return keep && left > 0, left
+		nr, args := m.eng.syscall()
+		if r.SyscallStop != nil && r.SyscallStop(int(nr)) {
+			m.pendingSys = &pendingSyscall{nr, args}
+			return true, left, &Stop{Kind: StopSyscall, Tid: tid, PC: m.eng.reg(uc.X86_REG_RIP) - 2, Syscall: int(nr)}
+		}
+		keep := m.dispatch(nr, args)
+		return keep && left > 0, left, nil
 	case stopBudget:
-		return false, 0
+		return false, 0, nil
 	case stopIntr:
 		m.exception(m.eng.intno())
-		return false, 0
+		return false, 0, nil
+	case stopBreak:
+		return true, left, &Stop{Kind: StopBreakpoint, Tid: tid, PC: m.eng.stopPC()}
+	case stopStep:
+		return true, left, &Stop{Kind: StopStep, Tid: tid, PC: m.eng.stopPC()}
 	case stopRequest:
-		return true, left
+		return true, left, nil
 	}
 	if err != nil {
 		m.fault(err)
-		return false, 0
+		return false, 0, nil
 	}
-	// The engine stopped without a reason: only Stop does that.
-	return true, left
+	// The engine stopped without a reason: only Stop and Interrupt do that.
+	return true, left, nil
 }
 
-// syscall dispatches the current thread's syscall and reports whether the
+// dispatch runs the current thread's syscall and reports whether the
 // thread may go on running.
-func (m *Machine) syscall() bool {
-	nr, args := m.eng.syscall()
+func (m *Machine) dispatch(nr uint64, args [6]uint64) bool {
 	t := m.cur
 	m.yielded, m.exitMe = false, false
 	ret, wait := m.kernel.Dispatch(m, nr, args)

@@ -80,8 +80,9 @@ func main() {
 	check("context", start, 5*time.Millisecond)
 
 	// Events from goroutines sleeping for distinct lengths arrive in order.
+	// The gaps are wide so that a loaded host cannot reorder the native run.
 	events := make(chan int, 3)
-	for _, ms := range []int{9, 1, 5} {
+	for _, ms := range []int{100, 5, 50} {
 		go func(ms int) {
 			time.Sleep(time.Duration(ms) * time.Millisecond)
 			events <- ms
