@@ -35,6 +35,7 @@ type Config struct {
 	MemLimit uint64          // bytes of writable private memory the guest may commit; default DefaultMemLimit
 	FS       syscalls.FSMode // the guest's view of the host filesystem (ro, rw, none)
 	Quantum  int64           // instructions a thread runs before another gets the CPU
+	History  int             // keep the last History syscalls for the debugger
 }
 
 // DefaultQuantum is long enough that switches are rare next to the work
@@ -141,6 +142,7 @@ func New(f *loader.File, cfg Config) (*Machine, error) {
 		Cpus: cfg.Cpus, ExePath: f.Path,
 		Stdin: cfg.Stdin, Stdout: cfg.Stdout, Stderr: cfg.Stderr,
 		Warn: cfg.Warn, Trace: cfg.Trace, RandSeed: 1, FS: cfg.FS,
+		History: cfg.History, Insns: func() uint64 { return eng.insns() },
 	})
 	m.sched = sched.New(m.kernel.Complete)
 	if err := m.load(); err != nil {

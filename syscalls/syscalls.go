@@ -169,7 +169,33 @@ func (k *Kernel) finish(c *Call, v uint64, err error) uint64 {
 	if k.cfg.Trace != nil {
 		fmt.Fprintln(k.cfg.Trace, k.FormatCall(c))
 	}
+	if k.cfg.History > 0 {
+		k.remember(c)
+	}
 	return ret
+}
+
+// remember appends c to the history ring.
+func (k *Kernel) remember(c *Call) {
+	line := k.FormatCall(c)
+	if k.cfg.Insns != nil {
+		line = fmt.Sprintf("insn %-10d %s", k.cfg.Insns(), line)
+	}
+	if len(k.history) < k.cfg.History {
+		k.history = append(k.history, line)
+		return
+	}
+	k.history[k.histNext] = line
+	k.histNext = (k.histNext + 1) % len(k.history)
+}
+
+// History returns the last n syscalls, oldest first.
+func (k *Kernel) History(n int) []string {
+	ordered := append(append([]string(nil), k.history[k.histNext:]...), k.history[:k.histNext]...)
+	if n < len(ordered) {
+		ordered = ordered[len(ordered)-n:]
+	}
+	return ordered
 }
 
 func (k *Kernel) warnUnimplemented(c *Call, e *Entry) {
@@ -211,6 +237,10 @@ type Config struct {
 	Warn     io.Writer // one-line warnings ("gouth-emu: warning: ...")
 	Trace    io.Writer // strace-style lines, nil for none
 	RandSeed uint64    // seed of getrandom's deterministic stream
+	// History > 0 keeps the last History syscalls, strace style, for the
+	// debugger; Insns stamps them with the instruction count.
+	History int
+	Insns   func() uint64
 	FS       FSMode    // what the guest may do to the host filesystem
 }
 
@@ -230,6 +260,9 @@ type Kernel struct {
 	sig    signalState
 	warned map[int]bool
 	rng    uint64
+
+	history  []string // ring of the last cfg.History calls
+	histNext int
 
 	clearTID    map[int]uint64 // tid -> clear_child_tid address
 	rlimits     map[int]rlimit

@@ -1,0 +1,816 @@
+package debugger
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+
+	"github.com/gouth-emu/gouth-emu/debugger/disasm"
+	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
+	"github.com/gouth-emu/gouth-emu/debugger/unwind"
+	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/syscalls"
+)
+
+// Command is one debugger command. Names follow gdb, with delve's where gdb
+// has none.
+type Command struct {
+	Name    string
+	Aliases []string
+	Args    string // usage after the name
+	Help    string // one line
+	// Stepping commands repeat on an empty line, as in gdb.
+	Repeats bool
+	run     func(s *Session, args string) error
+}
+
+// Commands is the command table: help, the README's command list and the
+// dispatcher all come from it.
+var Commands []*Command
+
+func init() {
+	Commands = []*Command{
+		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Help: "stop when a thread reaches LOC: FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER", run: (*Session).cmdBreak},
+		{Name: "tbreak", Args: "LOC", Help: "like break, deleted when first hit", run: (*Session).cmdTbreak},
+		{Name: "delete", Aliases: []string{"d"}, Args: "[N]", Help: "delete breakpoint N, or all breakpoints", run: (*Session).cmdDelete},
+		{Name: "disable", Args: "N", Help: "disable breakpoint N", run: (*Session).cmdDisable},
+		{Name: "enable", Args: "N", Help: "enable breakpoint N", run: (*Session).cmdEnable},
+		{Name: "breakpoints", Aliases: []string{"info breakpoints", "i b"}, Help: "list breakpoints with hit counts", run: (*Session).cmdBreakpoints},
+		{Name: "continue", Aliases: []string{"c"}, Help: "run until a breakpoint or the end", Repeats: true, run: (*Session).cmdContinue},
+		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Help: "execute N instructions of the current thread (default 1)", Repeats: true, run: (*Session).cmdStepi},
+		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
+		{Name: "step", Aliases: []string{"s"}, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
+		{Name: "next", Aliases: []string{"n"}, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
+		{Name: "finish", Aliases: []string{"stepout"}, Help: "run until the current function returns; show the return PC", Repeats: true, run: (*Session).cmdFinish},
+		{Name: "restart", Aliases: []string{"r"}, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
+		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
+		{Name: "x", Args: "/NFU ADDR", Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
+		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
+		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
+		{Name: "backtrace", Aliases: []string{"bt"}, Help: "the current thread's stack, unwound with the pclntab's SP deltas", run: (*Session).cmdBacktrace},
+		{Name: "frame", Args: "N", Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
+		{Name: "up", Help: "select the caller's frame", run: (*Session).cmdUp},
+		{Name: "down", Help: "select the callee's frame", run: (*Session).cmdDown},
+		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
+		{Name: "threads", Help: "every guest thread with its state and current function", run: (*Session).cmdThreads},
+		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Help: "the guest address space, as /proc/self/maps shows it", run: (*Session).cmdMaps},
+		{Name: "syscalls", Args: "[N]", Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
+		{Name: "help", Aliases: []string{"h"}, Args: "[CMD]", Help: "list commands, or describe one", run: (*Session).cmdHelp},
+		{Name: "quit", Aliases: []string{"q"}, Help: "end the session", run: (*Session).cmdQuit},
+	}
+}
+
+// lookup finds the command for a line: the longest name or alias that the
+// line starts with as whole words.
+func lookup(line string) (*Command, string) {
+	var best *Command
+	bestLen := 0
+	rest := ""
+	for _, c := range Commands {
+		for _, n := range append([]string{c.Name}, c.Aliases...) {
+			if (line == n || strings.HasPrefix(line, n+" ") || n == "x" && strings.HasPrefix(line, "x/")) && len(n) > bestLen {
+				best, bestLen, rest = c, len(n), strings.TrimSpace(line[len(n):])
+			}
+		}
+	}
+	return best, rest
+}
+
+// Exec runs one command line. Errors are one line; the session goes on.
+func (s *Session) Exec(line string) error {
+	line = strings.TrimSpace(line)
+	if line == "" || strings.HasPrefix(line, "#") {
+		return nil
+	}
+	c, args := lookup(line)
+	if c == nil {
+		return fmt.Errorf("unknown command %q; 'help' lists them", strings.Fields(line)[0])
+	}
+	return c.run(s, args)
+}
+
+func (s *Session) addBreakpoint(loc string, temp bool) error {
+	bp := &Breakpoint{ID: s.nextID, Loc: loc, Syscall: -1, Enabled: true, Temp: temp}
+	if rest, ok := strings.CutPrefix(loc, "syscall "); ok {
+		rest = strings.TrimSpace(rest)
+		nr, err := strconv.Atoi(rest)
+		if err != nil {
+			nr = -1
+			for i, e := range syscalls.Table {
+				if e.Name == rest {
+					nr = i
+				}
+			}
+		}
+		if nr < 0 || syscalls.Name(nr) == "" {
+			return fmt.Errorf("no syscall %q", rest)
+		}
+		bp.Syscall = nr
+		s.nextID++
+		s.bps = append(s.bps, bp)
+		s.printf("Breakpoint %d at syscall %s (%d)\n", bp.ID, syscalls.Name(nr), nr)
+		return nil
+	}
+	addr, desc, err := s.location(loc)
+	if err != nil {
+		return err
+	}
+	if err := s.m.AddBreakpoint(addr); err != nil {
+		return err
+	}
+	bp.Addr = addr
+	s.nextID++
+	s.bps = append(s.bps, bp)
+	s.printf("Breakpoint %d at %#x: %s\n", bp.ID, addr, s.whereOr(addr, desc))
+	return nil
+}
+
+func (s *Session) whereOr(addr uint64, desc string) string {
+	if w := s.where(addr); w != "??" {
+		return w
+	}
+	return desc
+}
+
+func (s *Session) cmdBreak(args string) error  { return s.addBreakpoint(args, false) }
+func (s *Session) cmdTbreak(args string) error { return s.addBreakpoint(args, true) }
+
+func (s *Session) breakpointByID(args string) (*Breakpoint, error) {
+	id, err := strconv.Atoi(strings.TrimSpace(args))
+	if err != nil {
+		return nil, fmt.Errorf("want a breakpoint number, got %q", args)
+	}
+	for _, bp := range s.bps {
+		if bp.ID == id {
+			return bp, nil
+		}
+	}
+	return nil, fmt.Errorf("no breakpoint %d", id)
+}
+
+func (s *Session) cmdDelete(args string) error {
+	if strings.TrimSpace(args) == "" {
+		for _, bp := range s.bps {
+			if bp.Syscall < 0 {
+				s.m.RemoveBreakpoint(bp.Addr)
+			}
+		}
+		s.bps = nil
+		return nil
+	}
+	bp, err := s.breakpointByID(args)
+	if err != nil {
+		return err
+	}
+	var keep []*Breakpoint
+	for _, b := range s.bps {
+		if b != bp {
+			keep = append(keep, b)
+		}
+	}
+	s.bps = keep
+	if bp.Syscall < 0 && !s.addrInUse(bp.Addr, bp) {
+		return s.m.RemoveBreakpoint(bp.Addr)
+	}
+	return nil
+}
+
+func (s *Session) setEnabled(args string, on bool) error {
+	bp, err := s.breakpointByID(args)
+	if err != nil {
+		return err
+	}
+	bp.Enabled = on
+	if bp.Syscall >= 0 {
+		return nil
+	}
+	if on {
+		return s.m.AddBreakpoint(bp.Addr)
+	}
+	if !s.addrInUse(bp.Addr, bp) {
+		return s.m.RemoveBreakpoint(bp.Addr)
+	}
+	return nil
+}
+
+func (s *Session) cmdDisable(args string) error { return s.setEnabled(args, false) }
+func (s *Session) cmdEnable(args string) error  { return s.setEnabled(args, true) }
+
+func (s *Session) cmdBreakpoints(string) error {
+	if len(s.bps) == 0 {
+		s.printf("No breakpoints.\n")
+		return nil
+	}
+	s.printf("Num  Type  Enb  Address             What                                      Hits\n")
+	for _, bp := range s.bps {
+		typ, enb := "keep", "y"
+		if bp.Temp {
+			typ = "del"
+		}
+		if !bp.Enabled {
+			enb = "n"
+		}
+		addr, what := fmt.Sprintf("0x%016x", bp.Addr), s.where(bp.Addr)
+		if bp.Syscall >= 0 {
+			addr, what = "syscall", fmt.Sprintf("%s (%d)", syscalls.Name(bp.Syscall), bp.Syscall)
+		}
+		s.printf("%-4d %-5s %-4s %-19s %-41s %d\n", bp.ID, typ, enb, addr, what, bp.Hits)
+	}
+	return nil
+}
+
+func (s *Session) cmdContinue(string) error {
+	if err := s.live(); err != nil {
+		return err
+	}
+	s.reportStop(s.run(emu.Resume{}))
+	return nil
+}
+
+func count(args string) (int64, error) {
+	args = strings.TrimSpace(args)
+	if args == "" {
+		return 1, nil
+	}
+	n, err := strconv.ParseInt(args, 0, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive count, got %q", args)
+	}
+	return n, nil
+}
+
+func (s *Session) cmdStepi(args string) error {
+	if err := s.live(); err != nil {
+		return err
+	}
+	n, err := count(args)
+	if err != nil {
+		return err
+	}
+	st := s.run(emu.Resume{Steps: n, Tid: s.m.CurrentTid()})
+	s.reportStop(st)
+	return nil
+}
+
+// stepOver executes one instruction of the current thread, running a CALL
+// to its return.
+func (s *Session) stepOver() emu.Stop {
+	tid := s.m.CurrentTid()
+	pc := s.m.Reg(uc.X86_REG_RIP)
+	inst, err := s.decode(pc, disasm.Go)
+	if err != nil || !strings.HasPrefix(inst.Text, "CALL") {
+		return s.run(emu.Resume{Steps: 1, Tid: tid})
+	}
+	return s.runTo(pc+uint64(inst.Len), tid, s.m.Reg(uc.X86_REG_RSP))
+}
+
+// runTo runs until thread tid reaches addr with its stack pointer at or
+// above sp (so recursion deeper down does not count), or another stop.
+func (s *Session) runTo(addr uint64, tid int, sp uint64) emu.Stop {
+	internal := !s.addrInUse(addr, nil)
+	if internal {
+		s.m.AddBreakpoint(addr)
+		defer s.m.RemoveBreakpoint(addr)
+	}
+	for {
+		st := s.run(emu.Resume{})
+		if st.Kind == emu.StopBreakpoint && st.PC == addr && (st.Tid != tid || s.m.Reg(uc.X86_REG_RSP) < sp) && internal {
+			continue // someone else's visit, or a deeper recursion
+		}
+		if st.Kind == emu.StopBreakpoint && st.PC == addr && internal {
+			st.Kind = emu.StopStep
+		}
+		return st
+	}
+}
+
+func (s *Session) cmdNexti(args string) error {
+	if err := s.live(); err != nil {
+		return err
+	}
+	n, err := count(args)
+	if err != nil {
+		return err
+	}
+	var st emu.Stop
+	for i := int64(0); i < n; i++ {
+		st = s.stepOver()
+		if st.Kind != emu.StopStep {
+			break
+		}
+	}
+	s.reportStop(st)
+	return nil
+}
+
+// stepLine runs until the current thread is at the first instruction of a
+// different source line; over calls when over is set.
+func (s *Session) stepLine(over bool) error {
+	if err := s.live(); err != nil {
+		return err
+	}
+	tid := s.m.CurrentTid()
+	startPC := s.m.Reg(uc.X86_REG_RIP)
+	file, line, fn := s.syms.LineForPC(startPC)
+	startSP := s.m.Reg(uc.X86_REG_RSP)
+	const limit = 1_000_000 // instructions; stop and report rather than run away
+	var st emu.Stop
+	for i := 0; i < limit; i++ {
+		if over {
+			st = s.stepOver()
+		} else {
+			st = s.run(emu.Resume{Steps: 1, Tid: tid})
+		}
+		if st.Kind != emu.StopStep || st.Tid != tid {
+			break
+		}
+		f, l, g := s.syms.LineForPC(st.PC)
+		if l == 0 {
+			continue // no line information (assembly without it): keep going
+		}
+		if over && g != fn && s.m.Reg(uc.X86_REG_RSP) < startSP {
+			continue // inside a callee reached by a jump, not a call
+		}
+		if f != file || l != line || g != fn {
+			break
+		}
+	}
+	s.reportStop(st)
+	return nil
+}
+
+func (s *Session) cmdStep(string) error { return s.stepLine(false) }
+func (s *Session) cmdNext(string) error { return s.stepLine(true) }
+
+func (s *Session) cmdFinish(string) error {
+	if err := s.live(); err != nil {
+		return err
+	}
+	frames, err := s.backtrace()
+	if err != nil {
+		return err
+	}
+	if len(frames) < 2 {
+		return errors.New(`"finish" not meaningful in the outermost frame`)
+	}
+	caller := frames[1]
+	s.printf("Run till exit from %s\n", s.where(frames[0].PC))
+	st := s.runTo(caller.PC, s.m.CurrentTid(), caller.SP)
+	if st.Kind == emu.StopStep {
+		s.printf("Returned to %#x %s\n", st.PC, s.where(st.PC))
+	}
+	s.reportStop(st)
+	return nil
+}
+
+func (s *Session) cmdRestart(string) error {
+	s.Close()
+	if err := s.start(); err != nil {
+		return err
+	}
+	s.printf("Restarted %s\n", s.cfg.File.Path)
+	s.printCurrent(s.m.Reg(uc.X86_REG_RIP), s.m.CurrentTid())
+	return nil
+}
+
+var flagNames = []struct {
+	bit  uint64
+	name string
+}{{0x1, "CF"}, {0x4, "PF"}, {0x10, "AF"}, {0x40, "ZF"}, {0x80, "SF"}, {0x100, "TF"}, {0x200, "IF"}, {0x400, "DF"}, {0x800, "OF"}}
+
+func (s *Session) cmdRegs(args string) error {
+	if s.m == nil {
+		return errExited
+	}
+	for _, r := range []string{"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"} {
+		v := s.m.Reg(regNames[r])
+		note := ""
+		if r == "r14" && s.goVersionAtLeast(17) {
+			note = "  (g, ABIInternal)"
+		}
+		s.printf("%-8s %#-20x %d%s\n", r, v, int64(v), note)
+	}
+	pc := s.m.Reg(uc.X86_REG_RIP)
+	s.printf("%-8s %#-20x %s\n", "rip", pc, s.where(pc))
+	fl := s.m.Reg(uc.X86_REG_EFLAGS)
+	var set []string
+	for _, f := range flagNames {
+		if fl&f.bit != 0 {
+			set = append(set, f.name)
+		}
+	}
+	s.printf("%-8s %#-20x [ %s ]\n", "eflags", fl, strings.Join(set, " "))
+	fs := s.m.Reg(uc.X86_REG_FS_BASE)
+	s.printf("%-8s %#-20x\n", "fs_base", fs)
+	var g [8]byte
+	if s.m.Peek(fs-8, g[:]) == nil {
+		s.printf("%-8s %#-20x (Go's g, at -8(FS))\n", "g", binary.LittleEndian.Uint64(g[:]))
+	}
+	if strings.TrimSpace(args) == "all" {
+		for _, r := range []struct {
+			name string
+			reg  int
+		}{{"cs", uc.X86_REG_CS}, {"ss", uc.X86_REG_SS}, {"ds", uc.X86_REG_DS}, {"es", uc.X86_REG_ES}, {"fs", uc.X86_REG_FS}, {"gs", uc.X86_REG_GS}, {"gs_base", uc.X86_REG_GS_BASE}} {
+			s.printf("%-8s %#x\n", r.name, s.m.Reg(r.reg))
+		}
+	}
+	return nil
+}
+
+// goVersionAtLeast reports whether the binary is go1.minor or later.
+func (s *Session) goVersionAtLeast(minor int) bool {
+	v := strings.TrimPrefix(s.cfg.File.GoVersion, "go1.")
+	if i := strings.IndexAny(v, ".rcbeta "); i >= 0 {
+		v = v[:i]
+	}
+	n, err := strconv.Atoi(v)
+	return err == nil && n >= minor
+}
+
+// cmdExamine implements x/NFU ADDR with gdb's formats.
+func (s *Session) cmdExamine(args string) error {
+	if s.m == nil {
+		return errExited
+	}
+	n, format, size := 1, byte('x'), 8
+	if strings.HasPrefix(args, "/") {
+		spec := args[1:]
+		if i := strings.IndexByte(spec, ' '); i >= 0 {
+			spec, args = spec[:i], strings.TrimSpace(spec[i:])
+		} else {
+			args = ""
+		}
+		j := 0
+		for j < len(spec) && spec[j] >= '0' && spec[j] <= '9' {
+			j++
+		}
+		if j > 0 {
+			n, _ = strconv.Atoi(spec[:j])
+		}
+		for _, c := range spec[j:] {
+			switch c {
+			case 'b':
+				size = 1
+			case 'h':
+				size = 2
+			case 'w':
+				size = 4
+			case 'g':
+				size = 8
+			case 'x', 'd', 'u', 'c', 's', 'i':
+				format = byte(c)
+			default:
+				return fmt.Errorf("unknown x format letter %q (formats x d u c s i, sizes b h w g)", c)
+			}
+		}
+	}
+	if n <= 0 || n > 4096 {
+		return fmt.Errorf("count %d out of range 1..4096", n)
+	}
+	addr, err := s.evalAddr(args)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case 'i':
+		for i := 0; i < n; i++ {
+			inst, err := s.decode(addr, s.cfg.Syntax)
+			if err != nil {
+				return err
+			}
+			s.printf("   %#x %s:\t%s\n", addr, s.where(addr), inst.Text)
+			addr += uint64(inst.Len)
+		}
+		return nil
+	case 's':
+		for i := 0; i < n; i++ {
+			var b []byte
+			var c [1]byte
+			for len(b) < 4096 {
+				if err := s.m.Peek(addr+uint64(len(b)), c[:]); err != nil {
+					if len(b) == 0 {
+						return fmt.Errorf("cannot access memory at %#x", addr)
+					}
+					break
+				}
+				if c[0] == 0 {
+					break
+				}
+				b = append(b, c[0])
+			}
+			s.printf("%#x:\t%q\n", addr, b)
+			addr += uint64(len(b)) + 1
+		}
+		return nil
+	case 'c':
+		size = 1
+	}
+	buf := make([]byte, n*size)
+	if err := s.m.Peek(addr, buf); err != nil {
+		return fmt.Errorf("cannot access memory at %#x", addr)
+	}
+	perLine := 16 / size
+	if format == 'd' || format == 'u' {
+		perLine = 8 / size
+		if perLine < 2 {
+			perLine = 2
+		}
+	}
+	for i := 0; i < n; i++ {
+		if i%perLine == 0 {
+			if i > 0 {
+				s.printf("\n")
+			}
+			s.printf("%#x:", addr+uint64(i*size))
+		}
+		var v uint64
+		for k := size - 1; k >= 0; k-- {
+			v = v<<8 | uint64(buf[i*size+k])
+		}
+		switch format {
+		case 'x':
+			s.printf("\t0x%0*x", size*2, v)
+		case 'd':
+			s.printf("\t%d", signed(v, size))
+		case 'u':
+			s.printf("\t%d", v)
+		case 'c':
+			s.printf("\t%q", rune(v))
+		}
+	}
+	s.printf("\n")
+	return nil
+}
+
+func signed(v uint64, size int) int64 {
+	shift := uint(64 - 8*size)
+	return int64(v<<shift) >> shift
+}
+
+func (s *Session) cmdPrint(args string) error {
+	if s.m == nil {
+		return errExited
+	}
+	expr := strings.TrimSpace(args)
+	if expr == "" {
+		return errors.New("print what? e.g. 'p runtime.ncpu'")
+	}
+	info, err := s.dwarf()
+	if err != nil {
+		return err
+	}
+	v, err := info.Eval(expr, s.m)
+	if err != nil {
+		return err
+	}
+	s.printf("%s = %s\n", expr, v.String())
+	return nil
+}
+
+// dwarf loads the binary's DWARF once.
+func (s *Session) dwarf() (*godwarf.Info, error) {
+	if s.dwarfInfo == nil && s.dwarfErr == nil {
+		s.dwarfInfo, s.dwarfErr = godwarf.Load(s.cfg.File)
+	}
+	return s.dwarfInfo, s.dwarfErr
+}
+
+func (s *Session) cmdDisas(args string) error {
+	if s.m == nil {
+		return errExited
+	}
+	syn := s.cfg.Syntax
+	fields := strings.Fields(args)
+	var loc []string
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if v, ok := strings.CutPrefix(f, "--syntax="); ok {
+			f, fields = "--syntax", append(fields[:i+1], append([]string{v}, fields[i+1:]...)...)
+		}
+		if f == "--syntax" {
+			if i+1 >= len(fields) {
+				return errors.New("--syntax wants go, intel or att")
+			}
+			var err error
+			if syn, err = disasm.ParseSyntax(fields[i+1]); err != nil {
+				return err
+			}
+			i++
+			continue
+		}
+		loc = append(loc, f)
+	}
+	pc := s.m.Reg(uc.X86_REG_RIP)
+	target := pc
+	if len(loc) > 0 {
+		addr, _, err := s.location(strings.Join(loc, " "))
+		if err != nil {
+			return err
+		}
+		target = addr
+	}
+	sym, _, ok := s.syms.ByAddr(target)
+	if !ok || sym.Size == 0 {
+		return fmt.Errorf("no function contains %#x", target)
+	}
+	s.printf("Dump of %s (%#x-%#x), %s syntax:\n", sym.Name, sym.Addr, sym.Addr+sym.Size, syn)
+	code := make([]byte, sym.Size)
+	if err := s.m.Peek(sym.Addr, code); err != nil {
+		return fmt.Errorf("cannot read %s: %v", sym.Name, err)
+	}
+	for _, inst := range disasm.DecodeAll(code, sym.Addr, syn, s.symbolizer) {
+		mark := "  "
+		if inst.PC == pc {
+			mark = "=>"
+		}
+		file, line, _ := s.syms.LineForPC(inst.PC)
+		s.printf("%s %#x <+%d>\t%-40s %s:%d\n", mark, inst.PC, inst.PC-sym.Addr, inst.Text, filepath.Base(file), line)
+	}
+	return nil
+}
+
+func (s *Session) backtrace() ([]unwind.Frame, error) {
+	if s.m == nil {
+		return nil, errExited
+	}
+	return unwind.Unwind(s.cfg.File, s.m, s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), 100)
+}
+
+func (s *Session) printFrame(i int, f unwind.Frame) {
+	mark := " "
+	if i == s.frame {
+		mark = "*"
+	}
+	s.printf("%s#%-2d %#x in %s at %s:%d\n", mark, i, f.PC, f.Func, shortPath(f.File), f.Line)
+}
+
+func (s *Session) cmdBacktrace(string) error {
+	frames, err := s.backtrace()
+	for i, f := range frames {
+		s.printFrame(i, f)
+	}
+	if err != nil {
+		s.printf("(unwinding stopped: %v)\n", err)
+	}
+	return nil
+}
+
+func (s *Session) selectFrame(n int) error {
+	frames, err := s.backtrace()
+	if len(frames) == 0 {
+		return err
+	}
+	if n < 0 || n >= len(frames) {
+		return fmt.Errorf("no frame %d (the stack has %d)", n, len(frames))
+	}
+	s.frame = n
+	s.printFrame(n, frames[n])
+	return nil
+}
+
+func (s *Session) cmdFrame(args string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(args))
+	if err != nil {
+		return fmt.Errorf("want a frame number, got %q", args)
+	}
+	return s.selectFrame(n)
+}
+
+func (s *Session) cmdUp(string) error   { return s.selectFrame(s.frame + 1) }
+func (s *Session) cmdDown(string) error { return s.selectFrame(s.frame - 1) }
+
+func (s *Session) cmdList(args string) error {
+	var file string
+	var line int
+	if strings.TrimSpace(args) != "" {
+		addr, _, err := s.location(args)
+		if err != nil {
+			return err
+		}
+		file, line, _ = s.syms.LineForPC(addr)
+	} else {
+		frames, _ := s.backtrace()
+		pc := s.m.Reg(uc.X86_REG_RIP)
+		if s.frame < len(frames) {
+			pc = frames[s.frame].PC
+		}
+		file, line, _ = s.syms.LineForPC(pc)
+	}
+	if file == "" {
+		return errors.New("no line information here")
+	}
+	path := file
+	if s.cfg.SrcDir != "" {
+		if i := strings.LastIndex(file, "/src/"); i >= 0 {
+			path = filepath.Join(s.cfg.SrcDir, file[i+len("/src/"):])
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		s.printf("%s:%d (source not available: %v)\n", shortPath(file), line, err)
+		return nil
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		if n >= line-5 && n <= line+5 {
+			mark := "  "
+			if n == line {
+				mark = "=>"
+			}
+			s.printf("%s %d\t%s\n", mark, n, sc.Text())
+		}
+	}
+	return nil
+}
+
+func (s *Session) cmdThreads(string) error {
+	if s.m == nil {
+		return errExited
+	}
+	for _, t := range s.m.Threads() {
+		mark := " "
+		if t.Current {
+			mark = "*"
+		}
+		s.printf("%s thread %d  %-32s %#x %s\n", mark, t.Tid, t.State, t.PC, s.where(t.PC))
+	}
+	return nil
+}
+
+func (s *Session) cmdMaps(string) error {
+	if s.m == nil {
+		return errExited
+	}
+	s.printf("%s", s.m.Proc().Maps)
+	return nil
+}
+
+func (s *Session) cmdSyscalls(args string) error {
+	if s.m == nil {
+		return errExited
+	}
+	n := 20
+	if a := strings.TrimSpace(args); a != "" {
+		v, err := strconv.Atoi(a)
+		if err != nil || v <= 0 {
+			return fmt.Errorf("want a positive count, got %q", a)
+		}
+		n = v
+	}
+	for _, l := range s.m.Kernel().History(n) {
+		s.printf("%s\n", l)
+	}
+	return nil
+}
+
+func (s *Session) cmdHelp(args string) error {
+	args = strings.TrimSpace(args)
+	if args != "" {
+		c, _ := lookup(args)
+		if c == nil {
+			return fmt.Errorf("no command %q", args)
+		}
+		s.printf("%s %s\n    %s\n", c.Name, c.Args, c.Help)
+		if len(c.Aliases) > 0 {
+			s.printf("    aliases: %s\n", strings.Join(c.Aliases, ", "))
+		}
+		return nil
+	}
+	for _, c := range Commands {
+		names := c.Name
+		if len(c.Aliases) > 0 {
+			names += "|" + strings.Join(c.Aliases, "|")
+		}
+		s.printf("  %-32s %s\n", strings.TrimSpace(names+" "+c.Args), c.Help)
+	}
+	return nil
+}
+
+func (s *Session) cmdQuit(string) error {
+	s.quit = true
+	return nil
+}
+
+// CommandList renders the command table as a Markdown list, for the README.
+func CommandList() string {
+	var b strings.Builder
+	for _, c := range Commands {
+		names := "`" + c.Name + "`"
+		for _, a := range c.Aliases {
+			names += ", `" + a + "`"
+		}
+		if c.Args != "" {
+			names += " " + c.Args
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", names, c.Help)
+	}
+	return b.String()
+}

@@ -1,0 +1,393 @@
+// Package debugger is gouth-emu's stepping debugger: a session over one
+// emulated process, breakpoints on runtime symbols, stepping, and views of
+// registers, memory, threads and syscalls. Commands live in one table
+// (commands.go); the UI (repl.go) only reads lines and prints.
+package debugger
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+
+	"github.com/gouth-emu/gouth-emu/debugger/disasm"
+	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
+	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/loader"
+	"github.com/gouth-emu/gouth-emu/syscalls"
+)
+
+// Config describes a debugging session.
+type Config struct {
+	File   *loader.File
+	Guest  emu.Config // the guest's process; Stdout/Stderr are the guest's output
+	Out    io.Writer  // the session's own output
+	Syntax disasm.Syntax
+	SrcDir string // a Go source tree for list; "" uses the paths in the binary
+}
+
+// Breakpoint is a user breakpoint: an address or a syscall entry.
+type Breakpoint struct {
+	ID      int
+	Loc     string // as the user wrote it
+	Addr    uint64 // for code breakpoints
+	Syscall int    // for syscall breakpoints; -1 otherwise
+	Enabled bool
+	Temp    bool
+	Hits    int
+}
+
+// Session is one debugging session. It is used from one goroutine.
+type Session struct {
+	cfg  Config
+	m    *emu.Machine
+	syms *loader.Symbols
+	out  io.Writer
+
+	bps    []*Breakpoint
+	nextID int
+	exited *emu.Exit
+	frame  int // selected frame for bt/frame/up/down
+	quit   bool
+
+	dwarfInfo *godwarf.Info
+	dwarfErr  error
+}
+
+// New starts a session stopped at the guest's first instruction.
+func New(cfg Config) (*Session, error) {
+	s := &Session{cfg: cfg, out: cfg.Out, nextID: 1}
+	syms, err := cfg.File.Symbols()
+	if err != nil {
+		return nil, err
+	}
+	s.syms = syms
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Session) start() error {
+	m, err := emu.New(s.cfg.File, s.cfg.Guest)
+	if err != nil {
+		return err
+	}
+	s.m = m
+	s.exited = nil
+	s.frame = 0
+	for _, bp := range s.bps {
+		if bp.Enabled && bp.Syscall < 0 {
+			if err := m.AddBreakpoint(bp.Addr); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close releases the emulated process.
+func (s *Session) Close() {
+	if s.m != nil {
+		s.m.Close()
+		s.m = nil
+	}
+}
+
+// Machine exposes the emulated process (for the stage tracker and tests).
+func (s *Session) Machine() *emu.Machine { return s.m }
+
+func (s *Session) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
+
+// errExited is returned by commands that need a live process.
+var errExited = errors.New("the guest has exited; 'restart' starts it again")
+
+func (s *Session) live() error {
+	if s.exited != nil {
+		return errExited
+	}
+	return nil
+}
+
+// shortPath shows a source path the way Go's own tools do for the standard
+// library: relative to the tree's src directory.
+func shortPath(p string) string {
+	if i := strings.LastIndex(p, "/src/"); i >= 0 {
+		return p[i+len("/src/"):]
+	}
+	return p
+}
+
+// where renders "runtime.check+0x0 (runtime/runtime1.go:145)" for pc.
+func (s *Session) where(pc uint64) string {
+	sym, off, ok := s.syms.ByAddr(pc)
+	if !ok {
+		return "??"
+	}
+	w := fmt.Sprintf("%s+%#x", sym.Name, off)
+	if file, line, _ := s.syms.LineForPC(pc); file != "" {
+		w += fmt.Sprintf(" (%s:%d)", shortPath(file), line)
+	}
+	return w
+}
+
+// symbolizer names addresses for the disassembler.
+func (s *Session) symbolizer(addr uint64) (string, uint64, bool) {
+	sym, _, ok := s.syms.ByAddr(addr)
+	if !ok {
+		return "", 0, false
+	}
+	return sym.Name, sym.Addr, true
+}
+
+// decode disassembles the instruction at pc from guest memory.
+func (s *Session) decode(pc uint64, syn disasm.Syntax) (disasm.Inst, error) {
+	code := make([]byte, 15)
+	n := 0
+	for ; n < len(code); n++ {
+		if s.m.Peek(pc+uint64(n), code[n:n+1]) != nil {
+			break
+		}
+	}
+	if n == 0 {
+		return disasm.Inst{}, fmt.Errorf("cannot read memory at %#x", pc)
+	}
+	return disasm.Decode(code[:n], pc, syn, s.symbolizer)
+}
+
+// reportStop prints why and where the session stopped.
+func (s *Session) reportStop(st emu.Stop) {
+	switch st.Kind {
+	case emu.StopExited:
+		s.exited = st.Exit
+		x := st.Exit
+		switch {
+		case x.Limit != "":
+			s.printf("[guest stopped: %s]\n", x.Detail)
+		case x.Signal != 0:
+			s.printf("[guest killed by %s, status %d]\n", syscalls.SignalName(x.Signal), x.Status)
+			if x.Detail != "" {
+				s.printf("[%s]\n", x.Detail)
+			}
+		default:
+			s.printf("[guest exited with status %d]\n", x.Status)
+		}
+		return
+	case emu.StopBreakpoint:
+		for _, bp := range s.bps {
+			if bp.Enabled && bp.Syscall < 0 && bp.Addr == st.PC {
+				s.printf("Breakpoint %d, %s\n", bp.ID, s.where(st.PC))
+			}
+		}
+	case emu.StopSyscall:
+		name := syscalls.Name(st.Syscall)
+		for _, bp := range s.bps {
+			if bp.Enabled && bp.Syscall == st.Syscall {
+				s.printf("Breakpoint %d, syscall %s (%d) entered\n", bp.ID, name, st.Syscall)
+			}
+		}
+	}
+	s.frame = 0
+	s.printCurrent(st.PC, st.Tid)
+}
+
+// printCurrent prints "=> pc where [thread tid]" and the instruction.
+func (s *Session) printCurrent(pc uint64, tid int) {
+	s.printf("=> %#x %s [thread %d]\n", pc, s.where(pc), tid)
+	if inst, err := s.decode(pc, s.cfg.Syntax); err == nil {
+		s.printf("   %#x:\t%s\n", pc, inst.Text)
+	}
+}
+
+// hit updates breakpoint counters for a stop and deletes temporary ones.
+func (s *Session) hit(st emu.Stop) {
+	var keep []*Breakpoint
+	for _, bp := range s.bps {
+		matched := bp.Enabled && (st.Kind == emu.StopBreakpoint && bp.Syscall < 0 && bp.Addr == st.PC ||
+			st.Kind == emu.StopSyscall && bp.Syscall == st.Syscall)
+		if matched {
+			bp.Hits++
+			if bp.Temp {
+				if bp.Syscall < 0 && !s.addrInUse(bp.Addr, bp) {
+					s.m.RemoveBreakpoint(bp.Addr)
+				}
+				continue
+			}
+		}
+		keep = append(keep, bp)
+	}
+	s.bps = keep
+}
+
+func (s *Session) addrInUse(addr uint64, except *Breakpoint) bool {
+	for _, bp := range s.bps {
+		if bp != except && bp.Enabled && bp.Syscall < 0 && bp.Addr == addr {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Session) syscallStop(nr int) bool {
+	for _, bp := range s.bps {
+		if bp.Enabled && bp.Syscall == nr {
+			return true
+		}
+	}
+	return false
+}
+
+// run continues the guest with r and reports the stop.
+func (s *Session) run(r emu.Resume) emu.Stop {
+	r.SyscallStop = s.syscallStop
+	st := s.m.Continue(r)
+	s.hit(st)
+	return st
+}
+
+// location resolves a breakpoint or disassembly location: a function name
+// (exact, without ".abi0", or a unique suffix such as "schedinit"), *ADDR,
+// FILE:LINE, or a plain address.
+func (s *Session) location(loc string) (uint64, string, error) {
+	loc = strings.TrimSpace(loc)
+	if loc == "" {
+		return 0, "", errors.New("missing location")
+	}
+	if strings.HasPrefix(loc, "*") || strings.HasPrefix(loc, "0x") {
+		v, err := s.evalAddr(strings.TrimPrefix(loc, "*"))
+		if err != nil {
+			return 0, "", err
+		}
+		return v, s.where(v), nil
+	}
+	if i := strings.LastIndexByte(loc, ':'); i > 0 {
+		if line, err := strconv.Atoi(loc[i+1:]); err == nil {
+			pc, full, err := s.syms.LineToPC(loc[:i], line)
+			if err != nil {
+				return 0, "", err
+			}
+			return pc, fmt.Sprintf("%s:%d", shortPath(full), line), nil
+		}
+	}
+	sym, err := s.function(loc)
+	if err != nil {
+		return 0, "", err
+	}
+	return sym.Addr, sym.Name, nil
+}
+
+// function finds a text symbol by exact name, name without ".abi0", or a
+// unique suffix after a '.' or '/'.
+func (s *Session) function(name string) (loader.Symbol, error) {
+	if sym, ok := s.syms.Lookup(name); ok && sym.Kind == 'T' {
+		return sym, nil
+	}
+	// A function and its ABI0 wrapper count once; the Go function wins,
+	// since the wrapper only jumps to it.
+	var cands []loader.Symbol
+	seen := map[string]int{}
+	for _, sym := range s.syms.All() {
+		if sym.Kind != 'T' {
+			continue
+		}
+		n := strings.TrimSuffix(sym.Name, ".abi0")
+		if !strings.HasSuffix(n, "."+name) && !strings.HasSuffix(n, "/"+name) {
+			continue
+		}
+		if i, ok := seen[n]; ok {
+			if !strings.HasSuffix(sym.Name, ".abi0") {
+				cands[i] = sym
+			}
+			continue
+		}
+		seen[n] = len(cands)
+		cands = append(cands, sym)
+	}
+	switch len(cands) {
+	case 0:
+		return loader.Symbol{}, fmt.Errorf("no function %q", name)
+	case 1:
+		return cands[0], nil
+	}
+	names := make([]string, 0, len(cands))
+	for _, c := range cands {
+		names = append(names, c.Name)
+	}
+	sort.Strings(names)
+	if len(names) > 6 {
+		names = append(names[:6], "...")
+	}
+	return loader.Symbol{}, fmt.Errorf("%q is ambiguous: %s", name, strings.Join(names, ", "))
+}
+
+// regNames maps the names users type ($rsp, rip ...) to Unicorn registers.
+var regNames = map[string]int{
+	"rax": uc.X86_REG_RAX, "rbx": uc.X86_REG_RBX, "rcx": uc.X86_REG_RCX, "rdx": uc.X86_REG_RDX,
+	"rsi": uc.X86_REG_RSI, "rdi": uc.X86_REG_RDI, "rbp": uc.X86_REG_RBP, "rsp": uc.X86_REG_RSP,
+	"r8": uc.X86_REG_R8, "r9": uc.X86_REG_R9, "r10": uc.X86_REG_R10, "r11": uc.X86_REG_R11,
+	"r12": uc.X86_REG_R12, "r13": uc.X86_REG_R13, "r14": uc.X86_REG_R14, "r15": uc.X86_REG_R15,
+	"rip": uc.X86_REG_RIP, "pc": uc.X86_REG_RIP, "sp": uc.X86_REG_RSP,
+	"eflags": uc.X86_REG_EFLAGS, "fs_base": uc.X86_REG_FS_BASE,
+}
+
+// evalAddr evaluates an address expression: a number, a symbol, a
+// register ($rsp), or a sum/difference of those ("$rsp+8", "runtime.m0+16").
+func (s *Session) evalAddr(expr string) (uint64, error) {
+	expr = strings.ReplaceAll(strings.TrimSpace(expr), " ", "")
+	if expr == "" {
+		return 0, errors.New("missing address")
+	}
+	var total uint64
+	sign := uint64(1)
+	for len(expr) > 0 {
+		i := strings.IndexAny(expr[1:], "+-")
+		term := expr
+		rest := ""
+		if i >= 0 {
+			term, rest = expr[:i+1], expr[i+1:]
+		}
+		neg := false
+		if term[0] == '+' || term[0] == '-' {
+			neg = term[0] == '-'
+			term = term[1:]
+		}
+		v, err := s.term(term)
+		if err != nil {
+			return 0, err
+		}
+		if neg {
+			total -= v * sign
+		} else {
+			total += v * sign
+		}
+		expr = rest
+	}
+	return total, nil
+}
+
+func (s *Session) term(t string) (uint64, error) {
+	if t == "" {
+		return 0, errors.New("bad address expression")
+	}
+	if t[0] == '$' {
+		r, ok := regNames[strings.ToLower(t[1:])]
+		if !ok {
+			return 0, fmt.Errorf("no register %q", t)
+		}
+		return s.m.Reg(r), nil
+	}
+	if v, err := strconv.ParseUint(t, 0, 64); err == nil {
+		return v, nil
+	}
+	if sym, ok := s.syms.Lookup(t); ok {
+		return sym.Addr, nil
+	}
+	if sym, err := s.function(t); err == nil {
+		return sym.Addr, nil
+	}
+	return 0, fmt.Errorf("no symbol or number %q", t)
+}
