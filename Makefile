@@ -22,6 +22,8 @@ test: build
 	$(GOENV) $(GO) vet ./...
 	$(GOENV) GOUTH_EMU=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
 	$(GOENV) $(GO) test -run=NONE -fuzz=FuzzOpen -fuzztime=$(FUZZTIME) ./loader/
+	$(GOENV) $(GO) test -run=NONE -fuzz='^FuzzDispatch$$' -fuzztime=$(FUZZTIME) ./syscalls/
+	$(GOENV) $(GO) test -run=NONE -fuzz='^FuzzDispatchSequence$$' -fuzztime=$(FUZZTIME) ./syscalls/
 
 demo: build
 	@mkdir -p build/demo

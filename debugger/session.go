@@ -54,6 +54,7 @@ type Session struct {
 	frame  int // selected frame for bt/frame/up/down
 	quit   bool
 
+	lastHits  []*Breakpoint // the breakpoints the last stop hit
 	dwarfInfo *godwarf.Info
 	dwarfErr  error
 }
@@ -177,17 +178,16 @@ func (s *Session) reportStop(st emu.Stop) {
 			s.printf("[guest exited with status %d]\n", x.Status)
 		}
 		return
-	case emu.StopBreakpoint:
-		for _, bp := range s.bps {
-			if bp.Enabled && bp.Syscall < 0 && bp.Addr == st.PC {
-				s.printf("Breakpoint %d, %s\n", bp.ID, s.where(st.PC))
+	case emu.StopBreakpoint, emu.StopSyscall:
+		for _, bp := range s.lastHits {
+			kind := "Breakpoint"
+			if bp.Temp {
+				kind = "Temporary breakpoint"
 			}
-		}
-	case emu.StopSyscall:
-		name := syscalls.Name(st.Syscall)
-		for _, bp := range s.bps {
-			if bp.Enabled && bp.Syscall == st.Syscall {
-				s.printf("Breakpoint %d, syscall %s (%d) entered\n", bp.ID, name, st.Syscall)
+			if bp.Syscall >= 0 {
+				s.printf("%s %d, syscall %s (%d) entered\n", kind, bp.ID, syscalls.Name(st.Syscall), st.Syscall)
+			} else {
+				s.printf("%s %d, %s\n", kind, bp.ID, s.where(st.PC))
 			}
 		}
 	}
@@ -205,12 +205,14 @@ func (s *Session) printCurrent(pc uint64, tid int) {
 
 // hit updates breakpoint counters for a stop and deletes temporary ones.
 func (s *Session) hit(st emu.Stop) {
+	s.lastHits = nil
 	var keep []*Breakpoint
 	for _, bp := range s.bps {
 		matched := bp.Enabled && (st.Kind == emu.StopBreakpoint && bp.Syscall < 0 && bp.Addr == st.PC ||
 			st.Kind == emu.StopSyscall && bp.Syscall == st.Syscall)
 		if matched {
 			bp.Hits++
+			s.lastHits = append(s.lastHits, bp)
 			if bp.Temp {
 				if bp.Syscall < 0 && !s.addrInUse(bp.Addr, bp) {
 					s.m.RemoveBreakpoint(bp.Addr)

@@ -1,6 +1,7 @@
 package emu
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -51,6 +52,10 @@ func (m *Machine) fault(err error) {
 			Detail: fmt.Sprintf("guest memory limit of %d MiB reached (touching %#x)", m.cfg.MemLimit>>20, page)}
 		return
 	}
+	if page>>47 != 0 && page != vsyscallPage {
+		m.generalProtection(access)
+		return
+	}
 	code := int32(syscalls.SEGV_MAPERR)
 	if _, ok := m.space.Find(page); ok {
 		code = syscalls.SEGV_ACCERR
@@ -62,6 +67,34 @@ func (m *Machine) fault(err error) {
 		addr = pc
 	}
 	m.syncSignal(syscalls.SIGSEGV, code, addr, 14)
+}
+
+// generalProtection handles an access to a non-canonical address. The CPU
+// raises #GP on the instruction itself, and Linux reports SIGSEGV with
+// SI_KERNEL and address 0. Unicorn has already moved RIP to the target of
+// a CALL to such an address, so the call is found again from the return
+// address it pushed, and undone.
+func (m *Machine) generalProtection(access int) {
+	if access == accessFetch {
+		sp := m.eng.reg(uc.X86_REG_RSP)
+		var b [8]byte
+		if m.Peek(sp, b[:]) == nil {
+			ret := binary.LittleEndian.Uint64(b[:])
+			for k := uint64(2); k <= 7; k++ {
+				code := make([]byte, k)
+				if m.Peek(ret-k, code) != nil {
+					continue
+				}
+				inst, err := x86asm.Decode(code, 64)
+				if err == nil && uint64(inst.Len) == k && inst.Op == x86asm.CALL {
+					m.eng.setReg(uc.X86_REG_RIP, ret-k)
+					m.eng.setReg(uc.X86_REG_RSP, sp+8)
+					break
+				}
+			}
+		}
+	}
+	m.syncSignal(syscalls.SIGSEGV, syscalls.SI_KERNEL, 0, 13)
 }
 
 // syncSignal delivers a fault signal to the current thread now.

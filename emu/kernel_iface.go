@@ -64,6 +64,31 @@ func (m *Machine) ReadMem(addr uint64, p []byte) error { return m.access(addr, p
 // WriteMem implements syscalls.Machine.
 func (m *Machine) WriteMem(addr uint64, p []byte) error { return m.access(addr, p, true, pteW) }
 
+// Access implements syscalls.Machine: it checks permissions page by page
+// without backing or copying anything.
+func (m *Machine) Access(addr, n uint64, write bool) error {
+	need := uint64(pteR)
+	if write {
+		need = pteW
+	}
+	if n == 0 {
+		return nil
+	}
+	if addr+n < addr {
+		return syscalls.EFAULT
+	}
+	// Callers never copy more than this at once; past it, checking every
+	// page would only cost time.
+	n = min(n, 64<<20)
+	for a := addr &^ (mem.PageSize - 1); a < addr+n; a += mem.PageSize {
+		e := m.eng.pte(a)
+		if e == nil || *e&ptePresent == 0 || *e&need == 0 {
+			return syscalls.EFAULT
+		}
+	}
+	return nil
+}
+
 // Peek reads guest memory regardless of protection (for the debugger).
 func (m *Machine) Peek(addr uint64, p []byte) error { return m.access(addr, p, false, 0) }
 

@@ -43,6 +43,14 @@ func (f *fakeMachine) ReadMem(addr uint64, p []byte) error {
 	return nil
 }
 
+func (f *fakeMachine) Access(addr, n uint64, write bool) error {
+	if n > 1<<30 {
+		return EFAULT
+	}
+	_, err := f.span(addr, int(n))
+	return err
+}
+
 func (f *fakeMachine) WriteMem(addr uint64, p []byte) error {
 	b, err := f.span(addr, len(p))
 	if err != nil {

@@ -17,6 +17,9 @@ func sysRead(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := c.userRange(c.ptr(1), c.uint(2)); err != nil {
+		return 0, err
+	}
 	return c.readInto(e, c.ptr(1), clampIO(c.uint(2)))
 }
 
@@ -25,6 +28,10 @@ func sysRead(c *Call) (uint64, error) {
 func (c *Call) readInto(e *fdEntry, buf uint64, n int) (uint64, error) {
 	p := make([]byte, n)
 	try := func() (uint64, error) {
+		// A bad buffer must fail before the file gives up its data.
+		if err := c.M.Access(buf, uint64(n), true); err != nil {
+			return 0, EFAULT
+		}
 		got, err := e.f.read(p)
 		if err != nil {
 			return 0, err
@@ -350,11 +357,18 @@ func sysDup(c *Call) (uint64, error) {
 
 func sysDup3(c *Call) (uint64, error) {
 	oldfd, newfd := c.fd(0), c.fd(1)
+	if c.int32(2)&^O_CLOEXEC != 0 {
+		return 0, EINVAL
+	}
+	// Linux checks newfd against RLIMIT_NOFILE (EBADF) before oldfd.
+	if newfd < 0 || uint64(newfd) >= c.K.rlimit(RLIMIT_NOFILE).cur || newfd >= maxFDs {
+		return 0, EBADF
+	}
 	e, err := c.K.fds.entry(oldfd)
 	if err != nil {
 		return 0, err
 	}
-	if oldfd == newfd || newfd < 0 || newfd >= maxFDs {
+	if oldfd == newfd {
 		return 0, EINVAL
 	}
 	t := c.K.fds

@@ -16,6 +16,18 @@ func (c *Call) read(addr uint64, n int) ([]byte, error) {
 	return b, nil
 }
 
+// userTop is the end of user space (TASK_SIZE_MAX on x86-64).
+const userTop = 0x7ffffffff000
+
+// userRange is Linux's access_ok: the range must lie in user space. The
+// pages themselves are checked when they are copied.
+func (c *Call) userRange(addr, n uint64) error {
+	if addr+n < addr || addr+n > userTop {
+		return EFAULT
+	}
+	return nil
+}
+
 func (c *Call) write(addr uint64, b []byte) error {
 	if err := c.M.WriteMem(addr, b); err != nil {
 		return EFAULT

@@ -276,13 +276,20 @@ func sysEpollCreate(c *Call) (uint64, error) {
 }
 
 func sysEpollCtl(c *Call) (uint64, error) {
+	// Linux's order: copy the event, then look up both descriptors, then
+	// check that the target can be polled and the first is an epoll.
+	op := c.int32(1)
+	var ev epollEvent
+	if op != EPOLL_CTL_DEL {
+		b, err := c.read(c.ptr(3), 12)
+		if err != nil {
+			return 0, err
+		}
+		ev = epollEvent{binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint64(b[4:])}
+	}
 	ef, err := c.K.fds.get(c.fd(0))
 	if err != nil {
 		return 0, err
-	}
-	ep, ok := ef.(*epollFile)
-	if !ok {
-		return 0, EINVAL
 	}
 	fd := c.fd(2)
 	f, err := c.K.fds.get(fd)
@@ -292,7 +299,8 @@ func sysEpollCtl(c *Call) (uint64, error) {
 	if !f.pollable() {
 		return 0, EPERM
 	}
-	if f == ef {
+	ep, ok := ef.(*epollFile)
+	if !ok || f == ef {
 		return 0, EINVAL
 	}
 	var idx = -1
@@ -300,15 +308,6 @@ func sysEpollCtl(c *Call) (uint64, error) {
 		if r.fd == fd && r.f == f {
 			idx = i
 		}
-	}
-	op := c.int32(1)
-	var ev epollEvent
-	if op != EPOLL_CTL_DEL {
-		b, err := c.read(c.ptr(3), 12)
-		if err != nil {
-			return 0, err
-		}
-		ev = epollEvent{binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint64(b[4:])}
 	}
 	switch op {
 	case EPOLL_CTL_ADD:
@@ -353,6 +352,9 @@ func (c *Call) epollWait(epfd int, buf uint64, max int, timeoutMs int64) (uint64
 	}
 	if max <= 0 || max > 1<<16 {
 		return 0, EINVAL
+	}
+	if err := c.userRange(buf, uint64(max)*12); err != nil {
+		return 0, err
 	}
 	deliver := func(bool) (uint64, error) {
 		evs := ep.collect(max, true)

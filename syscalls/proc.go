@@ -231,10 +231,28 @@ func sysUname(c *Call) (uint64, error) {
 // configuration, so that map iteration and hash seeds in the guest are the
 // same on every run.
 func sysGetrandom(c *Call) (uint64, error) {
+	if c.u32(2)&^0x7 != 0 { // GRND_NONBLOCK|GRND_RANDOM|GRND_INSECURE
+		return 0, EINVAL
+	}
+	if err := c.userRange(c.ptr(0), c.uint(1)); err != nil {
+		return 0, err
+	}
 	n := clampIO(c.uint(1))
 	b := make([]byte, n)
 	c.K.random(b)
-	return uint64(n), c.write(c.ptr(0), b)
+	// Like Linux, a buffer that becomes unwritable part way gets what fits.
+	done := 0
+	for done < n {
+		chunk := min(n-done, int(4096-(c.ptr(0)+uint64(done))%4096))
+		if c.write(c.ptr(0)+uint64(done), b[done:done+chunk]) != nil {
+			if done == 0 {
+				return 0, EFAULT
+			}
+			break
+		}
+		done += chunk
+	}
+	return uint64(done), nil
 }
 
 // random fills b from the kernel's splitmix64 stream.

@@ -523,10 +523,9 @@ func sysTgkill(c *Call) (uint64, error) {
 func sysTkill(c *Call) (uint64, error) { return c.K.sendTo(c, int(c.int32(0)), int(c.int32(1))) }
 
 func sysKill(c *Call) (uint64, error) {
-	if pid := c.int32(0); pid != Pid && pid != 0 && pid != -1 {
-		if pid < 0 {
-			return 0, EPERM
-		}
+	// The emulated process is alone: its own pid, its process group (0 or
+	// -Pid) and "everyone" (-1) reach it; any other process does not exist.
+	if pid := c.int32(0); pid != Pid && pid != 0 && pid != -1 && pid != -Pid {
 		return 0, ESRCH
 	}
 	sig := int(c.int32(1))

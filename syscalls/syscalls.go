@@ -18,6 +18,9 @@ type Machine interface {
 	// ReadMem and WriteMem copy guest memory; a bad pointer is EFAULT.
 	ReadMem(addr uint64, p []byte) error
 	WriteMem(addr uint64, p []byte) error
+	// Access checks that n bytes at addr may be read (or written) without
+	// copying anything.
+	Access(addr, n uint64, write bool) error
 
 	// Mmap, Munmap and Mprotect change the anonymous guest address space with
 	// Linux semantics; errors are Errno values.
@@ -241,7 +244,7 @@ type Config struct {
 	// debugger; Insns stamps them with the instruction count.
 	History int
 	Insns   func() uint64
-	FS       FSMode    // what the guest may do to the host filesystem
+	FS      FSMode // what the guest may do to the host filesystem
 }
 
 // Stats counts what the guest asked for.

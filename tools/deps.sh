@@ -17,6 +17,8 @@ check golang-1.19-go /usr/lib/go-1.19/bin/go           # second toolchain for te
 check linux-libc-dev /usr/include/x86_64-linux-gnu/asm/unistd_64.h # syscall numbers for tests
 check qemu-user qemu-x86_64                            # benchmarks compare against it
 check strace strace
+check libcapstone-dev /usr/include/capstone/capstone.h # Intel/AT&T disassembly
+check binutils objdump                                 # disassembly cross-checks
 
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else

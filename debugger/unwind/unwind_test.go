@@ -1,0 +1,536 @@
+package unwind
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gouth-emu/gouth-emu/loader"
+)
+
+// chainSrc is a guest with a known call chain main.main → main.f → main.g
+// and a call of add inlined into main.f. Line numbers matter: add is on
+// line 7, the calls in f on line 21, the call of f on line 25.
+const chainSrc = `package main
+
+import "os"
+
+var sink int
+
+func add(a, b int) int { return a*b + sink }
+
+//go:noinline
+func g(x int) int {
+	var buf [64]byte
+	for i := range buf {
+		buf[i] = byte(x + i)
+	}
+	sink += int(buf[x&63])
+	return sink
+}
+
+//go:noinline
+func f(x int) int {
+	return add(g(x+1), 2)
+}
+
+func main() {
+	os.Exit(f(len(os.Args)) & 0)
+}
+`
+
+const go119 = "/usr/lib/go-1.19/bin/go"
+
+var builds struct {
+	sync.Mutex
+	dir  string
+	done map[string]string
+}
+
+// buildChain builds chainSrc with the given go command, once per run.
+func buildChain(t *testing.T, tool string) string {
+	t.Helper()
+	builds.Lock()
+	defer builds.Unlock()
+	if p, ok := builds.done[tool]; ok {
+		return p
+	}
+	if builds.dir == "" {
+		dir, err := os.MkdirTemp("", "unwind-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builds.dir = dir
+		builds.done = map[string]string{}
+	}
+	dir := filepath.Join(builds.dir, strconv.Itoa(len(builds.done)))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(chainSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "chain")
+	cmd := exec.Command(tool, "build", "-o", out, "main.go")
+	cmd.Dir = dir
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOROOT=") && !strings.HasPrefix(kv, "GOFLAGS=") && !strings.HasPrefix(kv, "GOTOOLCHAIN=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOTOOLCHAIN=local", "GO111MODULE=on")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s build: %v\n%s", tool, err, b)
+	}
+	builds.done[tool] = out
+	return out
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
+	}
+	os.Exit(code)
+}
+
+func goTool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go tool not found: %v", err)
+	}
+	return p
+}
+
+// go117Binary decodes the go1.17 hello world shipped in GOROOT.
+func go117Binary(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command(goTool(t), "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(strings.TrimSpace(string(out)), "src/debug/buildinfo/testdata/go117/go117.base64")
+	enc, err := os.ReadFile(src)
+	if err != nil {
+		t.Skipf("go1.17 test binary not available: %v", err)
+	}
+	bin, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(enc)), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "go117")
+	if err := os.WriteFile(p, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// chainBinaries are the builds of chainSrc.
+var chainBinaries = []struct {
+	name string
+	tool func(*testing.T) string
+}{
+	{"machine", goTool},
+	{"go1.19", func(t *testing.T) string {
+		if _, err := os.Stat(go119); err != nil {
+			t.Skipf("%s not available: %v", go119, err)
+		}
+		return go119
+	}},
+}
+
+// An instruction from go tool objdump, an independent decoder.
+type insn struct {
+	pos  string // file:line
+	addr uint64
+	size uint64
+	asm  string
+}
+
+func objdump(t *testing.T, path, re string) map[string][]insn {
+	t.Helper()
+	out, err := exec.Command(goTool(t), "tool", "objdump", "-s", re, path).Output()
+	if err != nil {
+		t.Fatalf("go tool objdump: %v", err)
+	}
+	code := map[string][]insn{}
+	var cur string
+	for _, line := range strings.Split(string(out), "\n") {
+		if text, ok := strings.CutPrefix(line, "TEXT "); ok {
+			cur, _, _ = strings.Cut(text, "(SB)")
+			continue
+		}
+		var fields []string
+		for _, s := range strings.Split(line, "\t") {
+			if s = strings.TrimSpace(s); s != "" {
+				fields = append(fields, s)
+			}
+		}
+		if cur == "" || len(fields) < 4 {
+			continue
+		}
+		addr, err := strconv.ParseUint(strings.TrimPrefix(fields[1], "0x"), 16, 64)
+		if err != nil {
+			continue
+		}
+		code[cur] = append(code[cur], insn{fields[0], addr, uint64(len(fields[2]) / 2), fields[3]})
+	}
+	return code
+}
+
+// returnAddr returns the address after the first call of callee in
+// caller's code.
+func returnAddr(t *testing.T, code map[string][]insn, caller, callee string) uint64 {
+	t.Helper()
+	for _, in := range code[caller] {
+		if in.asm == "CALL "+callee+"(SB)" {
+			return in.addr + in.size
+		}
+	}
+	t.Fatalf("no call of %s in %s", callee, caller)
+	return 0
+}
+
+// bodyPC returns the first pc of fn where its whole frame is allocated
+// (the largest stack pointer delta).
+func bodyPC(t *testing.T, f *loader.File, code map[string][]insn, name string) uint64 {
+	t.Helper()
+	best, bestDelta := uint64(0), int64(-1)
+	for _, in := range code[name] {
+		if d, ok := f.SPDelta(in.addr); ok && d > bestDelta {
+			best, bestDelta = in.addr, d
+		}
+	}
+	if bestDelta <= 0 {
+		t.Fatalf("%s: no frame", name)
+	}
+	return best
+}
+
+// stack is a fake guest memory of 8-byte words.
+type stack map[uint64]uint64
+
+func (s stack) Peek(addr uint64, p []byte) error {
+	for i := 0; i < len(p); i += 8 {
+		w, ok := s[addr+uint64(i)]
+		if !ok || len(p)-i < 8 {
+			return fmt.Errorf("unmapped address %#x", addr+uint64(i))
+		}
+		binary.LittleEndian.PutUint64(p[i:], w)
+	}
+	return nil
+}
+
+const stackTop = 0xc000100000
+
+// build lays out a stack for the innermost pc and a list of return
+// addresses: each return address goes where the pcsp table of the frame
+// below it says. It returns the stack and each frame's SP.
+func build(t *testing.T, f *loader.File, pc uint64, rets []uint64, injected map[int]bool) (stack, []uint64) {
+	t.Helper()
+	mem := stack{}
+	sp := uint64(stackTop - 0x1000)
+	sps := []uint64{sp}
+	for i, ret := range rets {
+		at := pc
+		if i > 0 && !injected[i-1] {
+			at = pc - 1
+		}
+		d, ok := f.SPDelta(at)
+		if !ok {
+			t.Fatalf("no SPDelta at %#x", at)
+		}
+		mem[sp+uint64(d)] = ret
+		sp += uint64(d) + 8
+		sps = append(sps, sp)
+		pc = ret
+	}
+	return mem, sps
+}
+
+type want struct {
+	fn      string
+	pc, sp  uint64
+	callPC  uint64
+	inlined bool
+	line    int // 0: as gosym's LineForPC(callPC) says
+}
+
+func check(t *testing.T, f *loader.File, got []Frame, wants []want) {
+	t.Helper()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(wants) {
+		t.Errorf("got %d frames, want %d", len(got), len(wants))
+	}
+	for i := 0; i < len(got) && i < len(wants); i++ {
+		g, w := got[i], wants[i]
+		wfile, wline, _ := syms.LineForPC(w.callPC)
+		if w.line != 0 {
+			wline = w.line
+		}
+		if g.Func != w.fn || g.PC != w.pc || g.SP != w.sp || g.CallPC != w.callPC || g.Inlined != w.inlined || g.Line != wline {
+			t.Errorf("frame %d: got %s pc %#x sp %#x call pc %#x inlined %v line %d, want %s pc %#x sp %#x call pc %#x inlined %v line %d",
+				i, g.Func, g.PC, g.SP, g.CallPC, g.Inlined, g.Line, w.fn, w.pc, w.sp, w.callPC, w.inlined, wline)
+		}
+		if !w.inlined && g.File != wfile {
+			t.Errorf("frame %d (%s): file %s, want %s", i, g.Func, g.File, wfile)
+		}
+		if fn, ok := f.FuncAt(w.callPC); !ok || g.Entry != fn.Entry {
+			t.Errorf("frame %d (%s): entry %#x", i, g.Func, g.Entry)
+		}
+	}
+}
+
+// chain is what the tests need from a build of chainSrc.
+type chain struct {
+	f                *loader.File
+	code             map[string][]insn
+	retF, retG       uint64 // after the calls of main.f in main.main, of main.g in main.f
+	pcG              uint64 // in main.g, after the prologue
+	goexit           uint64 // runtime.goexit+1, where goroutines "return"
+	entryG, inlinedF uint64 // main.g's entry; a pc of add inlined in main.f
+}
+
+func loadChain(t *testing.T, tool string) *chain {
+	t.Helper()
+	path := buildChain(t, tool)
+	f, err := loader.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := objdump(t, path, `^(main\.(main|f|g)|runtime\.(goexit|sigpanic|systemstack))(\.abi0)?$`)
+	c := &chain{f: f, code: code}
+	c.retF = returnAddr(t, code, "main.main", "main.f")
+	c.retG = returnAddr(t, code, "main.f", "main.g")
+	c.pcG = bodyPC(t, f, code, "main.g")
+	c.entryG = code["main.g"][0].addr
+	goexit := code["runtime.goexit"]
+	if goexit == nil {
+		goexit = code["runtime.goexit.abi0"]
+	}
+	c.goexit = goexit[0].addr + 1
+	for _, in := range code["main.f"] {
+		if in.pos == "main.go:7" {
+			c.inlinedF = in.addr
+			break
+		}
+	}
+	if c.inlinedF == 0 {
+		t.Fatal("add is not inlined into main.f")
+	}
+	return c
+}
+
+func TestUnwindChain(t *testing.T) {
+	for _, b := range chainBinaries {
+		t.Run(b.name, func(t *testing.T) {
+			c := loadChain(t, b.tool(t))
+			mem, sps := build(t, c.f, c.pcG, []uint64{c.retG, c.retF, c.goexit}, nil)
+			frames, err := Unwind(c.f, mem, c.pcG, sps[0], 0)
+			if err != nil {
+				t.Errorf("Unwind: %v", err)
+			}
+			check(t, c.f, frames, []want{
+				{fn: "main.g", pc: c.pcG, sp: sps[0], callPC: c.pcG},
+				{fn: "main.f", pc: c.retG, sp: sps[1], callPC: c.retG - 1, line: 21},
+				{fn: "main.main", pc: c.retF, sp: sps[2], callPC: c.retF - 1, line: 25},
+				{fn: "runtime.goexit", pc: c.goexit, sp: sps[3], callPC: c.goexit - 1},
+			})
+		})
+	}
+}
+
+func TestUnwindInlined(t *testing.T) {
+	for _, b := range chainBinaries {
+		t.Run(b.name, func(t *testing.T) {
+			c := loadChain(t, b.tool(t))
+			mem, sps := build(t, c.f, c.inlinedF, []uint64{c.retF, c.goexit}, nil)
+			frames, err := Unwind(c.f, mem, c.inlinedF, sps[0], 0)
+			if err != nil {
+				t.Errorf("Unwind: %v", err)
+			}
+			check(t, c.f, frames, []want{
+				{fn: "main.add", pc: c.inlinedF, sp: sps[0], callPC: c.inlinedF, inlined: true, line: 7},
+				{fn: "main.f", pc: c.inlinedF, sp: sps[0], callPC: c.inlinedF, line: 21},
+				{fn: "main.main", pc: c.retF, sp: sps[1], callPC: c.retF - 1, line: 25},
+				{fn: "runtime.goexit", pc: c.goexit, sp: sps[2], callPC: c.goexit - 1},
+			})
+			if len(frames) > 0 && !strings.HasSuffix(frames[0].File, "/main.go") {
+				t.Errorf("inlined frame file %s", frames[0].File)
+			}
+		})
+	}
+}
+
+// TestUnwindSigpanic checks a frame below an injected call: the signal
+// handler makes a fault at main.g's first instruction look like a call of
+// runtime.sigpanic from there, so the "return address" is main.g's entry
+// and must not be moved back into the function before it.
+func TestUnwindSigpanic(t *testing.T) {
+	for _, b := range chainBinaries {
+		t.Run(b.name, func(t *testing.T) {
+			c := loadChain(t, b.tool(t))
+			pc := bodyPC(t, c.f, c.code, "runtime.sigpanic")
+			mem, sps := build(t, c.f, pc, []uint64{c.entryG, c.retG, c.retF, c.goexit}, map[int]bool{0: true})
+			frames, err := Unwind(c.f, mem, pc, sps[0], 0)
+			if err != nil {
+				t.Errorf("Unwind: %v", err)
+			}
+			check(t, c.f, frames, []want{
+				{fn: "runtime.sigpanic", pc: pc, sp: sps[0], callPC: pc},
+				{fn: "main.g", pc: c.entryG, sp: sps[1], callPC: c.entryG, line: 10},
+				{fn: "main.f", pc: c.retG, sp: sps[2], callPC: c.retG - 1, line: 21},
+				{fn: "main.main", pc: c.retF, sp: sps[3], callPC: c.retF - 1, line: 25},
+				{fn: "runtime.goexit", pc: c.goexit, sp: sps[4], callPC: c.goexit - 1},
+			})
+		})
+	}
+}
+
+func TestUnwindStops(t *testing.T) {
+	for _, b := range chainBinaries {
+		t.Run(b.name, func(t *testing.T) {
+			c := loadChain(t, b.tool(t))
+			full, sps := build(t, c.f, c.pcG, []uint64{c.retG, c.retF, c.goexit}, nil)
+			without := func(sp uint64) stack {
+				s := stack{}
+				for k, v := range full {
+					if k < sp {
+						s[k] = v
+					}
+				}
+				return s
+			}
+			names := func(frames []Frame) string {
+				var s []string
+				for _, fr := range frames {
+					s = append(s, fr.Func)
+				}
+				return strings.Join(s, " ")
+			}
+
+			// Memory ends below main.main's return address.
+			frames, err := Unwind(c.f, without(sps[2]), c.pcG, sps[0], 0)
+			if !errors.Is(err, ErrIncomplete) || names(frames) != "main.g main.f main.main" {
+				t.Errorf("unreadable stack: got %s, %v", names(frames), err)
+			}
+
+			// A return address outside the text.
+			bad := without(sps[2])
+			for k := range full {
+				if k >= sps[1] && k < sps[2] {
+					bad[k] = 0x10
+				}
+			}
+			frames, err = Unwind(c.f, bad, c.pcG, sps[0], 0)
+			if !errors.Is(err, ErrIncomplete) || !strings.Contains(fmt.Sprint(err), "not in any function") || names(frames) != "main.g main.f" {
+				t.Errorf("bad return address: got %s, %v", names(frames), err)
+			}
+
+			// At most two frames.
+			frames, err = Unwind(c.f, full, c.pcG, sps[0], 2)
+			if err != ErrMaxFrames || names(frames) != "main.g main.f" {
+				t.Errorf("max 2: got %s, %v", names(frames), err)
+			}
+			// Exactly as many as there are.
+			frames, err = Unwind(c.f, full, c.pcG, sps[0], 4)
+			if err != nil || len(frames) != 4 {
+				t.Errorf("max 4: got %s, %v", names(frames), err)
+			}
+
+			// A pc outside any function.
+			frames, err = Unwind(c.f, full, 0x10, sps[0], 0)
+			if !errors.Is(err, ErrIncomplete) || frames != nil {
+				t.Errorf("pc 0x10: got %s, %v", names(frames), err)
+			}
+
+			// main.g called by runtime.systemstack, on the system
+			// stack: the walk cannot go on past the stack switch.
+			sys := c.code["runtime.systemstack"]
+			if sys == nil {
+				sys = c.code["runtime.systemstack.abi0"]
+			}
+			var ret uint64
+			for _, in := range sys {
+				if strings.HasPrefix(in.asm, "CALL") && ret == 0 && strings.Contains(in.asm, "DI") {
+					ret = in.addr + in.size
+				}
+			}
+			if ret == 0 {
+				t.Fatal("no indirect call in runtime.systemstack")
+			}
+			mem, sps := build(t, c.f, c.pcG, []uint64{ret, c.goexit}, nil)
+			frames, err = Unwind(c.f, mem, c.pcG, sps[0], 0)
+			if !errors.Is(err, ErrIncomplete) || !strings.Contains(fmt.Sprint(err), "switches stacks") || names(frames) != "main.g runtime.systemstack" {
+				t.Errorf("systemstack: got %s, %v", names(frames), err)
+			}
+		})
+	}
+}
+
+// TestUnwindRuntime unwinds a chain in the runtime, present in every
+// version: runtime.makechan called by runtime.gcenable called by
+// runtime.main, the first function of the main goroutine.
+func TestUnwindRuntime(t *testing.T) {
+	bins := []struct {
+		name string
+		path func(*testing.T) string
+	}{
+		{"machine", func(t *testing.T) string { return buildChain(t, goTool(t)) }},
+		{"go1.19", func(t *testing.T) string { return buildChain(t, chainBinaries[1].tool(t)) }},
+		{"go1.17", go117Binary},
+	}
+	for _, b := range bins {
+		t.Run(b.name, func(t *testing.T) {
+			path := b.path(t)
+			f, err := loader.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code := objdump(t, path, `^runtime\.(main|gcenable|makechan|goexit)(\.abi0)?$`)
+			retMain := returnAddr(t, code, "runtime.main", "runtime.gcenable")
+			retGC := returnAddr(t, code, "runtime.gcenable", "runtime.makechan")
+			pc := bodyPC(t, f, code, "runtime.makechan")
+			goexit := code["runtime.goexit"]
+			if goexit == nil {
+				goexit = code["runtime.goexit.abi0"]
+			}
+			mem, sps := build(t, f, pc, []uint64{retGC, retMain, goexit[0].addr + 1}, nil)
+			frames, err := Unwind(f, mem, pc, sps[0], 0)
+			if err != nil {
+				t.Errorf("Unwind: %v", err)
+			}
+			check(t, f, frames, []want{
+				{fn: "runtime.makechan", pc: pc, sp: sps[0], callPC: pc},
+				{fn: "runtime.gcenable", pc: retGC, sp: sps[1], callPC: retGC - 1},
+				{fn: "runtime.main", pc: retMain, sp: sps[2], callPC: retMain - 1},
+				{fn: "runtime.goexit", pc: goexit[0].addr + 1, sp: sps[3], callPC: goexit[0].addr},
+			})
+		})
+	}
+}
+
+// TestStackPeek checks the fake memory itself.
+func TestStackPeek(t *testing.T) {
+	s := stack{0x1000: 0x1122334455667788}
+	var b [8]byte
+	if err := s.Peek(0x1000, b[:]); err != nil || !bytes.Equal(b[:], []byte{0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11}) {
+		t.Errorf("Peek: %x, %v", b, err)
+	}
+	if err := s.Peek(0x1008, b[:]); err == nil {
+		t.Error("Peek of an unmapped word succeeded")
+	}
+}
