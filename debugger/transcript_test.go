@@ -108,8 +108,11 @@ func session(t *testing.T, bin, script string, guest emu.Config) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The path is on the initial stack (argv[0], AT_EXECFN): a temporary
+	// directory's name would shift every stack address from run to run.
+	f.Path = "/gouth/" + filepath.Base(bin)
 	var out bytes.Buffer
-	guest.Args = []string{bin}
+	guest.Args = []string{f.Path}
 	guest.Stdout, guest.Stderr, guest.Warn = &out, &out, &out
 	guest.History = 64
 	s, err := New(Config{File: f, Guest: guest, Out: &out, Syntax: disasm.Go})
@@ -125,7 +128,7 @@ func session(t *testing.T, bin, script string, guest emu.Config) string {
 // normalize replaces the parts of a transcript that depend on where the
 // test runs: the temporary binary's path.
 func normalize(s, bin string) string {
-	s = strings.ReplaceAll(s, bin, "BINARY")
+	s = strings.ReplaceAll(s, "/gouth/"+filepath.Base(bin), "BINARY")
 	return regexp.MustCompile(`gouth-debugger-test-\d+`).ReplaceAllString(s, "TMP")
 }
 
