@@ -277,7 +277,13 @@ func (s *Session) runTo(addr uint64, tid int, sp uint64) emu.Stop {
 	internal := !s.addrInUse(addr, nil)
 	if internal {
 		s.m.AddBreakpoint(addr)
-		defer s.m.RemoveBreakpoint(addr)
+		s.internal[addr] = true
+		defer func() {
+			delete(s.internal, addr)
+			if !s.stages.Watches(addr) {
+				s.m.RemoveBreakpoint(addr)
+			}
+		}()
 	}
 	for {
 		st := s.run(emu.Resume{})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
+	"github.com/gouth-emu/gouth-emu/debugger/stages"
 	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
 	"github.com/gouth-emu/gouth-emu/syscalls"
@@ -54,7 +55,12 @@ type Session struct {
 	frame  int // selected frame for bt/frame/up/down
 	quit   bool
 
-	lastHits  []*Breakpoint // the breakpoints the last stop hit
+	lastHits          []*Breakpoint // the breakpoints the last stop hit
+	stages            *stages.Tracker
+	lastStageSyscalls uint64
+	prevStage         *stages.Resolved // the last stage 'stage' showed
+	internal          map[uint64]bool  // breakpoints of finish and nexti
+
 	dwarfInfo *godwarf.Info
 	dwarfErr  error
 }
@@ -67,6 +73,7 @@ func New(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	s.syms = syms
+	s.internal = map[uint64]bool{}
 	if err := s.start(); err != nil {
 		return nil, err
 	}
@@ -88,6 +95,13 @@ func (s *Session) start() error {
 			}
 		}
 	}
+	// A fresh tracker: a restarted guest goes through every stage again.
+	if s.stages, err = stages.New(s.cfg.File); err != nil {
+		return err
+	}
+	s.lastStageSyscalls = 0
+	s.prevStage = nil
+	s.armStages()
 	return nil
 }
 
@@ -243,13 +257,27 @@ func (s *Session) syscallStop(nr int) bool {
 	return false
 }
 
-// run continues the guest with r and reports the stop.
+// run continues the guest with r until a stop the user cares about:
+// stages reached on the way are recorded without stopping.
 func (s *Session) run(r emu.Resume) emu.Stop {
 	r.SyscallStop = s.syscallStop
-	st := s.m.Continue(r)
-	s.hit(st)
-	return st
+	for {
+		st := s.runRaw(r)
+		if _, trackerOnly := s.noteStage(st); trackerOnly {
+			if r.Steps > 0 {
+				// A step that ended on a stage address still ended.
+				st.Kind = emu.StopStep
+			} else {
+				continue
+			}
+		}
+		s.hit(st)
+		return st
+	}
 }
+
+// runRaw is one Continue of the machine.
+func (s *Session) runRaw(r emu.Resume) emu.Stop { return s.m.Continue(r) }
 
 // location resolves a breakpoint or disassembly location: a function name
 // (exact, without ".abi0", or a unique suffix such as "schedinit"), *ADDR,

@@ -186,6 +186,8 @@ type pclnTable struct {
 	addr   uint64                              // address of the section
 	gofunc uint64                              // go1.18+: address of go:func.*
 	read   func(addr, n uint64) ([]byte, bool) // reads the initial image
+
+	inl inlineIndex // the inline sites of every function, built on first use
 }
 
 // Indexes of the pcdata and funcdata tables that the inlining trees use.
@@ -379,6 +381,15 @@ func (fn *Func) value(field int, pc uint64) (int32, bool) {
 // pcdata evaluates pc-value table number i of the pcdata array that
 // follows the record.
 func (fn *Func) pcdata(i uint32, pc uint64) (int32, bool) {
+	off, ok := fn.pcdataOff(i)
+	if !ok {
+		return 0, false
+	}
+	return fn.t.pcvalue(off, fn.Entry, pc)
+}
+
+// pcdataOff returns the pctab offset of pcdata table number i.
+func (fn *Func) pcdataOff(i uint32) (uint32, bool) {
 	if i >= fn.npcdata() {
 		return 0, false
 	}
@@ -386,7 +397,7 @@ func (fn *Func) pcdata(i uint32, pc uint64) (int32, bool) {
 	if at+4 > uint64(len(fn.rec)) {
 		return 0, false
 	}
-	return fn.t.pcvalue(binary.LittleEndian.Uint32(fn.rec[at:]), fn.Entry, pc)
+	return binary.LittleEndian.Uint32(fn.rec[at:]), true
 }
 
 // funcdata returns the address of funcdata number i, or false if the
@@ -452,13 +463,33 @@ func uvarint(p []byte) (uint32, int) {
 
 // pcvalue evaluates the pc-value table at pctab offset off for a function
 // entered at entry: the value at target, or false if the table does not
-// cover target or is malformed. The table is a sequence of (value delta,
-// pc delta) pairs of varints, the value delta zig-zag encoded, starting
-// from value -1 at the entry; each pair gives the value for the pc range
-// it ends. A zero value delta after the first pair ends the table.
+// cover target or is malformed.
 func (t *pclnTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
-	if off == 0 || uint64(off) >= uint64(len(t.pctab)) || target < entry {
+	if target < entry {
 		return 0, false
+	}
+	var val int32
+	found := false
+	t.pcranges(off, entry, func(_, end uint64, v int32) bool {
+		if target < end {
+			val, found = v, true
+			return false
+		}
+		return true
+	})
+	return val, found
+}
+
+// pcranges calls yield for each range [start, end) of the pc-value table
+// at pctab offset off for a function entered at entry, in increasing pc
+// order, until yield returns false or the table ends. The table is a
+// sequence of (value delta, pc delta) pairs of varints, the value delta
+// zig-zag encoded, starting from value -1 at the entry; each pair gives
+// the value for the pc range it ends. A zero value delta after the first
+// pair ends the table. A malformed table ends at the last good range.
+func (t *pclnTable) pcranges(off uint32, entry uint64, yield func(start, end uint64, val int32) bool) {
+	if off == 0 || uint64(off) >= uint64(len(t.pctab)) {
+		return
 	}
 	p := t.pctab[off:]
 	val := int32(-1)
@@ -466,23 +497,23 @@ func (t *pclnTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
 	for first := true; ; first = false {
 		uv, n := uvarint(p)
 		if n == 0 || (uv == 0 && !first) {
-			return 0, false
+			return
 		}
 		p = p[n:]
 		val += int32(uv>>1) ^ -int32(uv&1)
 		du, n := uvarint(p)
 		if n == 0 {
-			return 0, false
+			return
 		}
 		p = p[n:]
 		next := pc + uint64(du)*t.quantum
 		if next < pc {
-			return 0, false
+			return
+		}
+		if !yield(pc, next, val) {
+			return
 		}
 		pc = next
-		if target < pc {
-			return val, true
-		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gouth-emu/gouth-emu/debugger/stages"
 	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
 	"github.com/gouth-emu/gouth-emu/syscalls"
@@ -30,6 +31,7 @@ type guestFlags struct {
 	stats    bool
 	fs       string
 	memLimit string
+	stages   bool // run only
 }
 
 func (g *guestFlags) register(c *cobra.Command) {
@@ -121,6 +123,7 @@ func newRunCmd() *cobra.Command {
 	}
 	c.Flags().SetInterspersed(false) // flags after BINARY belong to the guest
 	g.register(c)
+	c.Flags().BoolVar(&g.stages, "stages", false, "print one line on stderr for each boot stage reached, with its chapter of Go: Under the Hood")
 	return c
 }
 
@@ -162,7 +165,12 @@ func runGuest(g *guestFlags, args []string) error {
 		}
 	}()
 
-	x, err := m.Run()
+	var x *emu.Exit
+	if g.stages {
+		x, err = runStages(m, f)
+	} else {
+		x, err = m.Run()
+	}
 	if err != nil {
 		return err
 	}
@@ -176,6 +184,33 @@ func runGuest(g *guestFlags, args []string) error {
 		return exitError{x.Status}
 	}
 	return nil
+}
+
+// runStages runs the guest with the boot stages watched, printing one line
+// on stderr for each stage reached.
+func runStages(m *emu.Machine, f *loader.File) (*emu.Exit, error) {
+	tr, err := stages.New(f)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range tr.Pending() {
+		if err := m.AddBreakpoint(a); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		st := m.Continue(emu.Resume{})
+		if st.Kind == emu.StopExited {
+			return st.Exit, nil
+		}
+		r, done := tr.Hit(st.PC, m.Insns(), st.Tid, m.Kernel().Stats.Syscalls)
+		for _, a := range done {
+			m.RemoveBreakpoint(a)
+		}
+		if r != nil {
+			fmt.Fprintln(os.Stderr, r.Line())
+		}
+	}
 }
 
 func printStats(w io.Writer, s emu.Stats) {

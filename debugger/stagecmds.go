@@ -1,0 +1,203 @@
+package debugger
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gouth-emu/gouth-emu/debugger/stages"
+	"github.com/gouth-emu/gouth-emu/emu"
+)
+
+// The boot-stage commands: the reason gouth-emu exists. Stages are watched
+// with internal breakpoints that are dropped once reached, so they cost a
+// few dozen stops per run.
+
+func init() {
+	Commands = append(Commands,
+		&Command{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter", Repeats: true, run: (*Session).cmdStage},
+		&Command{Name: "stages", Help: "every boot stage: reached or not, at which instruction, or why it cannot be reached here", run: (*Session).cmdStages},
+		&Command{Name: "chapter", Args: "N", Help: "the stages chapter N of Go: Under the Hood explains", run: (*Session).cmdChapter},
+	)
+}
+
+// armStages watches every stage not reached yet.
+func (s *Session) armStages() {
+	if s.stages == nil {
+		return
+	}
+	for _, a := range s.stages.Pending() {
+		s.m.AddBreakpoint(a)
+	}
+}
+
+// noteStage records a stop at a stage address. It reports whether the stop
+// was only for the stage tracker (no user breakpoint there).
+func (s *Session) noteStage(st emu.Stop) (stage *stages.Resolved, trackerOnly bool) {
+	if s.stages == nil || st.Kind != emu.StopBreakpoint || !s.stages.Watches(st.PC) {
+		return nil, false
+	}
+	r, done := s.stages.Hit(st.PC, s.m.Insns(), st.Tid, s.m.Kernel().Stats.Syscalls)
+	for _, a := range done {
+		if !s.addrInUse(a, nil) && !s.internal[a] {
+			s.m.RemoveBreakpoint(a)
+		}
+	}
+	return r, !s.addrInUse(st.PC, nil) && !s.internal[st.PC]
+}
+
+func (s *Session) cmdStage(args string) error {
+	if err := s.live(); err != nil {
+		return err
+	}
+	var target *stages.Resolved
+	if a := strings.TrimSpace(args); a != "" {
+		r, err := s.stages.Find(a)
+		if err != nil {
+			return err
+		}
+		if r.Symbol == "" {
+			return fmt.Errorf("stage %s cannot be reached in this binary: %s", r.ID, r.Why)
+		}
+		if r.Reached {
+			return fmt.Errorf("stage %s was reached at instruction %d; 'restart' to see it again", r.ID, r.Insns)
+		}
+		target = r
+	}
+	prevSyscalls := s.lastStageSyscalls
+	for {
+		st := s.runRaw(emu.Resume{SyscallStop: s.syscallStop})
+		r, trackerOnly := s.noteStage(st)
+		if r != nil && (target == nil || r == target) {
+			s.banner(r, prevSyscalls)
+			s.lastStageSyscalls = r.Syscalls
+			s.frame = 0
+			s.printCurrent(st.PC, st.Tid)
+			return nil
+		}
+		if r != nil && trackerOnly {
+			continue // an earlier stage on the way to the target
+		}
+		s.hit(st)
+		s.reportStop(st)
+		return nil
+	}
+}
+
+// banner explains a stage: heading, text, watches, syscalls since the
+// previous stage.
+func (s *Session) banner(r *stages.Resolved, prevSyscalls uint64) {
+	s.printf("%s\n", r.Heading(s.stages.Total()))
+	s.printf("%s\n", wrap(r.Text, 78, "   "))
+	// The previous stage's watches show what it did; this stage's show
+	// the state it starts from.
+	if p := s.prevStage; p != nil && len(p.Watch) > 0 {
+		s.watches("after "+p.Symbol+":", p.Watch)
+	}
+	s.watches("now:", r.Watch)
+	s.prevStage = r
+	n := int(r.Syscalls - prevSyscalls)
+	if n > 0 {
+		s.printf("   syscalls since the previous stage: %d\n", n)
+		hist := s.m.Kernel().History(min(n, 8))
+		if n > len(hist) {
+			s.printf("     ...\n")
+		}
+		for _, l := range hist {
+			s.printf("     %s\n", l)
+		}
+	}
+}
+
+func (s *Session) watches(label string, exprs []string) {
+	info, err := s.dwarf()
+	if err != nil || len(exprs) == 0 {
+		return
+	}
+	var lines []string
+	for _, w := range exprs {
+		if v, err := info.Eval(w, s.m); err == nil {
+			lines = append(lines, fmt.Sprintf("     %s = %s", w, truncate(v.String(), 160)))
+		}
+	}
+	if len(lines) > 0 {
+		s.printf("   %s\n%s\n", label, strings.Join(lines, "\n"))
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// wrap fills text to width with an indent.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	line := indent
+	for _, w := range strings.Fields(text) {
+		if len(line)+len(w)+1 > width && line != indent {
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+			line = indent
+		}
+		line += w + " "
+	}
+	b.WriteString(strings.TrimRight(line, " "))
+	return b.String()
+}
+
+func (s *Session) cmdStages(string) error {
+	s.printf("%s: %d boot stages reachable\n", s.cfg.File.GoVersion, s.stages.Total())
+	for _, r := range s.stages.Stages() {
+		s.printf("%s\n", s.stageRow(r))
+	}
+	return nil
+}
+
+func (s *Session) stageRow(r *stages.Resolved) string {
+	indent := ""
+	if r.Parent != "" {
+		indent = "  "
+	}
+	num, state := "  -", r.Why
+	if r.Symbol != "" {
+		num = fmt.Sprintf("%3d", r.N)
+		state = "not reached"
+		if r.Reached {
+			state = fmt.Sprintf("reached at insn %d, thread %d", r.Insns, r.Tid)
+		}
+	}
+	name := r.Symbol
+	if name == "" {
+		name = r.Symbols[0]
+	}
+	if r.Later {
+		state += " (first use)"
+	}
+	return fmt.Sprintf("%s %s%-28s ch.%-2d %s", num, indent, name, r.Chapter, state)
+}
+
+func (s *Session) cmdChapter(args string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(args))
+	ch, ok := stages.Chapters[n]
+	if err != nil || !ok {
+		return fmt.Errorf("want a chapter number 1-%d", len(stages.Chapters))
+	}
+	path := ch.Path
+	if path == "" {
+		path = "not written yet"
+	}
+	s.printf("Chapter %d: %s (%s)\n", ch.N, ch.Title, path)
+	any := false
+	for _, r := range s.stages.Stages() {
+		if r.Chapter == n {
+			s.printf("%s\n", s.stageRow(r))
+			any = true
+		}
+	}
+	if !any {
+		s.printf("   no boot stage is explained in this chapter\n")
+	}
+	return nil
+}

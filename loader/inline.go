@@ -1,0 +1,128 @@
+package loader
+
+// Inline sites: where the compiler copied a function's body into its
+// callers. A function that is always inlined has no code of its own (or a
+// standalone copy nothing calls), so a breakpoint on it has to go on each
+// copy. The copies are found in the inlining trees: each function's pcdata
+// table PCDATA_InlTreeIndex maps its pcs to a node of its tree
+// (FUNCDATA_InlTree), innermost inlined call first, and each node names the
+// inlined function and a pc at its call site, whose own index is the
+// node's parent.
+
+import (
+	"errors"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// InlineSite is one place where a function was inlined.
+type InlineSite struct {
+	// PC is the first pc of the inlined body in the caller's code.
+	PC uint64
+	// Caller is the function whose code holds the body (the outermost
+	// function, which has a text symbol, even when the call is nested
+	// in other inlined calls).
+	Caller string
+	// File and Line are the position of the call.
+	File string
+	Line int
+}
+
+// inlineIndex maps function names (without ".abi0") to their inline
+// sites, sorted by pc.
+type inlineIndex struct {
+	once  sync.Once
+	sites map[string][]InlineSite
+	err   error
+}
+
+// InlineSites returns the places where the function name (exact, with or
+// without ".abi0") was inlined, sorted by pc: one site per node of the
+// callers' inlining trees that names it, at the lowest pc of its body. It
+// returns no sites and no error for a function never inlined, and an
+// error when the inlining trees cannot be read (go1.18 and later binaries
+// without the go:func.* symbol). The index of every function is built on
+// the first call and kept with f.
+func (f *File) InlineSites(name string) ([]InlineSite, error) {
+	t, err := f.pclntab()
+	if err != nil {
+		return nil, err
+	}
+	t.inl.once.Do(func() { t.inl.sites, t.inl.err = t.buildInlineIndex() })
+	if t.inl.err != nil {
+		return nil, t.inl.err
+	}
+	return slices.Clone(t.inl.sites[strings.TrimSuffix(name, ".abi0")]), nil
+}
+
+// buildInlineIndex scans every function's inlining index table.
+func (t *pclnTable) buildInlineIndex() (map[string][]InlineSite, error) {
+	if t.read == nil || t.magic != pclntab116 && t.gofunc == 0 {
+		return nil, errors.New("the inlining trees cannot be located (no go:func.* symbol)")
+	}
+	sites := make(map[string][]InlineSite)
+	for i := 0; i < t.nfunc; i++ {
+		fn, ok := t.funcIndex(i)
+		if !ok {
+			continue
+		}
+		for _, s := range fn.inlineSites() {
+			sites[s.name] = append(sites[s.name], s.InlineSite)
+		}
+	}
+	for _, list := range sites {
+		sort.Slice(list, func(i, j int) bool { return list[i].PC < list[j].PC })
+	}
+	return sites, nil
+}
+
+type namedSite struct {
+	name string
+	InlineSite
+}
+
+// inlineSites lists the inlined calls in fn's code, one per node of its
+// inlining tree that some pc is in, at the lowest such pc.
+func (fn *Func) inlineSites() []namedSite {
+	tree, ok := fn.inlineTree()
+	if !ok {
+		return nil
+	}
+	off, ok := fn.pcdataOff(pcdataInlTreeIndex)
+	if !ok {
+		return nil
+	}
+	var out []namedSite
+	seen := make(map[int32]bool)
+	fn.t.pcranges(off, fn.Entry, func(start, end uint64, idx int32) bool {
+		if start >= fn.End {
+			return false
+		}
+		if start == end {
+			return true
+		}
+		// A pc in node idx is also in the body of every call idx is
+		// nested in. Ranges come in pc order, so the first visit of a
+		// node is its lowest pc, and its ancestors were visited no later.
+		for depth := 0; idx >= 0 && !seen[idx] && depth < maxInlineDepth; depth++ {
+			seen[idx] = true
+			call, ok := tree.call(idx)
+			if !ok {
+				break
+			}
+			site := namedSite{name: strings.TrimSuffix(call.name, ".abi0"), InlineSite: InlineSite{PC: start, Caller: fn.Name}}
+			idx = -1
+			if parent := fn.Entry + uint64(call.parentPC); call.parentPC >= 0 && parent >= fn.Entry && parent < fn.End {
+				site.File, site.Line, _ = fn.FileLine(parent)
+				if p, ok := fn.pcdata(pcdataInlTreeIndex, parent); ok {
+					idx = p
+				}
+			}
+			out = append(out, site)
+		}
+		return true
+	})
+	return out
+}
