@@ -92,9 +92,9 @@ func (s *Session) banner(r *stages.Resolved, prevSyscalls uint64) {
 	// The previous stage's watches show what it did; this stage's show
 	// the state it starts from.
 	if p := s.prevStage; p != nil && len(p.Watch) > 0 {
-		s.watches("after "+p.Symbol+":", p.Watch)
+		s.watches("watched since "+p.Symbol+", now:", p.Watch)
 	}
-	s.watches("now:", r.Watch)
+	s.watches("at "+r.Symbol+":", r.Watch)
 	s.prevStage = r
 	n := int(r.Syscalls - prevSyscalls)
 	if n > 0 {
