@@ -8,7 +8,7 @@ UNICORN_DIR = $(shell $(GO) list -m -f '{{.Dir}}' github.com/unicorn-engine/unic
 GOENV    = CGO_ENABLED=1 CGO_CFLAGS="-I$(UNICORN_DIR)/include" CGO_LDFLAGS="-L$(CURDIR)/build/unicorn" GOFLAGS=-tags=static
 FUZZTIME ?= 10s
 
-.PHONY: all deps build test demo fuzz clean
+.PHONY: all deps build test demo bench fuzz clean
 
 all: build
 
@@ -29,6 +29,11 @@ demo: build
 	@mkdir -p build/demo
 	CGO_ENABLED=0 $(GO) build -o build/demo/hello ./testdata/guests/hello
 	$(BIN) run --strace --stats build/demo/hello
+
+# Timed runs against qemu-user and native; writes bench/results.md.
+# BENCHFLAGS: -rounds N, -only NAME.
+bench: build
+	CGO_ENABLED=0 GO=$(GO) $(GO) run ./bench -emu $(CURDIR)/$(BIN) $(BENCHFLAGS)
 
 fuzz: build
 	$(MAKE) test FUZZTIME=5m
