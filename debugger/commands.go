@@ -60,6 +60,7 @@ func init() {
 		{Name: "down", Help: "select the callee's frame", run: (*Session).cmdDown},
 		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
 		{Name: "threads", Help: "every guest thread with its state and current function", run: (*Session).cmdThreads},
+		{Name: "thread", Args: "TID", Help: "show thread TID: its state and backtrace (stepping follows the thread on the CPU)", run: (*Session).cmdThread},
 		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Help: "the guest address space, as /proc/self/maps shows it", run: (*Session).cmdMaps},
 		{Name: "syscalls", Args: "[N]", Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
 		{Name: "help", Aliases: []string{"h"}, Args: "[CMD]", Help: "list commands, or describe one", run: (*Session).cmdHelp},
@@ -118,17 +119,24 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 		s.printf("Breakpoint %d at syscall %s (%d)\n", bp.ID, syscalls.Name(nr), nr)
 		return nil
 	}
-	addr, desc, err := s.location(loc)
+	addrs, desc, err := s.locations(loc)
 	if err != nil {
 		return err
 	}
-	if err := s.m.AddBreakpoint(addr); err != nil {
-		return err
+	for i, a := range addrs {
+		if err := s.m.AddBreakpoint(a); err != nil {
+			for _, done := range addrs[:i] {
+				if !s.addrInUse(done, nil) {
+					s.m.RemoveBreakpoint(done)
+				}
+			}
+			return err
+		}
 	}
-	bp.Addr = addr
+	bp.Addr, bp.Addrs = addrs[0], addrs
 	s.nextID++
 	s.bps = append(s.bps, bp)
-	s.printf("Breakpoint %d at %#x: %s\n", bp.ID, addr, s.whereOr(addr, desc))
+	s.printf("Breakpoint %d at %s\n", bp.ID, desc)
 	return nil
 }
 
@@ -158,8 +166,8 @@ func (s *Session) breakpointByID(args string) (*Breakpoint, error) {
 func (s *Session) cmdDelete(args string) error {
 	if strings.TrimSpace(args) == "" {
 		for _, bp := range s.bps {
-			if bp.Syscall < 0 {
-				s.m.RemoveBreakpoint(bp.Addr)
+			for _, a := range bp.addrs() {
+				s.m.RemoveBreakpoint(a)
 			}
 		}
 		s.bps = nil
@@ -176,10 +184,7 @@ func (s *Session) cmdDelete(args string) error {
 		}
 	}
 	s.bps = keep
-	if bp.Syscall < 0 && !s.addrInUse(bp.Addr, bp) {
-		return s.m.RemoveBreakpoint(bp.Addr)
-	}
-	return nil
+	return s.releaseAddrs(bp)
 }
 
 func (s *Session) setEnabled(args string, on bool) error {
@@ -188,14 +193,13 @@ func (s *Session) setEnabled(args string, on bool) error {
 		return err
 	}
 	bp.Enabled = on
-	if bp.Syscall >= 0 {
-		return nil
+	if !on {
+		return s.releaseAddrs(bp)
 	}
-	if on {
-		return s.m.AddBreakpoint(bp.Addr)
-	}
-	if !s.addrInUse(bp.Addr, bp) {
-		return s.m.RemoveBreakpoint(bp.Addr)
+	for _, a := range bp.addrs() {
+		if err := s.m.AddBreakpoint(a); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -220,8 +224,19 @@ func (s *Session) cmdBreakpoints(string) error {
 		addr, what := fmt.Sprintf("0x%016x", bp.Addr), s.where(bp.Addr)
 		if bp.Syscall >= 0 {
 			addr, what = "syscall", fmt.Sprintf("%s (%d)", syscalls.Name(bp.Syscall), bp.Syscall)
+		} else if name := s.inlinedFrame(bp, bp.Addr); name != "" {
+			what = name + " inlined in " + what
+		}
+		sites := bp.addrs()
+		if len(sites) > 1 {
+			addr, what = "<MULTIPLE>", fmt.Sprintf("%s (inlined at %d sites)", strings.TrimSpace(bp.Loc), len(sites))
 		}
 		s.printf("%-4d %-5s %-4s %-19s %-41s %d\n", bp.ID, typ, enb, addr, what, bp.Hits)
+		for i, a := range sites {
+			if len(sites) > 1 {
+				s.printf("%-4s %-5s %-4s 0x%016x  %s\n", fmt.Sprintf("%d.%d", bp.ID, i+1), "", "", a, s.where(a))
+			}
+		}
 	}
 	return nil
 }
@@ -657,10 +672,22 @@ func (s *Session) printFrame(i int, f unwind.Frame) {
 	s.printf("%s#%-2d %#x in %s at %s:%d\n", mark, i, f.PC, f.Func, shortPath(f.File), f.Line)
 }
 
+// cmdBacktrace shows the current thread's frames, and where the runtime
+// switched stacks, the frames of the stack it came from (runtime.go).
 func (s *Session) cmdBacktrace(string) error {
-	frames, err := s.backtrace()
-	for i, f := range frames {
-		s.printFrame(i, f)
+	if s.m == nil {
+		return errExited
+	}
+	parts, err := s.stacks(s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), s.m.Reg(uc.X86_REG_FS_BASE), 100)
+	i := 0
+	for _, p := range parts {
+		if p.note != "" {
+			s.printf("%s\n", p.note)
+		}
+		for _, f := range p.frames {
+			s.printFrame(i, f)
+			i++
+		}
 	}
 	if err != nil {
 		s.printf("(unwinding stopped: %v)\n", err)
@@ -668,8 +695,21 @@ func (s *Session) cmdBacktrace(string) error {
 	return nil
 }
 
+// allFrames is the backtrace across stack switches, flattened.
+func (s *Session) allFrames() ([]unwind.Frame, error) {
+	if s.m == nil {
+		return nil, errExited
+	}
+	parts, err := s.stacks(s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), s.m.Reg(uc.X86_REG_FS_BASE), 100)
+	var frames []unwind.Frame
+	for _, p := range parts {
+		frames = append(frames, p.frames...)
+	}
+	return frames, err
+}
+
 func (s *Session) selectFrame(n int) error {
-	frames, err := s.backtrace()
+	frames, err := s.allFrames()
 	if len(frames) == 0 {
 		return err
 	}
@@ -702,7 +742,7 @@ func (s *Session) cmdList(args string) error {
 		}
 		file, line, _ = s.syms.LineForPC(addr)
 	} else {
-		frames, _ := s.backtrace()
+		frames, _ := s.allFrames()
 		pc := s.m.Reg(uc.X86_REG_RIP)
 		if s.frame < len(frames) {
 			pc = frames[s.frame].PC
@@ -737,18 +777,65 @@ func (s *Session) cmdList(args string) error {
 	return nil
 }
 
+// cmdThreads lists the threads with their state, the M and g they run
+// (through DWARF, when the binary has it) and where they are.
 func (s *Session) cmdThreads(string) error {
 	if s.m == nil {
 		return errExited
 	}
-	for _, t := range s.m.Threads() {
+	threads := s.m.Threads()
+	rt := s.goRuntime()
+	labels := make([]string, len(threads))
+	stateW, labelW := 0, 0
+	for i, t := range threads {
+		labels[i] = s.threadLabel(rt, t.FSBase)
+		stateW = max(stateW, len(t.State))
+		labelW = max(labelW, len(labels[i]))
+	}
+	for i, t := range threads {
 		mark := " "
 		if t.Current {
 			mark = "*"
 		}
-		s.printf("%s thread %d  %-32s %#x %s\n", mark, t.Tid, t.State, t.PC, s.where(t.PC))
+		label := ""
+		if labelW > 0 {
+			label = fmt.Sprintf("%-*s  ", labelW, labels[i])
+		}
+		s.printf("%s thread %d  %-*s  %s%#x %s\n", mark, t.Tid, stateW, t.State, label, t.PC, s.where(t.PC))
 	}
 	return nil
+}
+
+func (s *Session) cmdThread(args string) error {
+	if s.m == nil {
+		return errExited
+	}
+	tid, err := strconv.Atoi(strings.TrimSpace(args))
+	if err != nil {
+		return fmt.Errorf("want a thread id, got %q", args)
+	}
+	for _, t := range s.m.Threads() {
+		if t.Tid != tid {
+			continue
+		}
+		s.printf("thread %d: %s at %#x %s\n", t.Tid, t.State, t.PC, s.where(t.PC))
+		parts, err := s.stacks(t.PC, t.SP, t.FSBase, 100)
+		i := 0
+		for _, p := range parts {
+			if p.note != "" {
+				s.printf("%s\n", p.note)
+			}
+			for _, f := range p.frames {
+				s.printf(" #%-2d %#x in %s at %s:%d\n", i, f.PC, f.Func, shortPath(f.File), f.Line)
+				i++
+			}
+		}
+		if err != nil {
+			s.printf("(unwinding stopped: %v)\n", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("no thread %d; 'threads' lists them", tid)
 }
 
 func (s *Session) cmdMaps(string) error {

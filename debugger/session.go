@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,12 +35,25 @@ type Config struct {
 // Breakpoint is a user breakpoint: an address or a syscall entry.
 type Breakpoint struct {
 	ID      int
-	Loc     string // as the user wrote it
-	Addr    uint64 // for code breakpoints
-	Syscall int    // for syscall breakpoints; -1 otherwise
+	Loc     string   // as the user wrote it
+	Addr    uint64   // for code breakpoints: the first of Addrs
+	Addrs   []uint64 // for code breakpoints: one, or one per inline site of an inlined function
+	Syscall int      // for syscall breakpoints; -1 otherwise
 	Enabled bool
 	Temp    bool
 	Hits    int
+}
+
+// addrs returns the addresses of a code breakpoint (Addr alone when Addrs
+// is not set), or nil for a syscall breakpoint.
+func (bp *Breakpoint) addrs() []uint64 {
+	if bp.Syscall >= 0 {
+		return nil
+	}
+	if len(bp.Addrs) == 0 {
+		return []uint64{bp.Addr}
+	}
+	return bp.Addrs
 }
 
 // Session is one debugging session. It is used from one goroutine.
@@ -89,9 +103,11 @@ func (s *Session) start() error {
 	s.exited = nil
 	s.frame = 0
 	for _, bp := range s.bps {
-		if bp.Enabled && bp.Syscall < 0 {
-			if err := m.AddBreakpoint(bp.Addr); err != nil {
-				return err
+		if bp.Enabled {
+			for _, a := range bp.addrs() {
+				if err := m.AddBreakpoint(a); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -200,6 +216,8 @@ func (s *Session) reportStop(st emu.Stop) {
 			}
 			if bp.Syscall >= 0 {
 				s.printf("%s %d, syscall %s (%d) entered\n", kind, bp.ID, syscalls.Name(st.Syscall), st.Syscall)
+			} else if name := s.inlinedFrame(bp, st.PC); name != "" {
+				s.printf("%s %d, %s inlined in %s\n", kind, bp.ID, name, s.where(st.PC))
 			} else {
 				s.printf("%s %d, %s\n", kind, bp.ID, s.where(st.PC))
 			}
@@ -207,6 +225,18 @@ func (s *Session) reportStop(st emu.Stop) {
 	}
 	s.frame = 0
 	s.printCurrent(st.PC, st.Tid)
+}
+
+// inlinedFrame returns the function that bp names when pc is in an
+// inlined copy of it (a breakpoint on inline sites), or "".
+func (s *Session) inlinedFrame(bp *Breakpoint, pc uint64) string {
+	name := strings.TrimSuffix(strings.TrimSpace(bp.Loc), ".abi0")
+	for _, fr := range s.cfg.File.SourceFrames(pc) {
+		if fr.Inlined && fr.Func == name {
+			return name
+		}
+	}
+	return ""
 }
 
 // printCurrent prints "=> pc where [thread tid]" and the instruction.
@@ -222,15 +252,13 @@ func (s *Session) hit(st emu.Stop) {
 	s.lastHits = nil
 	var keep []*Breakpoint
 	for _, bp := range s.bps {
-		matched := bp.Enabled && (st.Kind == emu.StopBreakpoint && bp.Syscall < 0 && bp.Addr == st.PC ||
+		matched := bp.Enabled && (st.Kind == emu.StopBreakpoint && slices.Contains(bp.addrs(), st.PC) ||
 			st.Kind == emu.StopSyscall && bp.Syscall == st.Syscall)
 		if matched {
 			bp.Hits++
 			s.lastHits = append(s.lastHits, bp)
 			if bp.Temp {
-				if bp.Syscall < 0 && !s.addrInUse(bp.Addr, bp) {
-					s.m.RemoveBreakpoint(bp.Addr)
-				}
+				s.releaseAddrs(bp)
 				continue
 			}
 		}
@@ -241,11 +269,25 @@ func (s *Session) hit(st emu.Stop) {
 
 func (s *Session) addrInUse(addr uint64, except *Breakpoint) bool {
 	for _, bp := range s.bps {
-		if bp != except && bp.Enabled && bp.Syscall < 0 && bp.Addr == addr {
+		if bp != except && bp.Enabled && slices.Contains(bp.addrs(), addr) {
 			return true
 		}
 	}
 	return false
+}
+
+// releaseAddrs removes the machine breakpoints at bp's addresses that no
+// other enabled user breakpoint needs, and reports the first error.
+func (s *Session) releaseAddrs(bp *Breakpoint) error {
+	var first error
+	for _, a := range bp.addrs() {
+		if !s.addrInUse(a, bp) {
+			if err := s.m.RemoveBreakpoint(a); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
 }
 
 func (s *Session) syscallStop(nr int) bool {
@@ -264,12 +306,17 @@ func (s *Session) run(r emu.Resume) emu.Stop {
 	for {
 		st := s.runRaw(r)
 		if _, trackerOnly := s.noteStage(st); trackerOnly {
+			// A stage was passed: not a stop the user asked for. A step
+			// goes on with the instructions it has left.
 			if r.Steps > 0 {
-				// A step that ended on a stage address still ended.
-				st.Kind = emu.StopStep
-			} else {
-				continue
+				if st.StepsLeft <= 0 {
+					st.Kind = emu.StopStep
+					s.hit(st)
+					return st
+				}
+				r.Steps = st.StepsLeft
 			}
+			continue
 		}
 		s.hit(st)
 		return st
@@ -281,7 +328,9 @@ func (s *Session) runRaw(r emu.Resume) emu.Stop { return s.m.Continue(r) }
 
 // location resolves a breakpoint or disassembly location: a function name
 // (exact, without ".abi0", or a unique suffix such as "schedinit"), *ADDR,
-// FILE:LINE, or a plain address.
+// FILE:LINE, or a plain address. A function that has no text symbol
+// because the compiler inlined it (exact name only) resolves to its first
+// inline site.
 func (s *Session) location(loc string) (uint64, string, error) {
 	loc = strings.TrimSpace(loc)
 	if loc == "" {
@@ -305,9 +354,70 @@ func (s *Session) location(loc string) (uint64, string, error) {
 	}
 	sym, err := s.function(loc)
 	if err != nil {
-		return 0, "", err
+		sites, ierr := s.inlineSites(loc, err)
+		if ierr != nil {
+			return 0, "", ierr
+		}
+		return sites[0].PC, fmt.Sprintf("%s inlined in %s", loc, sites[0].Caller), nil
 	}
 	return sym.Addr, sym.Name, nil
+}
+
+// maxSitesShown bounds the inline sites "break" lists on its line.
+const maxSitesShown = 8
+
+// locations resolves a breakpoint location to its addresses: location's
+// one, or, for a function that has no text symbol because the compiler
+// inlined it, the first pc of each inlined copy of its body. The
+// description is what "break" prints after "Breakpoint N at ".
+func (s *Session) locations(loc string) ([]uint64, string, error) {
+	loc = strings.TrimSpace(loc)
+	if loc != "" && !strings.HasPrefix(loc, "*") && !strings.HasPrefix(loc, "0x") {
+		if _, ferr := s.function(loc); ferr != nil {
+			if sites, ierr := s.inlineSites(loc, ferr); ierr == nil {
+				var addrs []uint64
+				parts := make([]string, 0, maxSitesShown+1)
+				for i, site := range sites {
+					addrs = append(addrs, site.PC)
+					if i < maxSitesShown {
+						parts = append(parts, fmt.Sprintf("%#x (%s, %s:%d)", site.PC, site.Caller, shortPath(site.File), site.Line))
+					}
+				}
+				if len(sites) > maxSitesShown {
+					parts = append(parts, fmt.Sprintf("and %d more", len(sites)-maxSitesShown))
+				}
+				plural := "s"
+				if len(sites) == 1 {
+					plural = ""
+				}
+				name := strings.TrimSuffix(loc, ".abi0")
+				return addrs, fmt.Sprintf("%s: inlined at %d site%s: %s", name, len(sites), plural, strings.Join(parts, ", ")), nil
+			}
+		}
+	}
+	addr, desc, err := s.location(loc)
+	if err != nil {
+		return nil, "", err
+	}
+	if w := s.where(addr); w != "??" {
+		desc = w
+	}
+	return []uint64{addr}, fmt.Sprintf("%#x: %s", addr, desc), nil
+}
+
+// inlineSites returns the inline sites of the function name, for a name
+// that function did not find (notFound is its error); it returns
+// notFound if there are none, with why when the binary's inlining trees
+// cannot be read.
+func (s *Session) inlineSites(name string, notFound error) ([]loader.InlineSite, error) {
+	sites, err := s.cfg.File.InlineSites(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w (inlined functions cannot be looked up: %v)", notFound, err)
+	}
+	if len(sites) == 0 {
+		return nil, notFound
+	}
+	return sites, nil
 }
 
 // function finds a text symbol by exact name, name without ".abi0", or a

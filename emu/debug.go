@@ -3,6 +3,8 @@ package emu
 import (
 	"fmt"
 
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+
 	"github.com/gouth-emu/gouth-emu/emu/sched"
 )
 
@@ -26,6 +28,9 @@ type Stop struct {
 	PC      uint64 // where: the next instruction, or the syscall instruction for StopSyscall
 	Syscall int    // for StopSyscall
 	Exit    *Exit  // for StopExited
+	// StepsLeft is how many of Resume.Steps were still to run when the
+	// stop came (a breakpoint during a multi-instruction step).
+	StepsLeft int64
 }
 
 // Resume says when Continue should stop besides breakpoints.
@@ -81,6 +86,9 @@ type ThreadInfo struct {
 	State   string // "running", "runnable", "blocked on futex 0x...", "sleeping until t=..."
 	PC      uint64
 	Current bool
+	// SP and FSBase are the thread's stack pointer and FS base (Go keeps
+	// its g at -8(FS base)).
+	SP, FSBase uint64
 }
 
 // Threads lists the live threads in tid order.
@@ -90,8 +98,13 @@ func (m *Machine) Threads() []ThreadInfo {
 		ti := ThreadInfo{Tid: t.Tid, Current: t == m.cur}
 		if t == m.cur {
 			ti.PC = m.eng.reg(rip)
+			ti.SP = m.eng.reg(uc.X86_REG_RSP)
+			ti.FSBase = m.eng.reg(uc.X86_REG_FS_BASE)
 		} else {
-			ti.PC = m.eng.contextReg(t.Ctx.(*thread).ctx, rip)
+			ctx := t.Ctx.(*thread).ctx
+			ti.PC = m.eng.contextReg(ctx, rip)
+			ti.SP = m.eng.contextReg(ctx, uc.X86_REG_RSP)
+			ti.FSBase = m.eng.contextReg(ctx, uc.X86_REG_FS_BASE)
 		}
 		switch {
 		case t == m.cur && t.State == sched.Runnable:

@@ -288,6 +288,12 @@ static void hook_breakpoint(uc_engine *uc, uint64_t addr, uint32_t size, void *u
         g->stop = STOP_BREAK;
         g->stop_pc = addr;
     }
+    // If the step hook ran first for this instruction, it counted an
+    // instruction that will not execute now.
+    if (g->step_active && g->step_counted == addr) {
+        g->step_left++;
+        g->step_counted = 0;
+    }
     uc_emu_stop(uc);
 }
 
@@ -324,6 +330,7 @@ static void hook_step(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
         return;
     }
     g->step_left--;
+    g->step_counted = addr;
 }
 
 // gouth_step_hook installs (on) or removes the global stepping hook. Either
@@ -439,6 +446,7 @@ int gouth_run(gouth_engine *g, uint64_t pc, int64_t budget) {
     g->blk_addr = 0;
     g->blk_size = 0;
     g->blk_count = 0;
+    g->step_counted = 0;
     return uc_emu_start(g->uc, pc, 0, 0, 0);
 }
 

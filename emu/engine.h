@@ -75,6 +75,7 @@ typedef struct gouth_engine {
     uint64_t stop_pc;  // where a breakpoint or step stopped
     int step_active;   // count instructions for a step in this run
     int64_t step_left; // instructions still to execute before stopping
+    uint64_t step_counted; // the instruction the step hook last counted
     uc_hook step_hook;
     int has_step_hook;
 } gouth_engine;

@@ -213,6 +213,9 @@ func (m *Machine) Continue(r Resume) Stop {
 		m.eng.setBPSkip(m.last.PC)
 	}
 	st := m.resume(r, &stepsLeft)
+	if r.Steps > 0 {
+		st.StepsLeft = stepsLeft
+	}
 	m.eng.setBPSkip(0)
 	m.last = st
 	return st

@@ -816,6 +816,7 @@ func FuzzPCLN(f *testing.F) {
 			return
 		}
 		attachReader(tab, data)
+		tab.buildInlineIndex()
 		for i := 0; i < tab.nfunc && i < 64; i++ {
 			fn, ok := tab.funcIndex(i)
 			if !ok {

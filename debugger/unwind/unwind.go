@@ -59,11 +59,15 @@ var ErrIncomplete = errors.New("stack incomplete")
 var ErrMaxFrames = errors.New("stack truncated: more frames")
 
 // topFrames are the functions at the outermost end of a stack, for
-// binaries without the FuncFlagTopFrame bit (go1.16).
+// binaries without the FuncFlagTopFrame bit (go1.16), or where a toolchain
+// did not set it: go1.17 leaves runtime.sigtramp, the entry of signal
+// handlers, unflagged (go1.19 flags it). Above sigtramp is the kernel's
+// signal frame, not a caller.
 var topFrames = map[string]bool{
-	"runtime.goexit": true,
-	"runtime.mstart": true,
-	"runtime.rt0_go": true,
+	"runtime.goexit":   true,
+	"runtime.mstart":   true,
+	"runtime.rt0_go":   true,
+	"runtime.sigtramp": true,
 }
 
 // stackSwitchers are functions that change stacks, whose callers cannot be
@@ -84,16 +88,41 @@ var injected = map[string]bool{
 	"runtime.asyncPreempt": true,
 }
 
+// SwitchError is the error Unwind returns, wrapping ErrIncomplete, when it
+// stops at a caller that switched stacks: the last frame returned is that
+// caller's (Func). What is beyond is on another stack, which only the Go
+// runtime's own state can tell (see the debugger's runtime.go).
+type SwitchError struct {
+	Func string // the function that switched stacks: runtime.systemstack, mcall, morestack ...
+}
+
+func (e *SwitchError) Error() string {
+	return fmt.Sprintf("%v: %s switches stacks", ErrIncomplete, e.Func)
+}
+
+func (e *SwitchError) Unwrap() error { return ErrIncomplete }
+
+// Start is where a walk begins.
+type Start struct {
+	PC, SP uint64
+	// Return says that PC is a return address, as in a saved context
+	// (the pc runtime.mcall or morestack records): its line and stack
+	// pointer delta are those of the call before it, as for an outer
+	// frame. Otherwise PC is the next instruction to execute.
+	Return bool
+}
+
 // Unwind walks the stack from the innermost frame at (pc, sp) and returns
 // its frames, innermost first, with inlined calls expanded. The error is
 // nil when the walk ends at an outermost frame (runtime.goexit, mstart,
-// rt0_go or any function flagged as a top frame), ErrMaxFrames when max
+// rt0_go, sigtramp or any function flagged as a top frame), ErrMaxFrames when max
 // frames were found before that (max <= 0 means DefaultMax), and wraps
 // ErrIncomplete when it stops early: a return address outside any
 // function, a pc without a stack pointer delta (padding between
 // functions), unreadable memory, a stack pointer that would wrap around,
 // or a caller that switched stacks (runtime.systemstack, mcall,
-// morestack: any function flagged SPWrite). The frames found so far are
+// morestack: any function flagged SPWrite; the error is then a
+// *SwitchError). The frames found so far are
 // returned with the error; only a pc outside any function gives no
 // frames. Each caller's SP is above its callee's, since pcsp deltas are
 // never negative, so the walk always ends.
@@ -102,15 +131,21 @@ var injected = map[string]bool{
 // may be stopped before the write); past such a write its pcsp table no
 // longer describes the stack and the frames above are unreliable.
 func Unwind(f *loader.File, mem Memory, pc, sp uint64, max int) ([]Frame, error) {
+	return Walk(f, mem, Start{PC: pc, SP: sp}, max)
+}
+
+// Walk is Unwind from start, whose pc may be a return address.
+func Walk(f *loader.File, mem Memory, start Start, max int) ([]Frame, error) {
 	if max <= 0 {
 		max = DefaultMax
 	}
+	pc, sp := start.PC, start.SP
 	var frames []Frame
 	innermost := true
 	interrupted := false // pc is an interrupted pc rather than a return address
 	for {
 		callPC := pc
-		if !innermost && !interrupted {
+		if (!innermost || start.Return) && !interrupted && pc > 0 {
 			callPC = pc - 1
 		}
 		fn, ok := f.FuncAt(callPC)
@@ -133,7 +168,7 @@ func Unwind(f *loader.File, mem Memory, pc, sp uint64, max int) ([]Frame, error)
 			return frames, nil
 		}
 		if !innermost && (fn.Flag&loader.FuncFlagSPWrite != 0 || stackSwitchers[fn.Name]) {
-			return frames, fmt.Errorf("%w: %s switches stacks", ErrIncomplete, fn.Name)
+			return frames, &SwitchError{Func: fn.Name}
 		}
 		delta, ok := fn.SPDelta(callPC)
 		if !ok {

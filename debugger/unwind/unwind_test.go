@@ -477,6 +477,79 @@ func TestUnwindStops(t *testing.T) {
 			if !errors.Is(err, ErrIncomplete) || !strings.Contains(fmt.Sprint(err), "switches stacks") || names(frames) != "main.g runtime.systemstack" {
 				t.Errorf("systemstack: got %s, %v", names(frames), err)
 			}
+			var sw *SwitchError
+			if !errors.As(err, &sw) || sw.Func != "runtime.systemstack" {
+				t.Errorf("systemstack: error %#v is not a SwitchError for runtime.systemstack", err)
+			}
+		})
+	}
+}
+
+// TestWalkReturn starts a walk at a saved return address, as a goroutine
+// switched out by runtime.mcall or morestack leaves in g.sched: the frame
+// is main.f's at the call of main.g, as when unwinding from main.g.
+func TestWalkReturn(t *testing.T) {
+	for _, b := range chainBinaries {
+		t.Run(b.name, func(t *testing.T) {
+			c := loadChain(t, b.tool(t))
+			mem, sps := build(t, c.f, c.pcG, []uint64{c.retG, c.retF, c.goexit}, nil)
+			frames, err := Walk(c.f, mem, Start{PC: c.retG, SP: sps[1], Return: true}, 0)
+			if err != nil {
+				t.Errorf("Walk: %v", err)
+			}
+			check(t, c.f, frames, []want{
+				{fn: "main.f", pc: c.retG, sp: sps[1], callPC: c.retG - 1, line: 21},
+				{fn: "main.main", pc: c.retF, sp: sps[2], callPC: c.retF - 1, line: 25},
+				{fn: "runtime.goexit", pc: c.goexit, sp: sps[3], callPC: c.goexit - 1},
+			})
+			// Without Return, the pc is the next instruction's.
+			frames, _ = Walk(c.f, mem, Start{PC: c.retG, SP: sps[1]}, 1)
+			if len(frames) != 1 || frames[0].CallPC != c.retG {
+				t.Errorf("Walk without Return: %+v", frames)
+			}
+		})
+	}
+}
+
+// TestUnwindSigtramp checks that a walk ends at runtime.sigtramp, the
+// entry of signal handlers, even where the binary does not flag it as a
+// top frame (go1.17): above it is the kernel's signal frame, whose first
+// word, the restorer's address, is no return address.
+func TestUnwindSigtramp(t *testing.T) {
+	bins := []struct {
+		name string
+		path func(*testing.T) string
+	}{
+		{"machine", func(t *testing.T) string { return buildChain(t, goTool(t)) }},
+		{"go1.17", go117Binary},
+	}
+	for _, b := range bins {
+		t.Run(b.name, func(t *testing.T) {
+			path := b.path(t)
+			f, err := loader.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code := objdump(t, path, `^runtime\.(sigtramp|sigreturn|sigreturn__sigaction)(\.abi0)?$`)
+			name := "runtime.sigtramp"
+			if code[name] == nil {
+				name += ".abi0"
+			}
+			var restorer uint64
+			for n, c := range code {
+				if strings.HasPrefix(n, "runtime.sigreturn") {
+					restorer = c[0].addr
+				}
+			}
+			if code[name] == nil || restorer == 0 {
+				t.Fatalf("no sigtramp or sigreturn in %s", path)
+			}
+			pc := bodyPC(t, f, code, name)
+			mem, sps := build(t, f, pc, []uint64{restorer}, nil)
+			frames, err := Unwind(f, mem, pc, sps[0], 0)
+			if err != nil || len(frames) != 1 || frames[0].Func != "runtime.sigtramp" {
+				t.Errorf("got %+v, %v; want runtime.sigtramp alone", frames, err)
+			}
 		})
 	}
 }
