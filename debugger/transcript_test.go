@@ -2,9 +2,10 @@ package debugger
 
 import (
 	"bytes"
-	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,24 +82,14 @@ func (tc *toolchain) binary(t *testing.T, name string) string {
 // go117 decodes the go1.17 binary shipped in GOROOT.
 func go117(t *testing.T) string {
 	t.Helper()
-	root, err := exec.Command("go", "env", "GOROOT").Output()
+	bin, err := testbin.Go117("", t.TempDir())
+	if errors.Is(err, testbin.ErrNoGo117) {
+		t.Skip(err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := filepath.Join(strings.TrimSpace(string(root)), "src/debug/buildinfo/testdata/go117/go117.base64")
-	b64, err := os.ReadFile(src)
-	if err != nil {
-		t.Skipf("no go1.17 binary in GOROOT: %v", err)
-	}
-	data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(b64)), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "go117")
-	if err := os.WriteFile(out, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return bin
 }
 
 // session runs script against bin in batch mode and returns the transcript.

@@ -3,9 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -272,26 +272,7 @@ func (tc *toolchain) buildAll(guests []string) {
 
 // decodeGo117 writes out the tiny go1.17 binary that Go ships as test data
 // for debug/buildinfo.
-func decodeGo117(goCmd string) (string, error) {
-	out, err := exec.Command(goCmd, "env", "GOROOT").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOROOT: %v", err)
-	}
-	src := filepath.Join(strings.TrimSpace(string(out)), "src", "debug", "buildinfo", "testdata", "go117", "go117.base64")
-	text, err := os.ReadFile(src)
-	if err != nil {
-		return "", err
-	}
-	data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(text)), ""))
-	if err != nil {
-		return "", fmt.Errorf("decoding %s: %v", src, err)
-	}
-	bin := filepath.Join(workDir, "go117")
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		return "", err
-	}
-	return bin, os.Chmod(bin, 0o755)
-}
+func decodeGo117(goCmd string) (string, error) { return testbin.Go117(goCmd, workDir) }
 
 // result is what one run of a program produced.
 type result struct {

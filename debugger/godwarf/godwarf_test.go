@@ -1,12 +1,11 @@
 package godwarf
 
 import (
-	"bytes"
 	"debug/dwarf"
 	"debug/elf"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,28 +227,18 @@ func build(tool string, flags []string) buildResult {
 	return buildResult{path: out}
 }
 
-// go117Binary decodes the go1.17 hello world shipped in GOROOT for the
-// debug/buildinfo tests. Its DWARF is in compressed .zdebug_* sections.
+// go117Binary decodes the go1.17 hello world shipped in GOROOT. Its DWARF
+// is in compressed .zdebug_* sections.
 func go117Binary(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command(goTool(t), "env", "GOROOT").Output()
+	bin, err := testbin.Go117(goTool(t), t.TempDir())
+	if errors.Is(err, testbin.ErrNoGo117) {
+		t.Skip(err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := filepath.Join(strings.TrimSpace(string(out)), "src/debug/buildinfo/testdata/go117/go117.base64")
-	enc, err := os.ReadFile(src)
-	if err != nil {
-		t.Skipf("go1.17 test binary not available: %v", err)
-	}
-	bin, err := base64.StdEncoding.DecodeString(string(bytes.ReplaceAll(enc, []byte("\n"), nil)))
-	if err != nil {
-		t.Fatalf("decoding %s: %v", src, err)
-	}
-	p := filepath.Join(t.TempDir(), "go117")
-	if err := os.WriteFile(p, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return bin
 }
 
 // open loads the DWARF of the binary at path.

@@ -2,10 +2,10 @@ package unwind
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,24 +115,14 @@ func goTool(t *testing.T) string {
 // go117Binary decodes the go1.17 hello world shipped in GOROOT.
 func go117Binary(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command(goTool(t), "env", "GOROOT").Output()
+	bin, err := testbin.Go117(goTool(t), t.TempDir())
+	if errors.Is(err, testbin.ErrNoGo117) {
+		t.Skip(err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := filepath.Join(strings.TrimSpace(string(out)), "src/debug/buildinfo/testdata/go117/go117.base64")
-	enc, err := os.ReadFile(src)
-	if err != nil {
-		t.Skipf("go1.17 test binary not available: %v", err)
-	}
-	bin, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(enc)), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "go117")
-	if err := os.WriteFile(p, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return bin
 }
 
 // chainBinaries are the builds of chainSrc.
