@@ -92,6 +92,9 @@ func (m *Machine) load() error {
 	t := &sched.Thread{Tid: m.nextTid, Ctx: &thread{ctx: ctx}}
 	m.sched.Add(t)
 	m.cur = t
+	if m.cfg.Events != nil {
+		m.cfg.Events.ThreadStart(t.Tid, 0, 0)
+	}
 	return nil
 }
 

@@ -236,6 +236,9 @@ func (m *Machine) Clone(flags, stack, tls uint64) (int, error) {
 	t := &sched.Thread{Tid: m.nextTid, Ctx: &thread{ctx: child}}
 	m.sched.Add(t)
 	m.kernel.ThreadCreated(m.cur.Tid, t.Tid)
+	if m.cfg.Events != nil {
+		m.cfg.Events.ThreadStart(t.Tid, m.cur.Tid, m.eng.insns())
+	}
 	return t.Tid, nil
 }
 

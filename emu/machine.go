@@ -36,6 +36,18 @@ type Config struct {
 	FS       syscalls.FSMode // the guest's view of the host filesystem (ro, rw, none)
 	Quantum  int64           // instructions a thread runs before another gets the CPU
 	History  int             // keep the last History syscalls for the debugger
+	// Events, if set, hears about threads and syscalls as they happen, on
+	// the instruction clock (for --trace-out and timelines).
+	Events Events
+}
+
+// Events receives what happened in the guest, with instruction counts. It
+// is called from the run loop; implementations must not call back into the
+// machine.
+type Events interface {
+	ThreadStart(tid, parent int, insn uint64)
+	ThreadExit(tid int, insn uint64)
+	Syscall(tid, nr int, start, end uint64)
 }
 
 // DefaultQuantum is long enough that switches are rare next to the work
@@ -143,6 +155,7 @@ func New(f *loader.File, cfg Config) (*Machine, error) {
 		Stdin: cfg.Stdin, Stdout: cfg.Stdout, Stderr: cfg.Stderr,
 		Warn: cfg.Warn, Trace: cfg.Trace, RandSeed: 1, FS: cfg.FS,
 		History: cfg.History, Insns: func() uint64 { return eng.insns() },
+		OnSyscall: onSyscall(cfg.Events),
 	})
 	m.sched = sched.New(m.kernel.Complete)
 	if err := m.load(); err != nil {
@@ -150,6 +163,13 @@ func New(f *loader.File, cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+func onSyscall(ev Events) func(tid, nr int, start, end uint64) {
+	if ev == nil {
+		return nil
+	}
+	return ev.Syscall
 }
 
 // Close releases the Unicorn instance and guest memory.
@@ -340,6 +360,9 @@ func (m *Machine) dispatch(nr uint64, args [6]uint64) bool {
 	case m.exited != nil:
 		return false
 	case m.exitMe:
+		if m.cfg.Events != nil {
+			m.cfg.Events.ThreadExit(t.Tid, m.eng.insns())
+		}
 		m.sched.Exit(t)
 		m.kernel.ThreadExited(t.Tid)
 		t.Ctx.(*thread).free()

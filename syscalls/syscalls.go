@@ -97,6 +97,7 @@ type Call struct {
 	err       error
 	done      bool
 	restarted bool   // interrupted by a signal, to be restarted
+	start     uint64 // instruction count at entry
 	outBuf    []byte // bytes the call returned to the guest, for the trace
 }
 
@@ -118,6 +119,9 @@ type Entry struct {
 // handler errors become -errno.
 func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) {
 	c := &Call{Nr: int(nr), Args: args, M: m, K: k, Tid: m.Tid()}
+	if k.cfg.Insns != nil {
+		c.start = k.cfg.Insns()
+	}
 	k.Stats.Syscalls++
 	var e *Entry
 	if nr < uint64(len(Table)) && Table[nr].Name != "" {
@@ -174,6 +178,9 @@ func (k *Kernel) finish(c *Call, v uint64, err error) uint64 {
 	}
 	if k.cfg.History > 0 {
 		k.remember(c)
+	}
+	if k.cfg.OnSyscall != nil && k.cfg.Insns != nil {
+		k.cfg.OnSyscall(c.Tid, c.Nr, c.start, k.cfg.Insns())
 	}
 	return ret
 }
@@ -244,7 +251,11 @@ type Config struct {
 	// debugger; Insns stamps them with the instruction count.
 	History int
 	Insns   func() uint64
-	FS      FSMode // what the guest may do to the host filesystem
+	// OnSyscall, if set, is told of every finished call: the calling
+	// thread, the number, and the instruction counts at entry and at
+	// completion (later than entry for calls that slept).
+	OnSyscall func(tid, nr int, start, end uint64)
+	FS        FSMode // what the guest may do to the host filesystem
 }
 
 // Stats counts what the guest asked for.
