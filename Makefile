@@ -21,9 +21,9 @@ build: deps
 test: build
 	$(GOENV) $(GO) vet ./...
 	$(GOENV) GOUTH_EMU=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
-	$(GOENV) $(GO) test -run=NONE -fuzz=FuzzOpen -fuzztime=$(FUZZTIME) ./loader/
-	$(GOENV) $(GO) test -run=NONE -fuzz='^FuzzDispatch$$' -fuzztime=$(FUZZTIME) ./syscalls/
-	$(GOENV) $(GO) test -run=NONE -fuzz='^FuzzDispatchSequence$$' -fuzztime=$(FUZZTIME) ./syscalls/
+	$(GOENV) ./tools/fuzz.sh ./loader/ FuzzOpen $(FUZZTIME)
+	$(GOENV) ./tools/fuzz.sh ./syscalls/ FuzzDispatch $(FUZZTIME)
+	$(GOENV) ./tools/fuzz.sh ./syscalls/ FuzzDispatchSequence $(FUZZTIME)
 
 demo: build
 	@mkdir -p build/demo

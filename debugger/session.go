@@ -208,6 +208,12 @@ func (s *Session) reportStop(st emu.Stop) {
 			s.printf("[guest exited with status %d]\n", x.Status)
 		}
 		return
+	case emu.StopSignal:
+		s.printf("Thread %d received signal %s", st.Tid, syscalls.SignalName(st.Signal))
+		if st.Signal == syscalls.SIGSEGV || st.Signal == syscalls.SIGBUS || st.Signal == syscalls.SIGFPE || st.Signal == syscalls.SIGILL {
+			s.printf(" (si_code %d, address %#x)", st.SignalCode, st.SignalAddr)
+		}
+		s.printf("; 'continue' runs its handler\n")
 	case emu.StopBreakpoint, emu.StopSyscall:
 		for _, bp := range s.lastHits {
 			kind := "Breakpoint"
@@ -303,8 +309,12 @@ func (s *Session) syscallStop(nr int) bool {
 // stages reached on the way are recorded without stopping.
 func (s *Session) run(r emu.Resume) emu.Stop {
 	r.SyscallStop = s.syscallStop
+	r.SignalStop = signalStops
 	for {
 		st := s.runRaw(r)
+		for _, tid := range s.m.ExitedThreads() {
+			s.printf("[thread %d exited]\n", tid)
+		}
 		if _, trackerOnly := s.noteStage(st); trackerOnly {
 			// A stage was passed: not a stop the user asked for. A step
 			// goes on with the instructions it has left.
@@ -321,6 +331,18 @@ func (s *Session) run(r emu.Resume) emu.Stop {
 		s.hit(st)
 		return st
 	}
+}
+
+// signalStops says which signals stop the session before their handler
+// runs, as gdb does by default: all but the routine ones (SIGURG is Go's
+// preemption, sent many times a second).
+func signalStops(sig int) bool {
+	switch sig {
+	case syscalls.SIGURG, syscalls.SIGCHLD, syscalls.SIGWINCH, syscalls.SIGPROF,
+		syscalls.SIGALRM, syscalls.SIGVTALRM, syscalls.SIGIO:
+		return false
+	}
+	return true
 }
 
 // runRaw is one Continue of the machine.

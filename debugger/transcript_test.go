@@ -60,7 +60,7 @@ func (tc *toolchain) binary(t *testing.T, name string) string {
 	}
 	tc.once.Do(func() {
 		tc.bins = map[string]string{}
-		for _, g := range []string{"hello", "goroutines"} {
+		for _, g := range []string{"hello", "goroutines", "nilrecover"} {
 			out := filepath.Join(binDir, tc.name+"-"+g)
 			cmd := exec.Command(tc.goCmd, "build", "-trimpath", "-o", out, "main.go")
 			cmd.Dir = filepath.Join("..", "testdata", "guests", g)
@@ -148,8 +148,10 @@ func TestTranscripts(t *testing.T) {
 					t.Fatal(err)
 				}
 				guest := "hello"
-				if strings.Contains(string(script), "guest: goroutines") {
-					guest = "goroutines"
+				for _, g := range []string{"goroutines", "nilrecover"} {
+					if strings.Contains(string(script), "guest: "+g) {
+						guest = g
+					}
 				}
 				bin := tg.bin(t, guest)
 				cfg := emu.Config{Env: []string{}, Cpus: 2}

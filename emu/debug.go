@@ -19,6 +19,7 @@ const (
 	StopBreakpoint                 // a thread reached a breakpoint (not executed yet)
 	StopStep                       // the stepped thread executed the requested instructions
 	StopSyscall                    // a thread is entering a syscall named by Resume.SyscallStop
+	StopSignal                     // a signal is about to reach its handler (Resume.SignalStop)
 )
 
 // Stop is what Continue reports.
@@ -28,6 +29,10 @@ type Stop struct {
 	PC      uint64 // where: the next instruction, or the syscall instruction for StopSyscall
 	Syscall int    // for StopSyscall
 	Exit    *Exit  // for StopExited
+	// Signal, SignalCode and SignalAddr describe a StopSignal.
+	Signal     int
+	SignalCode int32
+	SignalAddr uint64
 	// StepsLeft is how many of Resume.Steps were still to run when the
 	// stop came (a breakpoint during a multi-instruction step).
 	StepsLeft int64
@@ -42,6 +47,17 @@ type Resume struct {
 	Tid   int
 	// SyscallStop, if set, stops when any thread enters a syscall it accepts.
 	SyscallStop func(nr int) bool
+	// SignalStop, if set, stops before a handler runs for a signal it
+	// accepts; the next Continue runs the handler.
+	SignalStop func(sig int) bool
+}
+
+// ExitedThreads returns the threads that exited since the last call, in
+// order.
+func (m *Machine) ExitedThreads() []int {
+	out := m.exitedTids
+	m.exitedTids = nil
+	return out
 }
 
 type pendingSyscall struct {

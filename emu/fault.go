@@ -111,7 +111,11 @@ func (m *Machine) syncSignal(sig int, code int32, addr uint64, trapno uint32) {
 		regs.CR2 = addr
 		regs.Err = 4 // user-mode access
 	}
-	m.enterHandler(syscalls.SigInfo{Signo: sig, Code: code, Addr: addr}, regs)
+	info := syscalls.SigInfo{Signo: sig, Code: code, Addr: addr}
+	if m.stopAtSignal(info, regs) {
+		return
+	}
+	m.enterHandler(info, regs)
 }
 
 // dataFaultAddr finds the exact address a faulting load or store used: the

@@ -105,6 +105,10 @@ type Machine struct {
 	last        Stop            // the last stop reported by Continue
 	timer       *time.Timer     // --timeout
 	breakpoints map[uint64]breakpoint
+	sigStop     func(int) bool // Resume.SignalStop of the running Continue
+	signalStop  *Stop          // a signal stop to report
+	pendingSig  *pendingSignal // its signal, delivered on the next Continue
+	exitedTids  []int          // threads that exited, for the debugger
 
 	stopFlag   atomic.Int32 // why Stop was called: stopTimeout, stopInterrupt
 	hostSigs   atomic.Int32 // Ctrl-Cs not yet sent to the guest
@@ -232,7 +236,10 @@ func (m *Machine) Continue(r Resume) Stop {
 		m.eng.reg(uc.X86_REG_RIP) == m.last.PC {
 		m.eng.setBPSkip(m.last.PC)
 	}
+	m.sigStop = r.SignalStop
+	m.resumeSignal()
 	st := m.resume(r, &stepsLeft)
+	m.sigStop = nil
 	if r.Steps > 0 {
 		st.StepsLeft = stepsLeft
 	}
@@ -290,6 +297,10 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 		if m.exited != nil {
 			break
 		}
+		if st := m.signalStop; st != nil {
+			m.signalStop = nil
+			return *st
+		}
 		stepping := r.Steps > 0 && t.Tid == r.Tid
 		m.eng.setStep(stepping, *stepsLeft)
 		var stop *Stop
@@ -299,6 +310,10 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 		}
 		if stop != nil {
 			return *stop
+		}
+		if st := m.signalStop; st != nil {
+			m.signalStop = nil
+			return *st
 		}
 	}
 	m.eng.stepHook(false)
@@ -364,6 +379,7 @@ func (m *Machine) dispatch(nr uint64, args [6]uint64) bool {
 			m.cfg.Events.ThreadExit(t.Tid, m.eng.insns())
 		}
 		m.sched.Exit(t)
+		m.exitedTids = append(m.exitedTids, t.Tid)
 		m.kernel.ThreadExited(t.Tid)
 		t.Ctx.(*thread).free()
 		m.interruptSleepers() // a signal it left pending goes to another thread

@@ -59,9 +59,38 @@ func (m *Machine) deliverPending() {
 			m.killedBy(info.Signo)
 			return
 		case syscalls.Handle:
+			if m.stopAtSignal(info, m.regs()) {
+				return
+			}
 			m.enterHandler(info, m.regs())
 			return // one frame per return to user mode
 		}
+	}
+}
+
+// pendingSignal is a signal the debugger stopped at before its handler ran.
+type pendingSignal struct {
+	info syscalls.SigInfo
+	regs syscalls.Regs
+}
+
+// stopAtSignal keeps info for later and asks Continue to report it, if the
+// debugger wants to see it.
+func (m *Machine) stopAtSignal(info syscalls.SigInfo, regs syscalls.Regs) bool {
+	if m.sigStop == nil || !m.sigStop(info.Signo) {
+		return false
+	}
+	m.pendingSig = &pendingSignal{info, regs}
+	m.signalStop = &Stop{Kind: StopSignal, Tid: m.cur.Tid, PC: regs.RIP, Signal: info.Signo,
+		SignalCode: info.Code, SignalAddr: info.Addr}
+	return true
+}
+
+// resumeSignal enters the handler of a signal the debugger stopped at.
+func (m *Machine) resumeSignal() {
+	if ps := m.pendingSig; ps != nil {
+		m.pendingSig = nil
+		m.enterHandler(ps.info, ps.regs)
 	}
 }
 
