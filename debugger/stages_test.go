@@ -1,0 +1,152 @@
+package debugger
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gouth-emu/gouth-emu/debugger/disasm"
+	"github.com/gouth-emu/gouth-emu/debugger/stages"
+	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/loader"
+)
+
+// TestStageOrder walks hello's boot with 'stage' on every toolchain: the
+// stages reached, in order, must match testdata/stages/order.TOOLCHAIN.txt
+// (regenerate with -update and read the diff), and every stage of the
+// table is either reached or says why it cannot be.
+func TestStageOrder(t *testing.T) {
+	targets := []struct {
+		name string
+		bin  func(t *testing.T) string
+	}{
+		{"go-machine", func(t *testing.T) string { return toolchains[0].binary(t, "hello") }},
+		{"go1.19", func(t *testing.T) string { return toolchains[1].binary(t, "hello") }},
+		{"go1.17", go117},
+	}
+	for _, tg := range targets {
+		t.Run(tg.name, func(t *testing.T) {
+			bin := tg.bin(t)
+			f, err := loader.Open(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"hello"}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var order []string
+			for i := 0; i < 200 && s.exited == nil; i++ {
+				if err := s.Exec("stage"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, m := range regexp.MustCompile(`(?m)^── stage \d+/\d+ · (\S+) ──`).FindAllStringSubmatch(out.String(), -1) {
+				order = append(order, m[1])
+			}
+			for _, r := range s.stages.Stages() {
+				if !r.Reached && r.Symbol == "" && r.Why == "" {
+					t.Errorf("stage %s: neither reached nor explained", r.ID)
+				}
+			}
+			got := strings.Join(order, "\n") + "\n"
+			golden := filepath.Join("testdata", "stages", "order."+tg.name+".txt")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (go test ./debugger -run TestStageOrder -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("stage order differs from %s:\n%s", golden, lineDiff(got, string(want)))
+			}
+			for _, key := range []string{"_rt0_amd64_linux", "runtime.rt0_go", "runtime.schedinit", "runtime.main", "main.main", "runtime.exit"} {
+				if !strings.Contains(got, key+"\n") {
+					t.Errorf("stage %s not reached; order:\n%s", key, got)
+				}
+			}
+		})
+	}
+}
+
+// TestChaptersExist checks every chapter reference against the book's table
+// of contents (shared/seed beside the checkout).
+func TestChaptersExist(t *testing.T) {
+	toc, err := os.ReadFile(filepath.Join("..", "..", "shared", "seed", "go-under-the-hood-README.md"))
+	if err != nil {
+		t.Skipf("the book's table of contents is not beside the checkout: %v", err)
+	}
+	entries := map[int]string{}
+	for _, m := range regexp.MustCompile(`(?m)^(\d+)\.\s+(.*)$`).FindAllStringSubmatch(string(toc), -1) {
+		n, _ := strconv.Atoi(m[1])
+		entries[n] = m[2]
+	}
+	for _, st := range stages.Table {
+		ch, ok := stages.Chapters[st.Chapter]
+		if !ok {
+			t.Errorf("stage %s: chapter %d is not in the chapter list", st.ID, st.Chapter)
+			continue
+		}
+		entry, ok := entries[ch.N]
+		if !ok {
+			t.Errorf("stage %s: chapter %d is not in the book's table of contents", st.ID, ch.N)
+			continue
+		}
+		if ch.Path != "" && !strings.Contains(string(toc), "("+ch.Path+")") {
+			t.Errorf("chapter %d: path %s is not in the table of contents (entry %q)", ch.N, ch.Path, entry)
+		}
+	}
+}
+
+// TestWatchFacts cross-checks values the stage banners show with facts
+// known independently: the CPUs given with --cpus, GOMAXPROCS from the
+// environment, and the main goroutine's id.
+func TestWatchFacts(t *testing.T) {
+	bin := toolchains[0].binary(t, "hello")
+	for _, tc := range []struct {
+		cpus     int
+		env      []string
+		wantProc string
+	}{
+		{3, nil, "3"},
+		{4, []string{"GOMAXPROCS=2"}, "2"},
+	} {
+		f, err := loader.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"hello"}, Env: append([]string{}, tc.env...), Cpus: tc.cpus,
+			Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cmd := range []string{"stage main.main", "print runtime.numCPUStartup", "print runtime.gomaxprocs", "goroutines"} {
+			if err := s.Exec(cmd); err != nil {
+				t.Fatalf("%s: %v", cmd, err)
+			}
+		}
+		s.Close()
+		text := out.String()
+		if want := "runtime.numCPUStartup = " + strconv.Itoa(tc.cpus); !strings.Contains(text, want) {
+			t.Errorf("--cpus %d: got\n%s\nwant %q", tc.cpus, text, want)
+		}
+		if want := "runtime.gomaxprocs = " + tc.wantProc; !strings.Contains(text, want) {
+			t.Errorf("--cpus %d env %v: want %q in\n%s", tc.cpus, tc.env, want, text)
+		}
+		// The main goroutine has id 1 and, at main.main, runs it.
+		if !regexp.MustCompile(`(?m)^\*\s+1\s+running\s+\d+\s+runtime\.main\s+main\.main `).MatchString(text) {
+			t.Errorf("goroutines does not show G 1 running main.main for runtime.main:\n%s", text)
+		}
+	}
+}
