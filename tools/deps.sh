@@ -19,6 +19,7 @@ check qemu-user qemu-x86_64                            # benchmarks compare agai
 check strace strace
 check libcapstone-dev /usr/include/capstone/capstone.h # Intel/AT&T disassembly
 check binutils objdump                                 # disassembly cross-checks
+check librsvg2-bin rsvg-convert                        # timeline tests render the SVG to PNG
 
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else

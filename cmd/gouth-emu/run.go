@@ -31,7 +31,9 @@ type guestFlags struct {
 	stats    bool
 	fs       string
 	memLimit string
-	stages   bool // run only
+	stages   bool   // run and timeline
+	traceOut string // run and timeline: Chrome trace-event JSON (--trace-out)
+	picture  string // timeline only: the SVG or HTML picture (-o)
 }
 
 func (g *guestFlags) register(c *cobra.Command) {
@@ -124,6 +126,7 @@ func newRunCmd() *cobra.Command {
 	c.Flags().SetInterspersed(false) // flags after BINARY belong to the guest
 	g.register(c)
 	c.Flags().BoolVar(&g.stages, "stages", false, "print one line on stderr for each boot stage reached, with its chapter of Go: Under the Hood")
+	c.Flags().StringVar(&g.traceOut, "trace-out", "", "write threads, boot stages and syscalls as Chrome trace-event JSON (Perfetto, chrome://tracing) to FILE")
 	return c
 }
 
@@ -148,6 +151,11 @@ func runGuest(g *guestFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	rc, err := startRecording(g, &cfg) // --trace-out, timeline -o
+	if err != nil {
+		return err
+	}
+	defer rc.close()
 	m, err := emu.New(f, cfg)
 	if err != nil {
 		return fmt.Errorf("%s: %v", args[0], err)
@@ -166,12 +174,15 @@ func runGuest(g *guestFlags, args []string) error {
 	}()
 
 	var x *emu.Exit
-	if g.stages {
-		x, err = runStages(m, f)
+	if g.stages || rc != nil {
+		x, err = runStages(m, f, g.stages, rc)
 	} else {
 		x, err = m.Run()
 	}
 	if err != nil {
+		return err
+	}
+	if err := rc.finish(m, f); err != nil {
 		return err
 	}
 	if g.stats {
@@ -187,8 +198,9 @@ func runGuest(g *guestFlags, args []string) error {
 }
 
 // runStages runs the guest with the boot stages watched, printing one line
-// on stderr for each stage reached.
-func runStages(m *emu.Machine, f *loader.File) (*emu.Exit, error) {
+// on stderr for each stage reached if show is set, and recording them in
+// rc if it is not nil.
+func runStages(m *emu.Machine, f *loader.File, show bool, rc *recording) (*emu.Exit, error) {
 	tr, err := stages.New(f)
 	if err != nil {
 		return nil, err
@@ -207,8 +219,11 @@ func runStages(m *emu.Machine, f *loader.File) (*emu.Exit, error) {
 		for _, a := range done {
 			m.RemoveBreakpoint(a)
 		}
-		if r != nil {
+		if r != nil && show {
 			fmt.Fprintln(os.Stderr, r.Line())
+		}
+		if r != nil {
+			rc.stage(tr, r)
 		}
 	}
 }
