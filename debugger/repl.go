@@ -25,6 +25,16 @@ func (s *Session) Banner() {
 		v = "unknown Go version"
 	}
 	s.printf("gouth-emu: %s (%s), stopped at the first instruction\n", s.cfg.File.Path, v)
+	if s.stages != nil {
+		var ahead []string
+		for _, r := range s.stages.Stages() {
+			if r.Symbol != "" && !r.Later && r.Parent == "" {
+				ahead = append(ahead, strings.TrimPrefix(r.Symbol, "runtime."))
+			}
+		}
+		s.printf("%d boot stages ahead ('stage' walks them, 'stages' lists all): %s\n",
+			s.stages.Total(), strings.Join(ahead, " → "))
+	}
 	s.printCurrent(s.m.Reg(uc.X86_REG_RIP), s.m.CurrentTid())
 }
 

@@ -131,7 +131,7 @@ func TestWatchFacts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, cmd := range []string{"stage main.main", "print runtime.numCPUStartup", "print runtime.gomaxprocs", "goroutines"} {
+		for _, cmd := range []string{"stage main.main", "print runtime.numCPUStartup", "print runtime.gomaxprocs", "goroutines", "ps"} {
 			if err := s.Exec(cmd); err != nil {
 				t.Fatalf("%s: %v", cmd, err)
 			}
@@ -143,6 +143,12 @@ func TestWatchFacts(t *testing.T) {
 		}
 		if want := "runtime.gomaxprocs = " + tc.wantProc; !strings.Contains(text, want) {
 			t.Errorf("--cpus %d env %v: want %q in\n%s", tc.cpus, tc.env, want, text)
+		}
+		// One P per GOMAXPROCS.
+		psOut := text[strings.LastIndex(text, "P  status"):]
+		ps := regexp.MustCompile(`(?m)^\*?\s+\d+\s+(idle|running|syscall|gcstop|dead)\s`).FindAllString(psOut, -1)
+		if strconv.Itoa(len(ps)) != tc.wantProc {
+			t.Errorf("ps lists %d Ps, want %s (GOMAXPROCS):\n%s", len(ps), tc.wantProc, text)
 		}
 		// The main goroutine has id 1 and, at main.main, runs it.
 		if !regexp.MustCompile(`(?m)^\*\s+1\s+running\s+\d+\s+runtime\.main\s+main\.main `).MatchString(text) {
