@@ -156,3 +156,47 @@ func TestWatchFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestGoroutinesMatchNumGoroutine stops where the guest reports
+// runtime.NumGoroutine and checks the debugger's goroutine list against it:
+// the runtime counts every live goroutine but its own system ones.
+func TestGoroutinesMatchNumGoroutine(t *testing.T) {
+	for _, tc := range toolchains {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := tc.binary(t, "numg")
+			f, err := loader.Open(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"numg"}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for _, cmd := range []string{"break main.report", "continue", "goroutines"} {
+				if err := s.Exec(cmd); err != nil {
+					t.Fatalf("%s: %v", cmd, err)
+				}
+			}
+			view := out.String()[strings.LastIndex(out.String(), "G  status"):]
+			user := 0
+			for _, row := range regexp.MustCompile(`(?m)^\*?\s+\d+\s+(\S+)\s+\S+\s+(\S+)`).FindAllStringSubmatch(view, -1) {
+				status, start := row[1], row[2]
+				if status != "dead" && (start == "runtime.main" || !strings.HasPrefix(start, "runtime.")) {
+					user++
+				}
+			}
+			if err := s.Exec("continue"); err != nil {
+				t.Fatal(err)
+			}
+			m := regexp.MustCompile(`NumGoroutine: (\d+)`).FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("the guest did not report NumGoroutine:\n%s", out.String())
+			}
+			if strconv.Itoa(user) != m[1] {
+				t.Errorf("goroutines lists %d user goroutines, the runtime counts %s:\n%s", user, m[1], view)
+			}
+		})
+	}
+}

@@ -60,7 +60,7 @@ func (tc *toolchain) binary(t *testing.T, name string) string {
 	}
 	tc.once.Do(func() {
 		tc.bins = map[string]string{}
-		for _, g := range []string{"hello", "goroutines", "nilrecover"} {
+		for _, g := range []string{"hello", "goroutines", "nilrecover", "numg"} {
 			out := filepath.Join(binDir, tc.name+"-"+g)
 			cmd := exec.Command(tc.goCmd, "build", "-trimpath", "-o", out, "main.go")
 			cmd.Dir = filepath.Join("..", "testdata", "guests", g)
