@@ -1,9 +1,12 @@
 package debugger
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
+
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
 
 	"github.com/gouth-emu/gouth-emu/debugger/stages"
 	"github.com/gouth-emu/gouth-emu/emu"
@@ -75,8 +78,8 @@ func (s *Session) cmdStage(args string) error {
 			s.printCurrent(st.PC, st.Tid)
 			return nil
 		}
-		if r != nil && trackerOnly {
-			continue // an earlier stage on the way to the target
+		if trackerOnly {
+			continue // an earlier stage, or a stage address visited by another thread
 		}
 		s.hit(st)
 		s.reportStop(st)
@@ -89,6 +92,11 @@ func (s *Session) cmdStage(args string) error {
 func (s *Session) banner(r *stages.Resolved, prevSyscalls uint64) {
 	s.printf("%s\n", r.Heading(s.stages.Total()))
 	s.printf("%s\n", wrap(r.Text, 78, "   "))
+	if r.FuncArg {
+		if fn := s.funcArg(); fn != "" {
+			s.printf("   start function of the new goroutine: %s\n", fn)
+		}
+	}
 	// The previous stage's watches show what it did; this stage's show
 	// the state it starts from.
 	if p := s.prevStage; p != nil && len(p.Watch) > 0 {
@@ -123,6 +131,31 @@ func (s *Session) watches(label string, exprs []string) {
 	if len(lines) > 0 {
 		s.printf("   %s\n%s\n", label, strings.Join(lines, "\n"))
 	}
+}
+
+// funcArg names the code of the *funcval passed as the first argument of
+// the function the thread just entered: in AX with the register ABI (go1.17
+// and later), on the stack above the return address before.
+func (s *Session) funcArg() string {
+	var fv uint64
+	if s.goVersionAtLeast(17) {
+		fv = s.m.Reg(uc.X86_REG_RAX)
+	} else {
+		var b [8]byte
+		if s.m.Peek(s.m.Reg(uc.X86_REG_RSP)+8, b[:]) != nil {
+			return ""
+		}
+		fv = binary.LittleEndian.Uint64(b[:])
+	}
+	var b [8]byte
+	if fv == 0 || s.m.Peek(fv, b[:]) != nil {
+		return ""
+	}
+	code := binary.LittleEndian.Uint64(b[:])
+	if sym, off, ok := s.syms.ByAddr(code); ok && off == 0 {
+		return sym.Name
+	}
+	return ""
 }
 
 func truncate(s string, n int) string {

@@ -47,7 +47,7 @@ func TestStageOrder(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for _, m := range regexp.MustCompile(`(?m)^── stage \d+/\d+ · (\S+) ──`).FindAllStringSubmatch(out.String(), -1) {
+			for _, m := range regexp.MustCompile(`(?m)^── stage \d+/\d+ · (.+?) ──`).FindAllStringSubmatch(out.String(), -1) {
 				order = append(order, m[1])
 			}
 			for _, r := range s.stages.Stages() {

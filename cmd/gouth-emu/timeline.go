@@ -98,7 +98,7 @@ func (r *recording) stage(tr *stages.Tracker, s *stages.Resolved) {
 		return
 	}
 	if s.Later {
-		r.rec.Mark(s.N, s.Symbol, s.Chapter, s.Tid, s.Insns)
+		r.rec.Mark(s.N, s.Name(), s.Chapter, s.Tid, s.Insns)
 		return
 	}
 	parent := ""
@@ -109,7 +109,7 @@ func (r *recording) stage(tr *stages.Tracker, s *stages.Resolved) {
 			parent = s.Parent
 		}
 	}
-	r.rec.Stage(s.N, s.Symbol, s.Chapter, parent, s.Tid, s.Insns)
+	r.rec.Stage(s.N, s.Name(), s.Chapter, parent, s.Tid, s.Insns)
 }
 
 // finish writes the files once the guest has ended.

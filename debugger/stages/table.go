@@ -39,6 +39,12 @@ type Stage struct {
 	// Later marks stages that are not part of the boot proper: the first
 	// occurrence of a mechanism, reached only if the program uses it.
 	Later bool
+	// FuncArg: the function's first argument is a *funcval whose code the
+	// banner names (newproc's new goroutine).
+	FuncArg bool
+	// NewThread: the stage is reached only by a thread other than the
+	// first (a new M doing what m0 did at boot).
+	NewThread bool
 }
 
 // Table is the boot, in the order the runtime goes through it.
@@ -125,11 +131,11 @@ var Table = []Stage{
 		Title: "procresize: the Ps",
 		Text:  "GOMAXPROCS Ps are allocated, each with its run queue and memory cache; m0 takes P 0 and the rest go idle.",
 		Watch: []string{"runtime.gomaxprocs", "runtime.sched.npidle"}},
-	{ID: "newproc", Symbols: []string{"runtime.newproc"}, Chapter: 3,
+	{ID: "newproc", Symbols: []string{"runtime.newproc"}, Chapter: 3, FuncArg: true,
 		Title: "runtime.newproc: the main goroutine",
 		Text: "rt0_go creates the first real goroutine, whose function is runtime.main, and puts it on P 0's run queue. " +
-			"It will not run until this thread enters the scheduler.",
-		Watch: []string{"runtime.sched.goidgen"}},
+			"It will not run until this thread enters the scheduler; 'goroutines' at the next stage shows it as G 1.",
+		Watch: []string{"runtime.sched.goidgen", "runtime.allglen"}},
 	{ID: "mstart", Symbols: []string{"runtime.mstart"}, Chapter: 2,
 		Title: "runtime.mstart: m0 starts scheduling",
 		Text: "The first thread becomes an ordinary M: from here on it only runs the scheduler loop and goroutines. " +
@@ -170,6 +176,14 @@ var Table = []Stage{
 		Title: "newosproc: clone",
 		Text: "The thread is created with clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|...) on a stack " +
 			"the runtime allocated; the child starts in mstart. 'threads' shows the new one."},
+	{ID: "mstart_newm", Symbols: []string{"runtime.mstart"}, Parent: "runtime.main", Chapter: 5, NewThread: true,
+		Title: "a new M starts",
+		Text: "The cloned thread begins where m0 began after rt0_go: in mstart, on the g0 stack newosproc prepared. " +
+			"It runs minit for its own signal stack, then the function its M was created for."},
+	{ID: "schedule_newm", Symbols: []string{"runtime.schedule"}, Parent: "runtime.main", Chapter: 5, NewThread: true,
+		Title: "the first schedule on a new M",
+		Text: "A new M with a P looks for work like m0 did; an M without one (sysmon) never gets here. " +
+			"'threads' shows which M and G each thread runs."},
 	{ID: "sysmon", Symbols: []string{"runtime.sysmon"}, Parent: "runtime.main", Chapter: 5,
 		Title: "sysmon: the monitor thread",
 		Text: "sysmon wakes up every 20µs to 10ms: it retakes Ps from long system calls, preempts long-running goroutines " +

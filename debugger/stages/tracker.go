@@ -25,7 +25,7 @@ type Resolved struct {
 // Tracker follows a run through the stages. It is used from one goroutine.
 type Tracker struct {
 	stages  []*Resolved
-	byAddr  map[uint64]*Resolved
+	byAddr  map[uint64][]*Resolved // stages that begin at an address, in table order
 	total   int
 	version string
 }
@@ -37,7 +37,7 @@ func New(f *loader.File) (*Tracker, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tracker{byAddr: map[uint64]*Resolved{}, version: f.GoVersion}
+	t := &Tracker{byAddr: map[uint64][]*Resolved{}, version: f.GoVersion}
 	for i := range Table {
 		st := &Table[i]
 		r := &Resolved{Stage: st}
@@ -70,9 +70,7 @@ func New(f *loader.File) (*Tracker, error) {
 			t.total++
 			r.N = t.total
 			for _, a := range r.Addrs {
-				if _, taken := t.byAddr[a]; !taken {
-					t.byAddr[a] = r
-				}
+				t.byAddr[a] = append(t.byAddr[a], r)
 			}
 		}
 		t.stages = append(t.stages, r)
@@ -107,32 +105,55 @@ func (t *Tracker) Stages() []*Resolved { return t.stages }
 // Pending returns the addresses of the stages not reached yet.
 func (t *Tracker) Pending() []uint64 {
 	var out []uint64
-	for a, r := range t.byAddr {
-		if !r.Reached {
-			out = append(out, a)
+	for a, rs := range t.byAddr {
+		for _, r := range rs {
+			if !r.Reached {
+				out = append(out, a)
+				break
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
 
+// firstThread is the process's first thread (its tid is the pid).
+const firstThread = 1000
+
 // Hit records that thread tid reached pc. It returns the stage reached for
-// the first time there, or nil. done lists the stage's addresses, which the
-// caller no longer needs to watch.
+// the first time there, or nil. done lists addresses no stage waits for any
+// more, which the caller need not watch.
 func (t *Tracker) Hit(pc, insns uint64, tid int, syscalls uint64) (r *Resolved, done []uint64) {
-	r, ok := t.byAddr[pc]
-	if !ok || r.Reached {
+	for _, c := range t.byAddr[pc] {
+		if c.Reached || c.NewThread && tid == firstThread {
+			continue
+		}
+		c.Reached, c.Insns, c.Tid, c.Syscalls = true, insns, tid, syscalls
+		r = c
+		break
+	}
+	if r == nil {
 		return nil, nil
 	}
-	r.Reached, r.Insns, r.Tid, r.Syscalls = true, insns, tid, syscalls
-	return r, r.Addrs
+	for _, a := range r.Addrs {
+		if !t.waiting(a) {
+			done = append(done, a)
+		}
+	}
+	return r, done
+}
+
+func (t *Tracker) waiting(a uint64) bool {
+	for _, r := range t.byAddr[a] {
+		if !r.Reached {
+			return true
+		}
+	}
+	return false
 }
 
 // Watches reports whether pc is a stage address still being watched.
-func (t *Tracker) Watches(pc uint64) bool {
-	r, ok := t.byAddr[pc]
-	return ok && !r.Reached
-}
+func (t *Tracker) Watches(pc uint64) bool { return t.waiting(pc) }
 
 // Find returns the stage with id or number s.
 func (t *Tracker) Find(s string) (*Resolved, error) {
@@ -161,14 +182,22 @@ func (r *Resolved) Line() string {
 	if path == "" {
 		path = "-"
 	}
-	return fmt.Sprintf("[stage %d] %s  ch.%d  %s  insn %d", r.N, r.Symbol, r.Chapter, path, r.Insns)
+	return fmt.Sprintf("[stage %d] %s  ch.%d  %s  insn %d", r.N, r.Name(), r.Chapter, path, r.Insns)
+}
+
+// Name is the stage's symbol, marked for stages a new M reaches.
+func (r *Resolved) Name() string {
+	if r.NewThread {
+		return r.Symbol + "(new M)"
+	}
+	return r.Symbol
 }
 
 // Heading is the banner's first line:
 // "── stage 7/31 · runtime.schedinit ── ch.2 初始化概览 · content/2-init.md".
 func (r *Resolved) Heading(total int) string {
 	ch := Chapters[r.Chapter]
-	h := fmt.Sprintf("── stage %d/%d · %s ── ch.%d %s", r.N, total, r.Symbol, ch.N, ch.Title)
+	h := fmt.Sprintf("── stage %d/%d · %s ── ch.%d %s", r.N, total, r.Name(), ch.N, ch.Title)
 	if ch.Path != "" {
 		h += " · " + ch.Path
 	}
