@@ -185,10 +185,11 @@ func (r *Resolved) Line() string {
 	return fmt.Sprintf("[stage %d] %s  ch.%d  %s  insn %d", r.N, r.Name(), r.Chapter, path, r.Insns)
 }
 
-// Name is the stage's symbol, marked for stages a new M reaches.
+// Name is the stage's symbol, marked "(newM)" for stages a new M reaches
+// (no spaces: tools split these lines on spaces).
 func (r *Resolved) Name() string {
 	if r.NewThread {
-		return r.Symbol + "(new M)"
+		return r.Symbol + "(newM)"
 	}
 	return r.Symbol
 }
