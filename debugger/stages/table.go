@@ -135,7 +135,7 @@ var Table = []Stage{
 		Title: "runtime.newproc: the main goroutine",
 		Text: "rt0_go creates the first real goroutine, whose function is runtime.main, and puts it on P 0's run queue. " +
 			"It will not run until this thread enters the scheduler; 'goroutines' at the next stage shows it as G 1.",
-		Watch: []string{"runtime.sched.goidgen", "runtime.allglen"}},
+		Watch: []string{"runtime.allglen", "runtime.allgs[0].goid", "runtime.allgs[0].startpc"}},
 	{ID: "mstart", Symbols: []string{"runtime.mstart"}, Chapter: 2,
 		Title: "runtime.mstart: m0 starts scheduling",
 		Text: "The first thread becomes an ordinary M: from here on it only runs the scheduler loop and goroutines. " +
