@@ -61,7 +61,7 @@ func init() {
 		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
 		{Name: "threads", Help: "every guest thread with its state and current function", run: (*Session).cmdThreads},
 		{Name: "thread", Args: "TID", Help: "show thread TID: its state and backtrace (stepping follows the thread on the CPU)", run: (*Session).cmdThread},
-		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Help: "the guest address space, as /proc/self/maps shows it", run: (*Session).cmdMaps},
+		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Help: "the guest address space: the binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live", run: (*Session).cmdMaps},
 		{Name: "syscalls", Args: "[N]", Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
 		{Name: "help", Aliases: []string{"h"}, Args: "[CMD]", Help: "list commands, or describe one", run: (*Session).cmdHelp},
 		{Name: "quit", Aliases: []string{"q"}, Help: "end the session", run: (*Session).cmdQuit},
@@ -836,14 +836,6 @@ func (s *Session) cmdThread(args string) error {
 		return nil
 	}
 	return fmt.Errorf("no thread %d; 'threads' lists them", tid)
-}
-
-func (s *Session) cmdMaps(string) error {
-	if s.m == nil {
-		return errExited
-	}
-	s.printf("%s", s.m.Proc().Maps)
-	return nil
 }
 
 func (s *Session) cmdSyscalls(args string) error {
