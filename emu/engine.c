@@ -217,7 +217,18 @@ static uint32_t block_icount(gouth_engine *g, uint64_t addr, uint32_t size) {
 
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     gouth_engine *g = user;
-    uint32_t n = block_icount(g, addr, size);
+    // Hot loops run the same few blocks: a one-word, direct-mapped check
+    // first, the hash table behind it. User addresses fit in 48 bits.
+    uint64_t *l1 = &g->icount_l1[(addr >> 2) & (ICOUNT_L1 - 1)];
+    uint32_t n;
+    if ((*l1 >> 16) == (addr & 0xffffffffffffull) && *l1) {
+        n = (uint32_t)(*l1 & 0xffff);
+    } else {
+        n = block_icount(g, addr, size);
+        if (n < 0x10000) {
+            *l1 = ((addr & 0xffffffffffffull) << 16) | n;
+        }
+    }
     g->blk_addr = addr;
     g->blk_size = size;
     g->blk_count = n;

@@ -28,6 +28,7 @@ enum {
 #define L1_BITS 17  // vaddr bits 46..30
 #define L2_BITS 18  // vaddr bits 29..12
 #define ICOUNT_SLOTS (1u << 16)
+#define ICOUNT_L1 (1u << 12)  // small direct-mapped cache in front: fits L1
 
 typedef struct {
     uint64_t addr;   // block start
@@ -53,6 +54,7 @@ typedef struct gouth_engine {
     int64_t budget;
     uint64_t blocks;
     gouth_icount *icount;
+    uint64_t icount_l1[ICOUNT_L1];  // (block address << 16) | count; 0 = empty
 
     // Stop state.
     int stop;
