@@ -56,20 +56,7 @@ func TestStageOrder(t *testing.T) {
 				}
 			}
 			got := strings.Join(order, "\n") + "\n"
-			golden := filepath.Join("testdata", "stages", "order."+tg.name+".txt")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test ./debugger -run TestStageOrder -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("stage order differs from %s:\n%s", golden, lineDiff(got, string(want)))
-			}
+			checkGolden(t, filepath.Join("testdata", "stages", "order."+tg.name+".txt"), got)
 			for _, key := range []string{"_rt0_amd64_linux", "runtime.rt0_go", "runtime.schedinit", "runtime.main", "main.main", "runtime.exit"} {
 				if !strings.Contains(got, key+"\n") {
 					t.Errorf("stage %s not reached; order:\n%s", key, got)

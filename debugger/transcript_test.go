@@ -159,22 +159,28 @@ func TestTranscripts(t *testing.T) {
 					cfg.Cpus = 3
 				}
 				got := normalize(session(t, bin, string(script), cfg), bin)
-				golden := strings.TrimSuffix(sc, ".gouth") + "." + tg.name + ".golden"
-				if *update {
-					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run 'go test ./debugger -run TestTranscripts -update' and read the diff)", err)
-				}
-				if got != string(want) {
-					t.Errorf("transcript differs from %s:\n%s", golden, lineDiff(got, string(want)))
-				}
+				checkGolden(t, strings.TrimSuffix(sc, ".gouth")+"."+tg.name+".golden", got)
 			})
 		}
+	}
+}
+
+// checkGolden compares got with the golden file, or rewrites the file with
+// -update (then read the diff before committing it).
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run 'go test ./debugger -update' and read the diff)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n%s", golden, lineDiff(got, string(want)))
 	}
 }
 
