@@ -178,12 +178,7 @@ func (s *Session) symbolizer(addr uint64) (string, uint64, bool) {
 // decode disassembles the instruction at pc from guest memory.
 func (s *Session) decode(pc uint64, syn disasm.Syntax) (disasm.Inst, error) {
 	code := make([]byte, 15)
-	n := 0
-	for ; n < len(code); n++ {
-		if s.m.Peek(pc+uint64(n), code[n:n+1]) != nil {
-			break
-		}
-	}
+	n := s.m.PeekPrefix(pc, code)
 	if n == 0 {
 		return disasm.Inst{}, fmt.Errorf("cannot read memory at %#x", pc)
 	}

@@ -206,18 +206,13 @@ func (e *engine) setBPSkip(addr uint64) { e.g.bp_skip = C.uint64_t(addr) }
 // uncountRest corrects the instruction count after a stop inside a block:
 // the block hook counted the whole block when it started, but only the
 // instructions before pc ran.
-func (e *engine) uncountRest(pc uint64, peek func(uint64, []byte) error) {
+func (e *engine) uncountRest(pc uint64, peekPrefix func(uint64, []byte) int) {
 	start, size, count := uint64(e.g.blk_addr), uint64(e.g.blk_size), uint64(e.g.blk_count)
 	if count == 0 || pc < start || pc >= start+size {
 		return
 	}
 	code := make([]byte, pc-start+15)
-	n := 0
-	for ; n < len(code); n++ {
-		if peek(start+uint64(n), code[n:n+1]) != nil {
-			break
-		}
-	}
+	n := peekPrefix(start, code)
 	executed := uint64(0)
 	for a := start; a < pc; executed++ {
 		inst, err := x86asm.Decode(code[a-start:n], 64)

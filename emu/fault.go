@@ -125,12 +125,7 @@ func (m *Machine) syncSignal(sig int, code int32, addr uint64, trapno uint32) {
 func (m *Machine) dataFaultAddr(page uint64) uint64 {
 	pc := m.eng.reg(uc.X86_REG_RIP)
 	code := make([]byte, 15)
-	n := 0
-	for ; n < len(code); n++ {
-		if m.Peek(pc+uint64(n), code[n:n+1]) != nil {
-			break
-		}
-	}
+	n := m.PeekPrefix(pc, code)
 	inst, err := x86asm.Decode(code[:n], 64)
 	if err != nil {
 		return page

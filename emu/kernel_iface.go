@@ -92,6 +92,21 @@ func (m *Machine) Access(addr, n uint64, write bool) error {
 // Peek reads guest memory regardless of protection (for the debugger).
 func (m *Machine) Peek(addr uint64, p []byte) error { return m.access(addr, p, false, 0) }
 
+// PeekPrefix reads as much of p as is readable from addr on, stopping at
+// the first page that is not, and returns how many bytes it read. It is
+// how instruction bytes are fetched near the end of a mapping.
+func (m *Machine) PeekPrefix(addr uint64, p []byte) int {
+	n := 0
+	for n < len(p) {
+		chunk := min(len(p)-n, int(mem.PageSize-(addr+uint64(n))%mem.PageSize))
+		if m.Peek(addr+uint64(n), p[n:n+chunk]) != nil {
+			break
+		}
+		n += chunk
+	}
+	return n
+}
+
 func toPerms(prot int) uint64 {
 	var p uint64
 	if prot&syscalls.PROT_READ != 0 {

@@ -328,7 +328,7 @@ func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 	err := m.eng.run(m.eng.reg(uc.X86_REG_RIP), budget)
 	reason := m.eng.stopReason()
 	if reason == stopBreak || reason == stopStep || (err != nil && reason == stopNone) {
-		m.eng.uncountRest(m.eng.reg(uc.X86_REG_RIP), m.Peek)
+		m.eng.uncountRest(m.eng.reg(uc.X86_REG_RIP), m.PeekPrefix)
 	}
 	m.sched.Advance(int64(m.eng.insns()-before) * nsPerInsn)
 	if c := m.eng.committed(); c > m.peakPages {
