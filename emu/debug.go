@@ -128,26 +128,11 @@ func (m *Machine) Threads() []ThreadInfo {
 		case t.State == sched.Runnable:
 			ti.State = "runnable"
 		default:
-			ti.State = describeWait(t)
+			ti.State = sched.DescribeWait(t.Wait)
 		}
 		out = append(out, ti)
 	}
 	return out
-}
-
-func describeWait(t *sched.Thread) string {
-	w := t.Wait
-	s := "blocked in " + w.Kind
-	if w.Kind == "futex" {
-		s = fmt.Sprintf("blocked on futex %#x", w.Addr)
-	}
-	if w.Kind == "sleep" {
-		s = "sleeping"
-	}
-	if w.Deadline >= 0 {
-		s += fmt.Sprintf(" until t=%dns", w.Deadline)
-	}
-	return s
 }
 
 // CurrentTid is the thread on the CPU.

@@ -190,22 +190,31 @@ func (s *Scheduler) Next(prev *Thread, keep bool) (*Thread, error) {
 func (s *Scheduler) Describe() []string {
 	var out []string
 	for _, t := range s.threads {
-		line := fmt.Sprintf("thread %d: %s", t.Tid, t.State)
+		state := t.State.String()
 		if t.State == Blocked {
-			w := t.Wait
-			switch {
-			case w.Kind == "futex":
-				line += fmt.Sprintf(" on futex %#x", w.Addr)
-			default:
-				line += " in " + w.Kind
-			}
-			if w.Deadline != syscalls.NoDeadline {
-				line += fmt.Sprintf(" until t=%dns", w.Deadline)
-			}
+			state = DescribeWait(t.Wait)
 		}
-		out = append(out, line)
+		out = append(out, fmt.Sprintf("thread %d: %s", t.Tid, state))
 	}
 	return out
+}
+
+// DescribeWait says what a blocked thread waits for: "blocked on futex
+// 0x4000", "sleeping until t=5000ns", "blocked in epoll".
+func DescribeWait(w *syscalls.Wait) string {
+	var s string
+	switch w.Kind {
+	case "futex":
+		s = fmt.Sprintf("blocked on futex %#x", w.Addr)
+	case "sleep":
+		s = "sleeping"
+	default:
+		s = "blocked in " + w.Kind
+	}
+	if w.Deadline != syscalls.NoDeadline {
+		s += fmt.Sprintf(" until t=%dns", w.Deadline)
+	}
+	return s
 }
 
 // DeadlockError reports that every thread sleeps with nothing to wake it.
