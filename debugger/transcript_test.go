@@ -2,7 +2,6 @@ package debugger
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"github.com/gouth-emu/gouth-emu/internal/testbin"
@@ -80,17 +79,7 @@ func (tc *toolchain) binary(t *testing.T, name string) string {
 }
 
 // go117 decodes the go1.17 binary shipped in GOROOT.
-func go117(t *testing.T) string {
-	t.Helper()
-	bin, err := testbin.Go117("", t.TempDir())
-	if errors.Is(err, testbin.ErrNoGo117) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
+func go117(t *testing.T) string { return testbin.Go117Binary(t, "") }
 
 // session runs script against bin in batch mode and returns the transcript.
 func session(t *testing.T, bin, script string, guest emu.Config) string {

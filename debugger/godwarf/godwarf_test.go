@@ -229,17 +229,7 @@ func build(tool string, flags []string) buildResult {
 
 // go117Binary decodes the go1.17 hello world shipped in GOROOT. Its DWARF
 // is in compressed .zdebug_* sections.
-func go117Binary(t *testing.T) string {
-	t.Helper()
-	bin, err := testbin.Go117(goTool(t), t.TempDir())
-	if errors.Is(err, testbin.ErrNoGo117) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
+func go117Binary(t *testing.T) string { return testbin.Go117Binary(t, goTool(t)) }
 
 // open loads the DWARF of the binary at path.
 func open(t *testing.T, path string) (*loader.File, *Info) {

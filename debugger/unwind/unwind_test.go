@@ -113,17 +113,7 @@ func goTool(t *testing.T) string {
 }
 
 // go117Binary decodes the go1.17 hello world shipped in GOROOT.
-func go117Binary(t *testing.T) string {
-	t.Helper()
-	bin, err := testbin.Go117(goTool(t), t.TempDir())
-	if errors.Is(err, testbin.ErrNoGo117) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
+func go117Binary(t *testing.T) string { return testbin.Go117Binary(t, goTool(t)) }
 
 // chainBinaries are the builds of chainSrc.
 var chainBinaries = []struct {

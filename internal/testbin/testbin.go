@@ -43,3 +43,25 @@ func Go117(goCmd, dir string) (string, error) {
 	}
 	return bin, nil
 }
+
+// TB is the part of testing.TB that Go117Binary uses.
+type TB interface {
+	Helper()
+	TempDir() string
+	Skip(args ...any)
+	Fatal(args ...any)
+}
+
+// Go117Binary is Go117 for a test: it skips the test when the Go
+// installation lacks the binary and fails it on any other error.
+func Go117Binary(t TB, goCmd string) string {
+	t.Helper()
+	bin, err := Go117(goCmd, t.TempDir())
+	if errors.Is(err, ErrNoGo117) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
