@@ -440,29 +440,25 @@ func (s *Session) inlineSites(name string, notFound error) ([]loader.InlineSite,
 // function finds a text symbol by exact name, name without ".abi0", or a
 // unique suffix after a '.' or '/'.
 func (s *Session) function(name string) (loader.Symbol, error) {
-	if sym, ok := s.syms.Lookup(name); ok && sym.Kind == 'T' {
+	if sym, ok := s.syms.Func(name); ok {
 		return sym, nil
 	}
-	// A function and its ABI0 wrapper count once; the Go function wins,
-	// since the wrapper only jumps to it.
+	// A function and its ABI wrapper count once (Symbols.Func picks the
+	// real code).
 	var cands []loader.Symbol
-	seen := map[string]int{}
+	seen := map[string]bool{}
 	for _, sym := range s.syms.All() {
 		if sym.Kind != 'T' {
 			continue
 		}
 		n := strings.TrimSuffix(sym.Name, ".abi0")
-		if !strings.HasSuffix(n, "."+name) && !strings.HasSuffix(n, "/"+name) {
+		if seen[n] || !strings.HasSuffix(n, "."+name) && !strings.HasSuffix(n, "/"+name) {
 			continue
 		}
-		if i, ok := seen[n]; ok {
-			if !strings.HasSuffix(sym.Name, ".abi0") {
-				cands[i] = sym
-			}
-			continue
+		seen[n] = true
+		if f, ok := s.syms.Func(n); ok {
+			cands = append(cands, f)
 		}
-		seen[n] = len(cands)
-		cands = append(cands, sym)
 	}
 	switch len(cands) {
 	case 0:

@@ -42,14 +42,9 @@ func New(f *loader.File) (*Tracker, error) {
 		st := &Table[i]
 		r := &Resolved{Stage: st}
 		for _, name := range st.Symbols {
-			// A function and its ABI wrapper both count: which one a caller
-			// enters depends on the caller's ABI (rt0_go, in assembly, calls
-			// runtime.mstart.abi0; Go code calls runtime.mstart).
 			var addrs []uint64
-			for _, n := range []string{name, name + ".abi0"} {
-				if s, ok := syms.Lookup(n); ok && s.Kind == 'T' && s.Name == n {
-					addrs = append(addrs, s.Addr)
-				}
+			if s, ok := syms.Func(name); ok {
+				addrs = append(addrs, s.Addr)
 			}
 			// Inlined calls have no entry of their own: their sites are
 			// where the stage begins.
