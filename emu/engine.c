@@ -181,66 +181,6 @@ static bool tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_ent
     return true;
 }
 
-static uint32_t block_icount(gouth_engine *g, uint64_t addr, uint32_t size) {
-    uint32_t h = (uint32_t)((addr * 0x9e3779b97f4a7c15ull) >> 48) & (ICOUNT_SLOTS - 1);
-    for (uint32_t i = 0; i < 8; i++) {
-        gouth_icount *s = &g->icount[(h + i) & (ICOUNT_SLOTS - 1)];
-        if (s->addr == addr && s->size == size && s->count) {
-            return s->count;
-        }
-        if (!s->count) {
-            break;
-        }
-    }
-    uc_tb tb;
-    uint32_t count = 1;
-    if (uc_ctl_request_cache(g->uc, addr, &tb) == UC_ERR_OK && tb.size == size && tb.icount) {
-        count = tb.icount;
-    } else if (size > 1) {
-        // A block Unicorn cannot describe (rare): estimate from its size.
-        count = (size + 3) / 4;
-    }
-    // Insert, evicting in the probe window if it is full.
-    gouth_icount *victim = &g->icount[h];
-    for (uint32_t i = 0; i < 8; i++) {
-        gouth_icount *s = &g->icount[(h + i) & (ICOUNT_SLOTS - 1)];
-        if (!s->count) {
-            victim = s;
-            break;
-        }
-    }
-    victim->addr = addr;
-    victim->size = size;
-    victim->count = count;
-    return count;
-}
-
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
-    gouth_engine *g = user;
-    // Hot loops run the same few blocks: a one-word, direct-mapped check
-    // first, the hash table behind it. User addresses fit in 48 bits.
-    uint64_t *l1 = &g->icount_l1[(addr >> 2) & (ICOUNT_L1 - 1)];
-    uint32_t n;
-    if ((*l1 >> 16) == (addr & 0xffffffffffffull) && *l1) {
-        n = (uint32_t)(*l1 & 0xffff);
-    } else {
-        n = block_icount(g, addr, size);
-        if (n < 0x10000) {
-            *l1 = ((addr & 0xffffffffffffull) << 16) | n;
-        }
-    }
-    g->blk_addr = addr;
-    g->blk_size = size;
-    g->blk_count = n;
-    g->insns += n;
-    g->blocks++;
-    g->budget -= n;
-    if (g->budget <= 0 && g->stop == STOP_NONE) {
-        g->stop = STOP_BUDGET;
-        uc_emu_stop(uc);
-    }
-}
-
 static void hook_syscall(uc_engine *uc, void *user) {
     gouth_engine *g = user;
     static const int regs[7] = {UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
@@ -269,7 +209,8 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user) {
 // per-M random state from it).
 static bool hook_rdtsc(uc_engine *uc, void *user) {
     gouth_engine *g = user;
-    uint64_t eax = g->insns & 0xffffffffu, edx = g->insns >> 32;
+    uint64_t now = g->insns + (uint64_t)(g->run_budget - g->acct[ACCT_BUDGET]);
+    uint64_t eax = now & 0xffffffffu, edx = now >> 32;
     uc_reg_write(uc, UC_X86_REG_RAX, &eax);
     uc_reg_write(uc, UC_X86_REG_RDX, &edx);
     return true;  // skip the real instruction
@@ -371,9 +312,8 @@ gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
     g->uc = uc;
     g->phys_size = phys_size;
     g->commit_limit = phys_size / PAGE;
-    g->icount = calloc(ICOUNT_SLOTS, sizeof(gouth_icount));
     g->phys = mmap(NULL, phys_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (!g->icount || g->phys == MAP_FAILED) {
+    if (g->phys == MAP_FAILED) {
         *err = "cannot reserve host memory for the guest";
         goto fail;
     }
@@ -402,8 +342,12 @@ gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
         *err = "cannot add the TLB fill hook";
         goto fail;
     }
-    if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, hook_block, g, 1, 0) != UC_ERR_OK) {
-        *err = "cannot add the block hook";
+    // Counting in the translated code, not in a block hook: a hook costs a
+    // helper call and a callback per block. This also drops Unicorn's exit
+    // check after every load and store, which we do not need: our TLB fill
+    // reports faults by unwinding at once, and we add no memory hooks.
+    if (uc_set_insn_account(uc, g->acct) != UC_ERR_OK) {
+        *err = "cannot turn on instruction accounting (is Unicorn built with tools/unicorn.patch?)";
         goto fail;
     }
     if (uc_hook_add(uc, &h, UC_HOOK_INSN, hook_syscall, g, 1, 0, UC_X86_INS_SYSCALL) != UC_ERR_OK) {
@@ -442,7 +386,6 @@ void gouth_free(gouth_engine *g) {
         munmap(g->phys, g->phys_size);
     }
     free(g->free_pages);
-    free(g->icount);
     free(g);
 }
 
@@ -450,15 +393,23 @@ void gouth_free(gouth_engine *g) {
 // request. It returns the uc_err of uc_emu_start; g->stop says why.
 int gouth_run(gouth_engine *g, uint64_t pc, int64_t budget) {
     g->stop = STOP_NONE;
-    g->budget = budget;
     g->fault_addr = 0;
     g->fault_type = 0;
     g->fault_oom = 0;
-    g->blk_addr = 0;
-    g->blk_size = 0;
-    g->blk_count = 0;
     g->step_counted = 0;
-    return uc_emu_start(g->uc, pc, 0, 0, 0);
+    g->acct[ACCT_BUDGET] = budget;
+    g->acct[ACCT_PC] = 0;
+    g->acct[ACCT_COUNT] = 0;
+    g->run_budget = budget;
+    int err = uc_emu_start(g->uc, pc, 0, 0, 0);
+    g->budget = g->acct[ACCT_BUDGET];
+    g->insns += (uint64_t)(g->run_budget - g->budget);
+    g->blk_addr = (uint64_t)g->acct[ACCT_PC];
+    g->blk_count = (uint32_t)g->acct[ACCT_COUNT];
+    if (err == UC_ERR_OK && g->stop == STOP_NONE && g->budget <= 0) {
+        g->stop = STOP_BUDGET;  // stopped before entering a block
+    }
+    return err;
 }
 
 void gouth_request_stop(gouth_engine *g) {

@@ -111,7 +111,7 @@ func (e *engine) run(pc uint64, budget int64) error {
 
 func (e *engine) stopReason() int   { return int(e.g.stop) }
 func (e *engine) insns() uint64     { return uint64(e.g.insns) }
-func (e *engine) blocks() uint64    { return uint64(e.g.blocks) }
+func (e *engine) blocks() uint64    { return uint64(e.g.acct[C.ACCT_BLOCKS]) }
 func (e *engine) budget() int64     { return int64(e.g.budget) }
 func (e *engine) committed() uint64 { return uint64(e.g.committed) }
 
@@ -204,17 +204,20 @@ func (e *engine) stopPC() uint64        { return uint64(e.g.stop_pc) }
 func (e *engine) setBPSkip(addr uint64) { e.g.bp_skip = C.uint64_t(addr) }
 
 // uncountRest corrects the instruction count after a stop inside a block:
-// the block hook counted the whole block when it started, but only the
+// a block is counted whole when it is entered, but only the
 // instructions before pc ran.
 func (e *engine) uncountRest(pc uint64, peekPrefix func(uint64, []byte) int) {
-	start, size, count := uint64(e.g.blk_addr), uint64(e.g.blk_size), uint64(e.g.blk_count)
-	if count == 0 || pc < start || pc >= start+size {
+	start, count := uint64(e.g.blk_addr), uint64(e.g.blk_count)
+	if count == 0 || pc < start || pc-start > count*15 {
 		return
 	}
 	code := make([]byte, pc-start+15)
 	n := peekPrefix(start, code)
 	executed := uint64(0)
 	for a := start; a < pc; executed++ {
+		if executed >= count {
+			return // pc is not in this block: keep its count
+		}
 		inst, err := x86asm.Decode(code[a-start:n], 64)
 		if err != nil {
 			return // cannot tell: keep the block's count

@@ -1,7 +1,8 @@
 // engine.h: the small C side of gouth-emu's machine. It holds what must run
 // inside Unicorn without crossing into Go: the guest page table behind the
-// virtual TLB, the physical page allocator, instruction counting with the
-// preemption budget, and the syscall stop.
+// virtual TLB, the physical page allocator, the preemption budget (counted
+// by Unicorn's translated code itself, see tools/unicorn.patch), and the
+// syscall stop.
 #ifndef GOUTH_ENGINE_H
 #define GOUTH_ENGINE_H
 
@@ -27,14 +28,19 @@ enum {
 
 #define L1_BITS 17  // vaddr bits 46..30
 #define L2_BITS 18  // vaddr bits 29..12
-#define ICOUNT_SLOTS (1u << 16)
-#define ICOUNT_L1 (1u << 12)  // small direct-mapped cache in front: fits L1
 
-typedef struct {
-    uint64_t addr;   // block start
-    uint32_t size;   // bytes
-    uint32_t count;  // instructions
-} gouth_icount;
+// The words Unicorn's translated code updates on entry to every block
+// (uc_set_insn_account, from tools/unicorn.patch).
+enum {
+    ACCT_BUDGET = 0,  // instructions left; the engine stops before a block when <= 0
+    ACCT_PC = 1,      // first address of the block being executed
+    ACCT_COUNT = 2,   // its instructions, all counted when it was entered
+    ACCT_BLOCKS = 3,  // blocks entered, ever
+    ACCT_WORDS = 4,
+};
+
+// uc_set_insn_account is our addition to Unicorn (tools/unicorn.patch).
+uc_err uc_set_insn_account(uc_engine *uc, int64_t *acct);
 
 typedef struct gouth_engine {
     uc_engine *uc;
@@ -49,12 +55,12 @@ typedef struct gouth_engine {
     uint64_t committed;   // pages in use
     uint64_t commit_limit;
 
-    // Instruction accounting.
+    // Instruction accounting. Between runs, insns and budget are exact;
+    // during a run the translated code updates acct (see ACCT_*).
     uint64_t insns;
     int64_t budget;
-    uint64_t blocks;
-    gouth_icount *icount;
-    uint64_t icount_l1[ICOUNT_L1];  // (block address << 16) | count; 0 = empty
+    int64_t run_budget;  // acct[ACCT_BUDGET] when the run started
+    int64_t acct[ACCT_WORDS];
 
     // Stop state.
     int stop;
@@ -66,10 +72,10 @@ typedef struct gouth_engine {
     int fault_oom;   // the page could not be backed: commit limit reached
     uint32_t intno;  // for STOP_INTR
 
-    // The block being executed (for correcting counts when stopping inside
-    // it: the block hook counts a whole block when it starts).
+    // The block being executed when the run stopped (for correcting counts
+    // after a stop inside it: a block is counted whole when it is entered).
     uint64_t blk_addr;
-    uint32_t blk_size, blk_count;
+    uint32_t blk_count;
 
     // Debugging. Breakpoints are bounded code hooks; stepping is one global
     // code hook, installed only while a step is in progress.

@@ -17,6 +17,7 @@ check golang-1.19-go /usr/lib/go-1.19/bin/go           # second toolchain for te
 check linux-libc-dev /usr/include/x86_64-linux-gnu/asm/unistd_64.h # syscall numbers for tests
 check qemu-user qemu-x86_64                            # benchmarks compare against it
 check strace strace
+check patch patch                                      # applies tools/unicorn.patch
 check libcapstone-dev /usr/include/capstone/capstone.h # Intel/AT&T disassembly
 check binutils objdump                                 # disassembly cross-checks
 check librsvg2-bin rsvg-convert                        # timeline tests render the SVG to PNG
@@ -35,10 +36,21 @@ fi
 go mod download
 udir=$(go list -m -f '{{.Dir}}' github.com/unicorn-engine/unicorn)
 mkdir -p build
-if [ ! -f build/unicorn/libunicorn.a ]; then
-	echo "deps: building Unicorn's C core from $udir"
-	cmake -S "$udir" -B build/unicorn -G Ninja -DCMAKE_BUILD_TYPE=Release \
+# The C core is built from a patched copy of the module's source
+# (tools/unicorn.patch); build/unicorn/.patch records which patch, so a
+# changed patch rebuilds it.
+patchsum=$(sha256sum tools/unicorn.patch | cut -c1-16)
+if [ ! -f build/unicorn/libunicorn.a ] || [ "$(cat build/unicorn/.patch 2>/dev/null)" != "$patchsum" ]; then
+	echo "deps: building Unicorn's C core from $udir with tools/unicorn.patch"
+	rm -rf build/unicorn-src build/unicorn-new
+	cp -r "$udir" build/unicorn-src
+	chmod -R u+w build/unicorn-src
+	patch -d build/unicorn-src -p1 --quiet <tools/unicorn.patch
+	cmake -S build/unicorn-src -B build/unicorn-new -G Ninja -DCMAKE_BUILD_TYPE=Release \
 		-DUNICORN_ARCH=x86 -DUNICORN_BUILD_TESTS=OFF -DBUILD_SHARED_LIBS=OFF >build/unicorn.log 2>&1 ||
 		{ cat build/unicorn.log >&2; exit 1; }
-	ninja -C build/unicorn >>build/unicorn.log 2>&1 || { tail -50 build/unicorn.log >&2; exit 1; }
+	ninja -C build/unicorn-new >>build/unicorn.log 2>&1 || { tail -50 build/unicorn.log >&2; exit 1; }
+	echo "$patchsum" >build/unicorn-new/.patch
+	rm -rf build/unicorn
+	mv build/unicorn-new build/unicorn
 fi
