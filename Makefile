@@ -5,7 +5,10 @@ GO       ?= go
 BIN      := bin/gouth-emu
 # Evaluated when used, after deps has downloaded the module.
 UNICORN_DIR = $(shell $(GO) list -m -f '{{.Dir}}' github.com/unicorn-engine/unicorn)
-GOENV    = CGO_ENABLED=1 CGO_CFLAGS="-I$(UNICORN_DIR)/include" CGO_LDFLAGS="-L$(CURDIR)/build/unicorn" GOFLAGS=-tags=static
+# Go does not relink when only a C library changes: the patch's hash in the
+# C flags makes a new tools/unicorn.patch rebuild the cgo package and relink.
+UNICORN_PATCH = $(shell sha256sum tools/unicorn.patch | cut -c1-16)
+GOENV    = CGO_ENABLED=1 CGO_CFLAGS="-I$(UNICORN_DIR)/include -DGOUTH_UNICORN_PATCH=$(UNICORN_PATCH)" CGO_LDFLAGS="-L$(CURDIR)/build/unicorn" GOFLAGS=-tags=static
 FUZZTIME ?= 10s
 
 .PHONY: all deps build test demo bench fuzz clean
