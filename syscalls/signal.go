@@ -222,19 +222,23 @@ func (k *Kernel) Restarts(sig int) bool {
 
 // Interrupted gives the result of a sleeping call cut short by sig: the
 // value for RAX and whether the thread must re-execute the syscall
-// instruction (RIP - 2, RAX = the syscall number) instead.
+// instruction (RIP - 2, RAX = the syscall number) instead. w must not be
+// used afterwards.
 func (k *Kernel) Interrupted(w *Wait, sig int) (rax uint64, restart bool) {
-	nr := w.call.Nr
-	// epoll waits are never restarted, whatever SA_RESTART says.
 	c := w.call
+	nr := c.Nr
+	// epoll waits are never restarted, whatever SA_RESTART says.
 	if k.Restarts(sig) && Name(nr) != "epoll_wait" && Name(nr) != "epoll_pwait" {
 		c.restarted = true
 		if k.cfg.Trace != nil {
 			fmt.Fprintln(k.cfg.Trace, k.FormatCall(c))
 		}
+		k.recycle(c)
 		return uint64(nr), true
 	}
-	return k.finish(c, 0, EINTR), false
+	rax = k.finish(c, 0, EINTR)
+	k.recycle(c)
+	return rax, false
 }
 
 // Regs are the general registers a signal frame saves and restores.
