@@ -2,6 +2,13 @@ package emu
 
 /*
 #cgo CFLAGS: -O2 -Wall
+// Register reads and writes run once or twice per syscall: their pointer
+// argument must not move the Go variable to the heap, and they never call
+// back into Go.
+#cgo noescape uc_reg_read
+#cgo nocallback uc_reg_read
+#cgo noescape uc_reg_write
+#cgo nocallback uc_reg_write
 #include <stdlib.h>
 #include "engine.h"
 */

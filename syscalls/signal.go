@@ -145,6 +145,20 @@ func (k *Kernel) ThreadPending(tid, sig int) bool {
 	return k.sig.thread(tid).pending&sigbit(sig) != 0
 }
 
+// AnyPending reports whether any signal is pending, for the process or
+// for any thread, blocked or not.
+func (k *Kernel) AnyPending() bool {
+	if k.sig.procPending != 0 {
+		return true
+	}
+	for _, t := range k.sig.threads {
+		if t.pending != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // ProcessPending reports whether some process-directed signal is pending.
 func (k *Kernel) ProcessPending() bool { return k.sig.procPending != 0 }
 
