@@ -12,9 +12,13 @@
 // qemu-user, the project's speed targets with pass or miss, and the
 // single-step throughput of the debugger.
 //
-//	go run ./bench [-rounds N] [-only NAME] [-emu PATH] [-qemu PATH] [-out FILE]
+//	go run ./bench [-rounds N] [-only NAME] [-emu PATH] [-qemu PATH] [-out FILE] [-profile DIR]
 //
-// With -only, results are printed but bench/results.md is left alone unless
+// With hello among the workloads it also measures gouth-emu's start-up
+// (`run --max-insns 1`, phases from --stats) in a section of its own. With
+// -profile DIR it then runs each workload once with --cpuprofile and
+// --memprofile into DIR and writes the top functions of each profile to
+// DIR/profiles.md and, without -only, bench/profiles.md. With -only, results are printed but bench/results.md is left alone unless
 // -out is given. The exit status is 1 if any run failed its check.
 package main
 
@@ -114,14 +118,15 @@ func main() {
 	emu := flag.String("emu", "", "gouth-emu binary (default: bin/gouth-emu of the module)")
 	qemu := flag.String("qemu", "qemu-x86_64", "qemu-user binary")
 	out := flag.String("out", "", "write the results to `FILE` (default bench/results.md, unless -only is given)")
+	profile := flag.String("profile", "", "also run each workload once with --cpuprofile and --memprofile into `DIR` and write the top functions to DIR/profiles.md (and bench/profiles.md, unless -only is given)")
 	flag.Parse()
-	if err := mainErr(*rounds, *only, *emu, *qemu, *out); err != nil {
+	if err := mainErr(*rounds, *only, *emu, *qemu, *out, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func mainErr(rounds int, only, emu, qemu, out string) error {
+func mainErr(rounds int, only, emu, qemu, out, profileDir string) error {
 	if rounds < 1 {
 		return fmt.Errorf("-rounds %d: want at least 1", rounds)
 	}
@@ -208,14 +213,31 @@ func mainErr(rounds int, only, emu, qemu, out string) error {
 		}
 	}
 
+	var startupRuns []startupRun
+	if slices.Contains(names, "hello") {
+		if startupRuns, err = h.measureStartup(rounds); err != nil {
+			return fmt.Errorf("start-up: %v", err)
+		}
+	}
+
 	h.loadEnd = loadAverage()
 	report := h.report(names, configs, cells, rounds, helloInsns)
+	if len(startupRuns) > 0 {
+		n, nok := cells["hello"][cfgNative].stats()
+		q, qok := cells["hello"][cfgQemu].stats()
+		report += startupReport(startupRuns, n, q, nok, qok)
+	}
 	fmt.Print(report)
 	if out != "" {
 		if err := os.WriteFile(out, []byte(report), 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "bench: wrote %s\n", out)
+	}
+	if profileDir != "" {
+		if err := h.writeProfiles(profileDir, names, natives, only == ""); err != nil {
+			return err
+		}
 	}
 	var failed []string
 	for _, w := range names {

@@ -57,6 +57,8 @@ func TestBadInput(t *testing.T) {
 		{"bad --mem-limit", []string{"run", "--mem-limit", "bogus", "x"}, []string{"--mem-limit \"bogus\"", "512M"}},
 		{"zero --mem-limit", []string{"run", "--mem-limit", "0", "x"}, []string{"--mem-limit \"0\""}},
 		{"no binary", []string{"run"}, []string{"requires at least 1 arg"}},
+		{"unwritable --cpuprofile", []string{"run", "--cpuprofile", missing + "/cpu.pprof", "x"}, []string{"--cpuprofile " + missing + "/cpu.pprof", "no such file"}},
+		{"unwritable --memprofile", []string{"step", "--memprofile", dir, "x"}, []string{"--memprofile " + dir, "is a directory"}},
 		{"unknown command", []string{"frobnicate"}, []string{"unknown command"}},
 	}
 	for _, tt := range tests {

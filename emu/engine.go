@@ -2,6 +2,13 @@ package emu
 
 /*
 #cgo CFLAGS: -O2 -Wall
+// Register reads and writes run once or twice per syscall: their pointer
+// argument must not move the Go variable to the heap, and they never call
+// back into Go.
+#cgo noescape uc_reg_read
+#cgo nocallback uc_reg_read
+#cgo noescape uc_reg_write
+#cgo nocallback uc_reg_write
 #include <stdlib.h>
 #include "engine.h"
 */
@@ -10,6 +17,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"time"
 	"unsafe"
 
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
@@ -19,10 +27,11 @@ import (
 // engine is the Go face of engine.c: a Unicorn instance with gouth-emu's
 // page table, physical memory, counting and syscall hooks installed.
 type engine struct {
-	u    uc.Unicorn
-	h    *C.uc_engine
-	g    *C.gouth_engine
-	phys []byte // the guest's physical memory, a view of C memory
+	u       uc.Unicorn
+	h       *C.uc_engine
+	g       *C.gouth_engine
+	phys    []byte  // the guest's physical memory, a view of C memory
+	startup Startup // how long New took, phase by phase
 }
 
 // Stop reasons, mirrored from engine.h.
@@ -39,10 +48,12 @@ const (
 const rip = uc.X86_REG_RIP
 
 func newEngine(physSize uint64) (*engine, error) {
+	t0 := time.Now()
 	u, err := uc.NewUnicorn(uc.ARCH_X86, uc.MODE_64)
 	if err != nil {
 		return nil, fmt.Errorf("unicorn: %v", err)
 	}
+	t1 := time.Now()
 	h := (*C.uc_engine)(unsafe.Pointer(u.Handle()))
 	var cerr *C.char
 	g := C.gouth_new(h, C.uint64_t(physSize), &cerr)
@@ -50,7 +61,7 @@ func newEngine(physSize uint64) (*engine, error) {
 		u.Close()
 		return nil, errors.New("unicorn: " + C.GoString(cerr))
 	}
-	e := &engine{u: u, h: h, g: g}
+	e := &engine{u: u, h: h, g: g, startup: Startup{UnicornOpen: t1.Sub(t0), Engine: time.Since(t1)}}
 	e.phys = unsafe.Slice((*byte)(unsafe.Pointer(g.phys)), physSize)
 	return e, nil
 }

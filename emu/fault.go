@@ -9,6 +9,7 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 
 	"github.com/gouth-emu/gouth-emu/emu/mem"
+	"github.com/gouth-emu/gouth-emu/emu/sched"
 	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
@@ -212,4 +213,18 @@ func (m *Machine) symbolize(pc uint64) string {
 		return fmt.Sprintf(" (%s+%#x)", s.Name, off)
 	}
 	return fmt.Sprintf(" (%s+%#x, %s:%d)", s.Name, off, file, line)
+}
+
+// asDeadlock returns err as a *sched.DeadlockError, or nil. The run loop
+// asks after every stop: errors.As's target escapes, so it is only
+// reached with an error.
+func asDeadlock(err error) *sched.DeadlockError {
+	if err == nil {
+		return nil
+	}
+	var dl *sched.DeadlockError
+	if errors.As(err, &dl) {
+		return dl
+	}
+	return nil
 }

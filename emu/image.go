@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"time"
 
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
 
@@ -41,6 +42,8 @@ const hwcap = 0x178bfbff
 // load maps the executable's segments and builds the main thread: its stack
 // with argv, envp and the auxiliary vector, and its registers.
 func (m *Machine) load() error {
+	start := time.Now()
+	defer func() { m.eng.startup.Image = time.Since(start) }()
 	f := m.file
 	// The image's writable segments and the stack are committed memory
 	// like any later writable mapping.

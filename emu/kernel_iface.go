@@ -276,8 +276,13 @@ func (m *Machine) RAX() uint64 { return m.eng.reg(uc.X86_REG_RAX) }
 // RSP implements syscalls.Machine.
 func (m *Machine) RSP() uint64 { return m.eng.reg(uc.X86_REG_RSP) }
 
-// HasThread implements syscalls.Machine.
+// HasThread implements syscalls.Machine. The calling thread is answered
+// without sched.Threads, which copies the thread list (an allocation per
+// tgkill to another thread, until the scheduler offers a lookup).
 func (m *Machine) HasThread(tid int) bool {
+	if m.cur != nil && m.cur.Tid == tid && m.cur.State != sched.Exited {
+		return true
+	}
 	for _, t := range m.sched.Threads() {
 		if t.Tid == tid {
 			return true

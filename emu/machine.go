@@ -4,7 +4,6 @@
 package emu
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -272,8 +271,7 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 			continue
 		}
 		t, err := m.sched.Next(m.cur, m.keep)
-		var dl *sched.DeadlockError
-		if errors.As(err, &dl) {
+		if dl := asDeadlock(err); dl != nil {
 			m.exited = &Exit{Status: 124, Limit: "deadlock", Detail: dl.Error()}
 			break
 		}

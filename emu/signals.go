@@ -124,6 +124,9 @@ func (m *Machine) enterHandler(info syscalls.SigInfo, regs syscalls.Regs) {
 // thread-directed one, or a process-directed one that no running thread can
 // take.
 func (m *Machine) interruptSleepers() {
+	if !m.kernel.AnyPending() {
+		return // the common case, checked without copying the thread list
+	}
 	procTaken := m.kernel.ProcessPending() && m.cur != nil && m.cur.State == sched.Runnable &&
 		m.kernel.Deliverable(m.cur.Tid) != 0
 	for _, t := range m.sched.Threads() {

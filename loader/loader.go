@@ -20,6 +20,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -96,13 +97,15 @@ type File struct {
 	// "" if it could not be determined.
 	GoVersion string
 
-	data     []byte       // whole file contents
-	ef       *elf.File    // parsed sections, for symbols and line tables
-	elfSyms  []elf.Symbol // ELF .symtab, nil if stripped
-	symOnce  sync.Once
-	syms     *Symbols
-	symErr   error
-	textAddr uint64 // .text section address, 0 if none
+	data      []byte       // whole file contents
+	ef        *elf.File    // parsed sections, for symbols and line tables
+	elfSyms   []elf.Symbol // ELF .symtab, nil if stripped
+	symOnce   sync.Once
+	syms      *Symbols
+	symErr    error
+	symNanos  atomic.Int64 // how long loadSymbols took, in ns
+	symLoaded atomic.Bool  // loadSymbols ran
+	textAddr  uint64       // .text section address, 0 if none
 }
 
 // progHeader is a decoded Elf64_Phdr.

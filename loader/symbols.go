@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Symbol is a named function or data object of the guest.
@@ -37,9 +38,19 @@ type Symbols struct {
 // usable .gopclntab; a table that is present but corrupt is ignored.
 func (f *File) Symbols() (*Symbols, error) {
 	f.symOnce.Do(func() {
+		start := time.Now()
 		f.syms, f.symErr = f.loadSymbols()
+		f.symNanos.Store(int64(time.Since(start)))
+		f.symLoaded.Store(true)
 	})
 	return f.syms, f.symErr
+}
+
+// SymbolsLoaded reports whether Symbols has built the symbol table yet, and
+// how long that took (host time, for start-up measurements). Nothing loads
+// it unless symbols are needed: --stages, the debugger, a fault report.
+func (f *File) SymbolsLoaded() (time.Duration, bool) {
+	return time.Duration(f.symNanos.Load()), f.symLoaded.Load()
 }
 
 func (f *File) loadSymbols() (*Symbols, error) {

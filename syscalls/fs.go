@@ -46,10 +46,9 @@ func (c *Call) readInto(e *fdEntry, buf uint64, n int) (uint64, error) {
 	if err != EAGAIN || e.flags&O_NONBLOCK != 0 {
 		return v, err
 	}
-	return 0, &Wait{Kind: "read", Deadline: NoDeadline,
-		Ready: func() bool { ev, _ := e.f.ready(); return ev&(EPOLLIN|EPOLLHUP|EPOLLERR) != 0 },
-		Done:  func(bool) (uint64, error) { return try() },
-	}
+	return 0, c.block("read", 0, NoDeadline,
+		func() bool { ev, _ := e.f.ready(); return ev&(EPOLLIN|EPOLLHUP|EPOLLERR) != 0 },
+		func(bool) (uint64, error) { return try() })
 }
 
 func sysWrite(c *Call) (uint64, error) {
@@ -57,7 +56,7 @@ func sysWrite(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := c.read(c.ptr(1), clampIO(c.uint(2)))
+	p, err := c.readGuest(c.ptr(1), clampIO(c.uint(2)))
 	if err != nil {
 		return 0, err
 	}

@@ -35,13 +35,7 @@ func sysFutex(c *Call) (uint64, error) {
 				deadline = c.M.Now() + (t - now) // absolute
 			}
 		}
-		return 0, &Wait{Kind: "futex", Addr: addr, Deadline: deadline,
-			Done: func(timedOut bool) (uint64, error) {
-				if timedOut {
-					return 0, ETIMEDOUT
-				}
-				return 0, nil
-			}}
+		return 0, c.block("futex", addr, deadline, nil, futexDone)
 	case FUTEX_WAKE, FUTEX_WAKE_BITSET:
 		if cmd == FUTEX_WAKE_BITSET && c.u32(5) == 0 {
 			return 0, EINVAL
@@ -53,4 +47,12 @@ func sysFutex(c *Call) (uint64, error) {
 		return uint64(c.M.FutexWake(addr, n)), nil
 	}
 	return 0, ENOSYS
+}
+
+// futexDone is a futex wait's result: woken, or timed out.
+func futexDone(timedOut bool) (uint64, error) {
+	if timedOut {
+		return 0, ETIMEDOUT
+	}
+	return 0, nil
 }

@@ -35,33 +35,70 @@ func (c *Call) write(addr uint64, b []byte) error {
 	return nil
 }
 
+// The fixed-size helpers below copy through c.scratch: a local array
+// handed to the Machine interface would escape, one heap allocation per
+// call.
+
 func (c *Call) readU64(addr uint64) (uint64, error) {
-	var b [8]byte
-	if err := c.M.ReadMem(addr, b[:]); err != nil {
+	b := c.scratch[:8]
+	if err := c.M.ReadMem(addr, b); err != nil {
 		return 0, EFAULT
 	}
-	return binary.LittleEndian.Uint64(b[:]), nil
+	return binary.LittleEndian.Uint64(b), nil
 }
 
 func (c *Call) readU32(addr uint64) (uint32, error) {
-	var b [4]byte
-	if err := c.M.ReadMem(addr, b[:]); err != nil {
+	b := c.scratch[:4]
+	if err := c.M.ReadMem(addr, b); err != nil {
 		return 0, EFAULT
 	}
-	return binary.LittleEndian.Uint32(b[:]), nil
+	return binary.LittleEndian.Uint32(b), nil
 }
 
 func (c *Call) writeU64(addr, v uint64) error {
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], v)
-	return c.write(addr, b[:])
+	b := c.scratch[:8]
+	binary.LittleEndian.PutUint64(b, v)
+	return c.write(addr, b)
 }
 
 func (c *Call) writeU32(addr uint64, v uint32) error {
-	var b [4]byte
-	binary.LittleEndian.PutUint32(b[:], v)
-	return c.write(addr, b[:])
+	b := c.scratch[:4]
+	binary.LittleEndian.PutUint32(b, v)
+	return c.write(addr, b)
 }
+
+// writeTimespec writes ns as a struct timespec.
+func (c *Call) writeTimespec(addr uint64, ns int64) error {
+	b := c.scratch[:16]
+	binary.LittleEndian.PutUint64(b[0:], uint64(ns/1e9))
+	binary.LittleEndian.PutUint64(b[8:], uint64(ns%1e9))
+	return c.write(addr, b)
+}
+
+// readGuest copies n bytes of guest memory at addr into a buffer of the
+// kernel's that the next readGuest reuses, so the caller must be done with
+// it before the call returns or sleeps. Large copies get a buffer of their
+// own, which is not kept.
+func (c *Call) readGuest(addr uint64, n int) ([]byte, error) {
+	if n < 0 || n > 1<<30 {
+		return nil, EINVAL
+	}
+	if n > maxKeptIOBuf {
+		return c.read(addr, n)
+	}
+	k := c.K
+	if cap(k.ioBuf) < n {
+		k.ioBuf = make([]byte, max(n, 512))
+	}
+	b := k.ioBuf[:n]
+	if err := c.M.ReadMem(addr, b); err != nil {
+		return nil, EFAULT
+	}
+	return b, nil
+}
+
+// maxKeptIOBuf is the largest buffer readGuest keeps for reuse.
+const maxKeptIOBuf = 64 << 10
 
 // readString reads a NUL-terminated guest string of at most max bytes.
 func (c *Call) readString(addr uint64, max int) (string, error) {

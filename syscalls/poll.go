@@ -216,7 +216,7 @@ func (e *epollFile) stat() statInfo {
 }
 
 func (e *epollFile) ready() (uint32, uint64) {
-	if len(e.collect(1, false)) > 0 {
+	if e.anyReady() {
 		return EPOLLIN, 0
 	}
 	return 0, 0
@@ -227,27 +227,45 @@ type epollEvent struct {
 	data   uint64
 }
 
-// collect returns up to max ready events; with consume set it records what
-// was reported, which is what makes edge-triggered registrations quiet until
-// their file changes again.
-func (e *epollFile) collect(max int, consume bool) []epollEvent {
-	var out []epollEvent
+// reportable returns the events r would report now (0 for none) and its
+// file's readiness generation.
+func (r *epollReg) reportable() (uint32, uint64) {
+	if r.off {
+		return 0, 0
+	}
+	ev, gen := r.f.ready()
+	ev &= r.events | EPOLLERR | EPOLLHUP
+	if ev != 0 && r.events&EPOLLET != 0 && r.seen && gen == r.lastGen {
+		return 0, 0
+	}
+	return ev, gen
+}
+
+// anyReady reports whether collect would return an event.
+func (e *epollFile) anyReady() bool {
 	for _, r := range e.regs {
-		if len(out) >= max {
+		if ev, _ := r.reportable(); ev != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// collect appends up to max ready events to dst; with consume set it
+// records what was reported, which is what makes edge-triggered
+// registrations quiet until their file changes again.
+func (e *epollFile) collect(dst []epollEvent, max int, consume bool) []epollEvent {
+	n := 0
+	for _, r := range e.regs {
+		if n >= max {
 			break
 		}
-		if r.off {
-			continue
-		}
-		ev, gen := r.f.ready()
-		ev &= r.events | EPOLLERR | EPOLLHUP
+		ev, gen := r.reportable()
 		if ev == 0 {
 			continue
 		}
-		if r.events&EPOLLET != 0 && r.seen && gen == r.lastGen {
-			continue
-		}
-		out = append(out, epollEvent{ev, r.data})
+		dst = append(dst, epollEvent{ev, r.data})
+		n++
 		if consume {
 			r.seen, r.lastGen = true, gen
 			if r.events&EPOLLONESHOT != 0 {
@@ -255,7 +273,7 @@ func (e *epollFile) collect(max int, consume bool) []epollEvent {
 			}
 		}
 	}
-	return out
+	return dst
 }
 
 func sysEpollCreate1(c *Call) (uint64, error) {
@@ -356,24 +374,34 @@ func (c *Call) epollWait(epfd int, buf uint64, max int, timeoutMs int64) (uint64
 	if err := c.userRange(buf, uint64(max)*12); err != nil {
 		return 0, err
 	}
-	deliver := func(bool) (uint64, error) {
-		evs := ep.collect(max, true)
-		b := make([]byte, 12*len(evs))
-		for i, ev := range evs {
-			binary.LittleEndian.PutUint32(b[12*i:], ev.events)
-			binary.LittleEndian.PutUint64(b[12*i+4:], ev.data)
-		}
-		return uint64(len(evs)), c.write(buf, b)
-	}
-	if len(ep.collect(1, false)) > 0 || timeoutMs == 0 {
-		return deliver(false)
+	c.ep, c.epBuf, c.epMax = ep, buf, max
+	if ep.anyReady() || timeoutMs == 0 {
+		return c.epollDeliver(false)
 	}
 	deadline := NoDeadline
 	if timeoutMs > 0 {
 		deadline = c.M.Now() + timeoutMs*1e6
 	}
-	return 0, &Wait{Kind: "epoll", Deadline: deadline,
-		Ready: func() bool { return len(ep.collect(1, false)) > 0 },
-		Done:  deliver,
+	if c.epReady == nil { // once per Call: Calls are reused
+		c.epReady = func() bool { return c.ep.anyReady() }
+		c.epDone = c.epollDeliver
 	}
+	return 0, c.block("epoll", 0, deadline, c.epReady, c.epDone)
+}
+
+// epollDeliver copies the ready events of c.ep, at most c.epMax, to the
+// guest's array at c.epBuf (struct epoll_event is packed: 4 + 8 bytes).
+func (c *Call) epollDeliver(bool) (uint64, error) {
+	k := c.K
+	evs := c.ep.collect(k.epEvents[:0], c.epMax, true)
+	k.epEvents = evs[:0]
+	if cap(k.epBytes) < 12*len(evs) {
+		k.epBytes = make([]byte, 12*len(evs))
+	}
+	b := k.epBytes[:12*len(evs)]
+	for i, ev := range evs {
+		binary.LittleEndian.PutUint32(b[12*i:], ev.events)
+		binary.LittleEndian.PutUint64(b[12*i+4:], ev.data)
+	}
+	return uint64(len(evs)), c.write(c.epBuf, b)
 }

@@ -145,6 +145,20 @@ func (k *Kernel) ThreadPending(tid, sig int) bool {
 	return k.sig.thread(tid).pending&sigbit(sig) != 0
 }
 
+// AnyPending reports whether any signal is pending, for the process or
+// for any thread, blocked or not.
+func (k *Kernel) AnyPending() bool {
+	if k.sig.procPending != 0 {
+		return true
+	}
+	for _, t := range k.sig.threads {
+		if t.pending != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // ProcessPending reports whether some process-directed signal is pending.
 func (k *Kernel) ProcessPending() bool { return k.sig.procPending != 0 }
 
@@ -222,19 +236,23 @@ func (k *Kernel) Restarts(sig int) bool {
 
 // Interrupted gives the result of a sleeping call cut short by sig: the
 // value for RAX and whether the thread must re-execute the syscall
-// instruction (RIP - 2, RAX = the syscall number) instead.
+// instruction (RIP - 2, RAX = the syscall number) instead. w must not be
+// used afterwards.
 func (k *Kernel) Interrupted(w *Wait, sig int) (rax uint64, restart bool) {
-	nr := w.call.Nr
-	// epoll waits are never restarted, whatever SA_RESTART says.
 	c := w.call
+	nr := c.Nr
+	// epoll waits are never restarted, whatever SA_RESTART says.
 	if k.Restarts(sig) && Name(nr) != "epoll_wait" && Name(nr) != "epoll_pwait" {
 		c.restarted = true
 		if k.cfg.Trace != nil {
 			fmt.Fprintln(k.cfg.Trace, k.FormatCall(c))
 		}
+		k.recycle(c)
 		return uint64(nr), true
 	}
-	return k.finish(c, 0, EINTR), false
+	rax = k.finish(c, 0, EINTR)
+	k.recycle(c)
+	return rax, false
 }
 
 // Regs are the general registers a signal frame saves and restores.

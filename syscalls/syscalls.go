@@ -86,7 +86,9 @@ const NoDeadline = int64(-1)
 
 func (w *Wait) Error() string { return "blocked in " + w.Kind }
 
-// Call is one system call in flight.
+// Call is one system call in flight. Calls are recycled by the Kernel
+// once finished (see Kernel.newCall), so nothing may keep a *Call, or a
+// Wait it returned, after the call's result went to the guest.
 type Call struct {
 	Nr        int
 	Args      [6]uint64
@@ -99,7 +101,60 @@ type Call struct {
 	restarted bool   // interrupted by a signal, to be restarted
 	start     uint64 // instruction count at entry
 	outBuf    []byte // bytes the call returned to the guest, for the trace
+
+	// wait is the Wait a sleeping call returns (see block), so that
+	// sleeping allocates nothing.
+	wait Wait
+	// scratch holds the few bytes a handler copies to or from the guest
+	// (a timespec, a signal mask, a futex word) without a heap allocation.
+	scratch [16]byte
+	// ep, epBuf and epMax are a sleeping epoll_wait's arguments, read by
+	// epReady and epDone; those are made once per Call and kept across
+	// reuse.
+	ep      *epollFile
+	epBuf   uint64
+	epMax   int
+	epReady func() bool
+	epDone  func(bool) (uint64, error)
+	free    bool // in the Kernel's free list
 }
+
+// block makes the calling thread sleep: it returns c's own Wait, filled
+// in, for the handler to return as its error.
+func (c *Call) block(kind string, addr uint64, deadline int64, ready func() bool, done func(bool) (uint64, error)) *Wait {
+	c.wait = Wait{Kind: kind, Addr: addr, Deadline: deadline, Ready: ready, Done: done, call: c}
+	return &c.wait
+}
+
+// newCall returns a zeroed Call for nr, from the free list when it can.
+func (k *Kernel) newCall(m Machine, nr uint64, args [6]uint64) *Call {
+	var c *Call
+	if n := len(k.freeCalls); n > 0 {
+		c = k.freeCalls[n-1]
+		k.freeCalls = k.freeCalls[:n-1]
+		ready, done := c.epReady, c.epDone
+		*c = Call{epReady: ready, epDone: done}
+	} else {
+		c = new(Call)
+	}
+	c.Nr, c.Args, c.M, c.K, c.Tid = int(nr), args, m, k, m.Tid()
+	return c
+}
+
+// recycle puts a finished (or dropped) call back on the free list. A call
+// recycled twice (a Wait completed twice) is kept only once.
+func (k *Kernel) recycle(c *Call) {
+	if c.free || len(k.freeCalls) >= maxFreeCalls {
+		return
+	}
+	c.free = true
+	c.M, c.err, c.outBuf, c.ep, c.wait = nil, nil, nil, nil, Wait{}
+	k.freeCalls = append(k.freeCalls, c)
+}
+
+// maxFreeCalls bounds the free list: more calls than this are in flight
+// only when that many threads sleep at once.
+const maxFreeCalls = 64
 
 // Handler implements one system call. It returns the result, an Errno, or a
 // *Wait when the calling thread has to sleep.
@@ -118,7 +173,7 @@ type Entry struct {
 // value comes later from Complete. Dispatch is the single place where
 // handler errors become -errno.
 func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) {
-	c := &Call{Nr: int(nr), Args: args, M: m, K: k, Tid: m.Tid()}
+	c := k.newCall(m, nr, args)
 	if k.cfg.Insns != nil {
 		c.start = k.cfg.Insns()
 	}
@@ -129,22 +184,46 @@ func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) 
 	}
 	if e == nil || e.Handler == nil {
 		k.warnUnimplemented(c, e)
-		return k.finish(c, 0, ENOSYS), nil
+		ret := k.finish(c, 0, ENOSYS)
+		k.recycle(c)
+		return ret, nil
 	}
 	k.Stats.ByName[e.Name]++
 	v, err := k.safeCall(e.Handler, c)
-	var w *Wait
-	if errors.As(err, &w) {
+	if w := asWait(err); w != nil {
 		w.call = c
 		return 0, w
 	}
-	return k.finish(c, v, err), nil
+	ret := k.finish(c, v, err)
+	k.recycle(c)
+	return ret, nil
 }
 
-// Complete finishes a call that slept; the result goes to the sleeper's RAX.
+// asWait returns err as a *Wait, or nil if it is not one. Handlers return
+// their Wait unwrapped; the type assertion keeps the common case free of
+// the allocation errors.As costs.
+func asWait(err error) *Wait {
+	switch e := err.(type) {
+	case nil, Errno:
+		return nil
+	case *Wait:
+		return e
+	}
+	var w *Wait
+	if errors.As(err, &w) {
+		return w
+	}
+	return nil
+}
+
+// Complete finishes a call that slept; the result goes to the sleeper's
+// RAX. w must not be used afterwards.
 func (k *Kernel) Complete(w *Wait, timedOut bool) uint64 {
+	c := w.call
 	v, err := w.Done(timedOut)
-	return k.finish(w.call, v, err)
+	ret := k.finish(c, v, err)
+	k.recycle(c)
+	return ret
 }
 
 // safeCall runs a handler, turning a Go panic (a bug in gouth-emu, provoked by
@@ -164,12 +243,7 @@ func (k *Kernel) safeCall(h Handler, c *Call) (v uint64, err error) {
 func (k *Kernel) finish(c *Call, v uint64, err error) uint64 {
 	ret := v
 	if err != nil {
-		var en Errno
-		if !errors.As(err, &en) {
-			k.warnf("%s: %v (returned EIO)", callName(c.Nr), err)
-			en = EIO
-		}
-		ret = uint64(-int64(en))
+		ret = uint64(-int64(k.errno(c, err)))
 		k.Stats.Errors++
 	}
 	c.ret, c.err, c.done = ret, err, true
@@ -183,6 +257,20 @@ func (k *Kernel) finish(c *Call, v uint64, err error) uint64 {
 		k.cfg.OnSyscall(c.Tid, c.Nr, c.start, k.cfg.Insns())
 	}
 	return ret
+}
+
+// errno is the Errno a handler's error stands for: the error itself, one it
+// wraps, or EIO with a warning for anything else (a bug in a handler).
+func (k *Kernel) errno(c *Call, err error) Errno {
+	if en, ok := err.(Errno); ok {
+		return en
+	}
+	var en Errno
+	if errors.As(err, &en) {
+		return en
+	}
+	k.warnf("%s: %v (returned EIO)", callName(c.Nr), err)
+	return EIO
 }
 
 // remember appends c to the history ring.
@@ -277,6 +365,11 @@ type Kernel struct {
 
 	history  []string // ring of the last cfg.History calls
 	histNext int
+
+	freeCalls []*Call      // finished calls for reuse (newCall, recycle)
+	ioBuf     []byte       // write's copy of the guest's bytes, reused
+	epEvents  []epollEvent // epoll_wait's ready events, reused
+	epBytes   []byte       // and their guest layout
 
 	clearTID    map[int]uint64 // tid -> clear_child_tid address
 	rlimits     map[int]rlimit

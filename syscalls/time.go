@@ -6,18 +6,11 @@ import "encoding/binary"
 // 2026-01-01 00:00:00 UTC. Guest time is virtual, so every run sees the same.
 const Epoch = 1767225600
 
-func timespec(ns int64) []byte {
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[0:], uint64(ns/1e9))
-	binary.LittleEndian.PutUint64(b[8:], uint64(ns%1e9))
-	return b[:]
-}
-
 // readTimespec reads a struct timespec and returns nanoseconds.
 func (c *Call) readTimespec(addr uint64) (int64, error) {
-	b, err := c.read(addr, 16)
-	if err != nil {
-		return 0, err
+	b := c.scratch[:16]
+	if err := c.M.ReadMem(addr, b); err != nil {
+		return 0, EFAULT
 	}
 	sec, nsec := int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint64(b[8:]))
 	if sec < 0 || nsec < 0 || nsec >= 1e9 {
@@ -47,7 +40,7 @@ func sysClockGettime(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return 0, c.write(c.ptr(1), timespec(ns))
+	return 0, c.writeTimespec(c.ptr(1), ns)
 }
 
 func sysClockGetres(c *Call) (uint64, error) {
@@ -57,7 +50,7 @@ func sysClockGetres(c *Call) (uint64, error) {
 	if c.ptr(1) == 0 {
 		return 0, nil
 	}
-	return 0, c.write(c.ptr(1), timespec(1))
+	return 0, c.writeTimespec(c.ptr(1), 1)
 }
 
 func sysGettimeofday(c *Call) (uint64, error) {
@@ -113,6 +106,7 @@ func (c *Call) sleepUntil(deadline int64) (uint64, error) {
 		c.M.Yield()
 		return 0, nil
 	}
-	return 0, &Wait{Kind: "sleep", Deadline: deadline,
-		Done: func(bool) (uint64, error) { return 0, nil }}
+	return 0, c.block("sleep", 0, deadline, nil, sleepDone)
 }
+
+func sleepDone(bool) (uint64, error) { return 0, nil }

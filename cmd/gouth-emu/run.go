@@ -115,16 +115,18 @@ func setEnv(env []string, kv string) []string {
 
 func newRunCmd() *cobra.Command {
 	var g guestFlags
+	var p profileFlags
 	c := &cobra.Command{
 		Use:   "run [flags] BINARY [ARGS...]",
 		Short: "Run a Go binary under emulation; the exit status is the guest's",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runGuest(&g, args)
+			return withProfiles(&p, func() error { return runGuest(&g, args) })
 		},
 	}
 	c.Flags().SetInterspersed(false) // flags after BINARY belong to the guest
 	g.register(c)
+	p.register(c)
 	c.Flags().BoolVar(&g.stages, "stages", false, "print one line on stderr for each boot stage reached, with its chapter of Go: Under the Hood")
 	c.Flags().StringVar(&g.traceOut, "trace-out", "", "write threads, boot stages and syscalls as Chrome trace-event JSON (Perfetto, chrome://tracing) to FILE")
 	return c
@@ -143,14 +145,17 @@ func openGuest(path string) (*loader.File, error) {
 }
 
 func runGuest(g *guestFlags, args []string) error {
+	st := startup{begin: time.Now()}
 	cfg, err := g.config(args)
 	if err != nil {
 		return err
 	}
+	elfStart := time.Now()
 	f, err := openGuest(args[0])
 	if err != nil {
 		return err
 	}
+	st.elf = time.Since(elfStart)
 	rc, err := startRecording(g, &cfg) // --trace-out, timeline -o
 	if err != nil {
 		return err
@@ -161,6 +166,7 @@ func runGuest(g *guestFlags, args []string) error {
 		return fmt.Errorf("%s: %v", args[0], err)
 	}
 	defer m.Close()
+	st.machine = m.Startup()
 
 	// Ctrl-C ends the guest as SIGINT's default action would; signal
 	// delivery into guest handlers is not emulated yet.
@@ -175,18 +181,27 @@ func runGuest(g *guestFlags, args []string) error {
 
 	var x *emu.Exit
 	if g.stages || rc != nil {
-		x, err = runStages(m, f, g.stages, rc)
+		watchStart := time.Now()
+		tr, err := watchStages(m, f)
+		if err != nil {
+			return err
+		}
+		st.stages = time.Since(watchStart)
+		st.end()
+		x = runStages(m, tr, g.stages, rc)
 	} else {
-		x, err = m.Run()
+		st.end()
+		if x, err = m.Run(); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
+	st.symbols, st.symbolsLoaded = f.SymbolsLoaded()
 	if err := rc.finish(m, f); err != nil {
 		return err
 	}
 	if g.stats {
 		printStats(os.Stderr, m.Stats())
+		printStartup(os.Stderr, st)
 	}
 	if x.Detail != "" {
 		fmt.Fprintf(os.Stderr, "gouth-emu: %s\n", x.Detail)
@@ -197,10 +212,9 @@ func runGuest(g *guestFlags, args []string) error {
 	return nil
 }
 
-// runStages runs the guest with the boot stages watched, printing one line
-// on stderr for each stage reached if show is set, and recording them in
-// rc if it is not nil.
-func runStages(m *emu.Machine, f *loader.File, show bool, rc *recording) (*emu.Exit, error) {
+// watchStages resolves the boot stages against f (which loads its
+// symbols) and sets a breakpoint on each.
+func watchStages(m *emu.Machine, f *loader.File) (*stages.Tracker, error) {
 	tr, err := stages.New(f)
 	if err != nil {
 		return nil, err
@@ -210,10 +224,17 @@ func runStages(m *emu.Machine, f *loader.File, show bool, rc *recording) (*emu.E
 			return nil, err
 		}
 	}
+	return tr, nil
+}
+
+// runStages runs the guest with the boot stages of tr watched, printing
+// one line on stderr for each stage reached if show is set, and recording
+// them in rc if it is not nil.
+func runStages(m *emu.Machine, tr *stages.Tracker, show bool, rc *recording) *emu.Exit {
 	for {
 		st := m.Continue(emu.Resume{})
 		if st.Kind == emu.StopExited {
-			return st.Exit, nil
+			return st.Exit
 		}
 		r, done := tr.Hit(st.PC, m.Insns(), st.Tid, m.Kernel().Stats.Syscalls)
 		for _, a := range done {

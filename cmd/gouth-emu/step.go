@@ -19,6 +19,7 @@ func newStepCmd() *cobra.Command {
 	var g guestFlags
 	var script, syntax, src string
 	var batch bool
+	var p profileFlags
 	c := &cobra.Command{
 		Use:   "step [flags] BINARY [ARGS...]",
 		Short: "Debug a Go binary from its first instruction: breakpoints, stepping, registers, memory",
@@ -28,51 +29,58 @@ otherwise. -x runs a script first; --batch exits after it. 'help' lists the
 commands.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			syn, err := disasm.ParseSyntax(syntax)
-			if err != nil {
-				return usageError{fmt.Errorf("--syntax: %v", err)}
-			}
-			var scriptFile *os.File
-			if script != "" {
-				if scriptFile, err = os.Open(script); err != nil {
-					return usageError{fmt.Errorf("-x %s: %v", script, errors.Unwrap(err))}
-				}
-				defer scriptFile.Close()
-			}
-			cfg, err := g.config(args)
-			if err != nil {
-				return err
-			}
-			f, err := openGuest(args[0])
-			if err != nil {
-				return err
-			}
-			cfg.History = 256
-			s, err := debugger.New(debugger.Config{File: f, Guest: cfg, Out: os.Stdout, Syntax: syn, SrcDir: src})
-			if err != nil {
-				return fmt.Errorf("%s: %v", args[0], err)
-			}
-			defer s.Close()
-			s.Banner()
-			if scriptFile != nil {
-				s.Script(scriptFile)
-			}
-			if batch || s.Quit() {
-				return nil
-			}
-			in, closeIn := lineReader()
-			defer closeIn()
-			s.Interact(in)
-			return nil
+			return withProfiles(&p, func() error { return stepSession(&g, args, script, syntax, src, batch) })
 		},
 	}
 	c.Flags().SetInterspersed(false)
 	g.register(c)
+	p.register(c)
 	c.Flags().StringVarP(&script, "x", "x", "", "run debugger commands from FILE first")
 	c.Flags().BoolVar(&batch, "batch", false, "exit after the -x script instead of reading commands")
 	c.Flags().StringVar(&syntax, "syntax", "go", "disassembly syntax: go (Plan 9), intel or att")
 	c.Flags().StringVar(&src, "src", "", "Go source tree for 'list' (default: the paths recorded in the binary)")
 	return c
+}
+
+// stepSession runs the debugger on args[0], with commands from script
+// first and, unless batch is set, from the terminal or stdin afterwards.
+func stepSession(g *guestFlags, args []string, script, syntax, src string, batch bool) error {
+	syn, err := disasm.ParseSyntax(syntax)
+	if err != nil {
+		return usageError{fmt.Errorf("--syntax: %v", err)}
+	}
+	var scriptFile *os.File
+	if script != "" {
+		if scriptFile, err = os.Open(script); err != nil {
+			return usageError{fmt.Errorf("-x %s: %v", script, errors.Unwrap(err))}
+		}
+		defer scriptFile.Close()
+	}
+	cfg, err := g.config(args)
+	if err != nil {
+		return err
+	}
+	f, err := openGuest(args[0])
+	if err != nil {
+		return err
+	}
+	cfg.History = 256
+	s, err := debugger.New(debugger.Config{File: f, Guest: cfg, Out: os.Stdout, Syntax: syn, SrcDir: src})
+	if err != nil {
+		return fmt.Errorf("%s: %v", args[0], err)
+	}
+	defer s.Close()
+	s.Banner()
+	if scriptFile != nil {
+		s.Script(scriptFile)
+	}
+	if batch || s.Quit() {
+		return nil
+	}
+	in, closeIn := lineReader()
+	defer closeIn()
+	s.Interact(in)
+	return nil
 }
 
 // lineReader reads commands with line editing and history on a terminal,
