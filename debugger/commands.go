@@ -664,12 +664,22 @@ func (s *Session) backtrace() ([]unwind.Frame, error) {
 	return unwind.Unwind(s.cfg.File, s.m, s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), 100)
 }
 
-func (s *Session) printFrame(i int, f unwind.Frame) {
-	mark := " "
-	if i == s.frame {
-		mark = "*"
+// printFrames prints frames as bt does, marking the selected one when
+// mark is set, and err, the reason unwinding stopped, if any.
+func (s *Session) printFrames(frames []shownFrame, err error, mark bool) {
+	for i, f := range frames {
+		if f.note != "" {
+			s.printf("%s\n", f.note)
+		}
+		m := " "
+		if mark && i == s.frame {
+			m = "*"
+		}
+		s.printf("%s%s\n", m, s.frameLine(i, f))
 	}
-	s.printf("%s#%-2d %#x in %s at %s:%d\n", mark, i, f.PC, f.Func, shortPath(f.File), f.Line)
+	if err != nil {
+		s.printf("(unwinding stopped: %v)\n", err)
+	}
 }
 
 // cmdBacktrace shows the current thread's frames, and where the runtime
@@ -678,38 +688,31 @@ func (s *Session) cmdBacktrace(string) error {
 	if s.m == nil {
 		return errExited
 	}
-	parts, err := s.stacks(s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), s.m.Reg(uc.X86_REG_FS_BASE), 100)
-	i := 0
-	for _, p := range parts {
-		if p.note != "" {
-			s.printf("%s\n", p.note)
-		}
-		for _, f := range p.frames {
-			s.printFrame(i, f)
-			i++
-		}
-	}
-	if err != nil {
-		s.printf("(unwinding stopped: %v)\n", err)
-	}
+	frames, err := s.shownFrames()
+	s.printFrames(frames, err, true)
 	return nil
+}
+
+// shownFrames is the current thread's backtrace across stack switches.
+func (s *Session) shownFrames() ([]shownFrame, error) {
+	if s.m == nil {
+		return nil, errExited
+	}
+	return s.threadFrames(s.m.CurrentTid(), s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), s.m.Reg(uc.X86_REG_FS_BASE))
 }
 
 // allFrames is the backtrace across stack switches, flattened.
 func (s *Session) allFrames() ([]unwind.Frame, error) {
-	if s.m == nil {
-		return nil, errExited
-	}
-	parts, err := s.stacks(s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), s.m.Reg(uc.X86_REG_FS_BASE), 100)
-	var frames []unwind.Frame
-	for _, p := range parts {
-		frames = append(frames, p.frames...)
+	shown, err := s.shownFrames()
+	frames := make([]unwind.Frame, len(shown))
+	for i, f := range shown {
+		frames[i] = f.Frame
 	}
 	return frames, err
 }
 
 func (s *Session) selectFrame(n int) error {
-	frames, err := s.allFrames()
+	frames, err := s.shownFrames()
 	if len(frames) == 0 {
 		return err
 	}
@@ -717,7 +720,7 @@ func (s *Session) selectFrame(n int) error {
 		return fmt.Errorf("no frame %d (the stack has %d)", n, len(frames))
 	}
 	s.frame = n
-	s.printFrame(n, frames[n])
+	s.printf("*%s\n", s.frameLine(n, frames[n]))
 	return nil
 }
 
@@ -819,20 +822,8 @@ func (s *Session) cmdThread(args string) error {
 			continue
 		}
 		s.printf("thread %d: %s at %#x %s\n", t.Tid, t.State, t.PC, s.where(t.PC))
-		parts, err := s.stacks(t.PC, t.SP, t.FSBase, 100)
-		i := 0
-		for _, p := range parts {
-			if p.note != "" {
-				s.printf("%s\n", p.note)
-			}
-			for _, f := range p.frames {
-				s.printf(" #%-2d %#x in %s at %s:%d\n", i, f.PC, f.Func, shortPath(f.File), f.Line)
-				i++
-			}
-		}
-		if err != nil {
-			s.printf("(unwinding stopped: %v)\n", err)
-		}
+		frames, err := s.threadFrames(t.Tid, t.PC, t.SP, t.FSBase)
+		s.printFrames(frames, err, false)
 		return nil
 	}
 	return fmt.Errorf("no thread %d; 'threads' lists them", tid)
