@@ -64,7 +64,7 @@ func (s *Session) frameArgs(f unwind.Frame, regs func(int) (uint64, bool)) strin
 	if !ok {
 		return ""
 	}
-	fr := godwarf.Frame{Reg: regs, Mem: s.m}
+	fr := godwarf.Frame{Reg: regs, Mem: s.m, SP: f.SP}
 	if delta, ok := s.cfg.File.SPDelta(f.CallPC); ok {
 		fr.CFA = f.SP + uint64(delta) + 8
 	} else {

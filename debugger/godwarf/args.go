@@ -237,7 +237,7 @@ const Unknown = "?"
 // decimal, pointers, maps, channels and functions as a hex address or nil,
 // other values as Value.String shows them. A value that is not available
 // there (no location at pc, a register this frame does not know, memory
-// that cannot be read) is Unknown; a value split into pieces of which only
+// that cannot be read, a stack slot below the frame's SP) is Unknown; a value split into pieces of which only
 // some are known shows its pieces as hex words, {0x4b1c20, ?}.
 func (in *Info) ParamValue(f *Func, p Param, pc uint64, fr Frame, mem Memory, max int) string {
 	expr, ok := p.Location(pc)
@@ -261,6 +261,11 @@ func (in *Info) ParamValue(f *Func, p Param, pc uint64, fr Frame, mem Memory, ma
 	size := t.Size()
 	if size < 0 {
 		return Unknown
+	}
+	for _, pc := range pieces {
+		if pc.Kind == PieceMemory && pc.FromCFA && fr.SP != 0 && pc.Addr < fr.SP {
+			return Unknown // a stack slot the frame has not allocated yet (see Frame.SP)
+		}
 	}
 	if len(pieces) == 1 && pieces[0].Size == 0 && pieces[0].Kind == PieceMemory {
 		return brief(Value{Name: p.Name, Type: t, Addr: pieces[0].Addr, info: in, mem: mem}, max)

@@ -148,9 +148,9 @@ func TestEvalLocation(t *testing.T) {
 		want []Piece
 		err  error
 	}{
-		{"call_frame_cfa", []byte{opCallFrameCFA}, fr, []Piece{{Kind: PieceMemory, Addr: 0x1000}}, nil},
-		{"fbreg -8", append([]byte{opFbreg}, sleb(-8)...), fr, []Piece{{Kind: PieceMemory, Addr: 0xff8}}, nil},
-		{"cfa plus_uconst", append([]byte{opCallFrameCFA, opPlusUconst}, uleb(16)...), fr, []Piece{{Kind: PieceMemory, Addr: 0x1010}}, nil},
+		{"call_frame_cfa", []byte{opCallFrameCFA}, fr, []Piece{{Kind: PieceMemory, Addr: 0x1000, FromCFA: true}}, nil},
+		{"fbreg -8", append([]byte{opFbreg}, sleb(-8)...), fr, []Piece{{Kind: PieceMemory, Addr: 0xff8, FromCFA: true}}, nil},
+		{"cfa plus_uconst", append([]byte{opCallFrameCFA, opPlusUconst}, uleb(16)...), fr, []Piece{{Kind: PieceMemory, Addr: 0x1010, FromCFA: true}}, nil},
 		{"consts plus", cat([]byte{opConstu}, uleb(0x30), []byte{opConsts}, sleb(-16), []byte{opPlus}), fr, []Piece{{Kind: PieceMemory, Addr: 0x20}}, nil},
 		{"addr", cat([]byte{opAddr}, le64(0x4c1f28)), fr, []Piece{{Kind: PieceMemory, Addr: 0x4c1f28}}, nil},
 		{"reg3", []byte{opReg0 + 3}, fr, []Piece{{Kind: PieceReg, Reg: 3}}, nil},
@@ -158,7 +158,7 @@ func TestEvalLocation(t *testing.T) {
 		{"string in two registers", cat([]byte{opReg0, opPiece}, uleb(8), []byte{opReg0 + 3, opPiece}, uleb(8)), fr,
 			[]Piece{{Kind: PieceReg, Reg: 0, Size: 8}, {Kind: PieceReg, Reg: 3, Size: 8}}, nil},
 		{"register then memory then optimized out", cat([]byte{opReg0, opPiece}, uleb(8), []byte{opCallFrameCFA, opPiece}, uleb(8), []byte{opPiece}, uleb(8)), fr,
-			[]Piece{{Kind: PieceReg, Size: 8}, {Kind: PieceMemory, Addr: 0x1000, Size: 8}, {Kind: PieceUnknown, Size: 8}}, nil},
+			[]Piece{{Kind: PieceReg, Size: 8}, {Kind: PieceMemory, Addr: 0x1000, Size: 8, FromCFA: true}, {Kind: PieceUnknown, Size: 8}}, nil},
 		{"breg known", append([]byte{opBreg0 + 7}, sleb(8)...), fr, []Piece{{Kind: PieceMemory, Addr: 0x107 + 8}}, nil},
 		{"deref", cat([]byte{opConstu}, uleb(0x2000), []byte{opDeref}), fr, []Piece{{Kind: PieceMemory, Addr: 0xfeed}}, nil},
 		{"stack value", []byte{opLit0 + 7, opStackValue}, fr, []Piece{{Kind: PieceValue, Value: 7}}, nil},

@@ -16,6 +16,12 @@ type Frame struct {
 	// NoCFA says the CFA is not known (no stack pointer delta at pc):
 	// expressions that need it fail.
 	NoCFA bool
+	// SP is the frame's stack pointer at its pc, 0 if not known. A
+	// location computed from the CFA that lies below it is not on the
+	// stack yet: go1.17 describes some arguments by their spill slot from
+	// the function's first instruction, before the prologue has made room
+	// for it and stored them (ParamValue shows those as unknown).
+	SP uint64
 	// Reg returns DWARF register n (x86-64 numbering: 0 rax, 1 rdx, 2 rcx,
 	// 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8-15 r8-r15, 16 rip), false when
 	// its value in this frame is not known. Nil means no register is
@@ -50,6 +56,9 @@ type Piece struct {
 	Addr  uint64
 	Reg   int
 	Value uint64
+	// FromCFA says a PieceMemory address was computed from the CFA
+	// (DW_OP_fbreg, DW_OP_call_frame_cfa): a stack slot of the frame.
+	FromCFA bool
 }
 
 // ErrUnknownRegister is wrapped by EvalLocation's error when an
@@ -80,6 +89,7 @@ func EvalLocation(expr []byte, fr Frame) ([]Piece, error) {
 		// stack value, or (neither) the address on top of the stack
 		isReg, isValue bool
 		regNo          int
+		fromCFA        bool // the address on the stack came from the CFA
 	)
 	push := func(v uint64) error {
 		if len(stack) == maxExprStack {
@@ -123,11 +133,11 @@ func EvalLocation(expr []byte, fr Frame) ([]Piece, error) {
 			p = Piece{Kind: PieceValue, Value: v, Size: n}
 		case len(stack) > 0:
 			a, _ := pop()
-			p = Piece{Kind: PieceMemory, Addr: a, Size: n}
+			p = Piece{Kind: PieceMemory, Addr: a, Size: n, FromCFA: fromCFA}
 		default:
 			p = Piece{Kind: PieceUnknown, Size: n}
 		}
-		stack, isReg, isValue = stack[:0], false, false
+		stack, isReg, isValue, fromCFA = stack[:0], false, false, false
 		return p, nil
 	}
 	for r.off < len(r.b) {
@@ -219,11 +229,13 @@ func EvalLocation(expr []byte, fr Frame) ([]Piece, error) {
 			off := r.sleb()
 			var base uint64
 			if base, err = cfa(); err == nil {
+				fromCFA = true
 				err = push(base + uint64(off))
 			}
 		case op == opCallFrameCFA:
 			var base uint64
 			if base, err = cfa(); err == nil {
+				fromCFA = true
 				err = push(base)
 			}
 		case op == opStackValue:
