@@ -43,24 +43,24 @@ func init() {
 		{Name: "disable", Args: "N", Help: "disable breakpoint N", run: (*Session).cmdDisable},
 		{Name: "enable", Args: "N", Help: "enable breakpoint N", run: (*Session).cmdEnable},
 		{Name: "breakpoints", Aliases: []string{"info breakpoints", "i b"}, Help: "list breakpoints with hit counts", run: (*Session).cmdBreakpoints},
-		{Name: "continue", Aliases: []string{"c"}, Help: "run until a breakpoint or the end", Repeats: true, run: (*Session).cmdContinue},
-		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Help: "execute N instructions of the current thread (default 1)", Repeats: true, run: (*Session).cmdStepi},
+		{Name: "continue", Aliases: []string{"c"}, Help: "run until a breakpoint or the end; the thread that stops is selected", Repeats: true, run: (*Session).cmdContinue},
+		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Help: "execute N instructions of the selected thread (default 1); other threads run as the scheduler decides", Repeats: true, run: (*Session).cmdStepi},
 		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
 		{Name: "step", Aliases: []string{"s"}, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
 		{Name: "next", Aliases: []string{"n"}, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
-		{Name: "finish", Aliases: []string{"stepout"}, Help: "run until the current function returns; show the return PC", Repeats: true, run: (*Session).cmdFinish},
+		{Name: "finish", Aliases: []string{"stepout"}, Help: "run until the selected frame returns to its caller, across stack switches (systemstack, mcall); show the return PC", Repeats: true, run: (*Session).cmdFinish},
 		{Name: "restart", Aliases: []string{"r"}, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
 		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
 		{Name: "x", Args: "/NFU ADDR", Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
 		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
 		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
-		{Name: "backtrace", Aliases: []string{"bt"}, Help: "the current thread's stack, unwound with the pclntab's SP deltas", run: (*Session).cmdBacktrace},
+		{Name: "backtrace", Aliases: []string{"bt"}, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
 		{Name: "frame", Args: "N", Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
 		{Name: "up", Help: "select the caller's frame", run: (*Session).cmdUp},
 		{Name: "down", Help: "select the callee's frame", run: (*Session).cmdDown},
 		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
-		{Name: "threads", Help: "every guest thread with its state and current function", run: (*Session).cmdThreads},
-		{Name: "thread", Args: "TID", Help: "show thread TID: its state and backtrace (stepping follows the thread on the CPU)", run: (*Session).cmdThread},
+		{Name: "threads", Help: "every guest thread with its state and current function; * marks the selected thread", run: (*Session).cmdThreads},
+		{Name: "thread", Args: "[TID]", Help: "select thread TID and show its state and backtrace (no TID: the selected thread); regs, x $reg, bt, frame, list, disas and stepping then act on it", run: (*Session).cmdThread},
 		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Help: "the guest address space: the binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live", run: (*Session).cmdMaps},
 		{Name: "syscalls", Args: "[N]", Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
 		{Name: "help", Aliases: []string{"h"}, Args: "[CMD]", Help: "list commands, or describe one", run: (*Session).cmdHelp},
@@ -269,21 +269,21 @@ func (s *Session) cmdStepi(args string) error {
 	if err != nil {
 		return err
 	}
-	st := s.run(emu.Resume{Steps: n, Tid: s.m.CurrentTid()})
+	st := s.run(emu.Resume{Steps: n, Tid: s.tid})
 	s.reportStop(st)
 	return nil
 }
 
-// stepOver executes one instruction of the current thread, running a CALL
-// to its return.
+// stepOver executes one instruction of the selected thread, running a
+// CALL to its return.
 func (s *Session) stepOver() emu.Stop {
-	tid := s.m.CurrentTid()
-	pc := s.m.Reg(uc.X86_REG_RIP)
+	tid := s.tid
+	pc := s.reg(uc.X86_REG_RIP)
 	inst, err := s.decode(pc, disasm.Go)
 	if err != nil || !strings.HasPrefix(inst.Text, "CALL") {
 		return s.run(emu.Resume{Steps: 1, Tid: tid})
 	}
-	return s.runTo(pc+uint64(inst.Len), tid, s.m.Reg(uc.X86_REG_RSP))
+	return s.runTo(pc+uint64(inst.Len), tid, s.reg(uc.X86_REG_RSP))
 }
 
 // runTo runs until thread tid reaches addr with its stack pointer at or
@@ -331,16 +331,16 @@ func (s *Session) cmdNexti(args string) error {
 	return nil
 }
 
-// stepLine runs until the current thread is at the first instruction of a
-// different source line; over calls when over is set.
+// stepLine runs until the selected thread is at the first instruction of
+// a different source line; over calls when over is set.
 func (s *Session) stepLine(over bool) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	tid := s.m.CurrentTid()
-	startPC := s.m.Reg(uc.X86_REG_RIP)
+	tid := s.tid
+	startPC := s.reg(uc.X86_REG_RIP)
 	file, line, fn := s.syms.LineForPC(startPC)
-	startSP := s.m.Reg(uc.X86_REG_RSP)
+	startSP := s.reg(uc.X86_REG_RSP)
 	const limit = 1_000_000 // instructions; stop and report rather than run away
 	var st emu.Stop
 	for i := 0; i < limit; i++ {
@@ -370,25 +370,76 @@ func (s *Session) stepLine(over bool) error {
 func (s *Session) cmdStep(string) error { return s.stepLine(false) }
 func (s *Session) cmdNext(string) error { return s.stepLine(true) }
 
+// stackSwitchFrames are frames the cross-stack backtrace shows whose code
+// never runs again: runtime.systemstack saves a pc in
+// runtime.systemstack_switch as the goroutine's, but returns straight to
+// its own caller.
+var stackSwitchFrames = map[string]bool{"runtime.systemstack_switch": true}
+
+// cmdFinish runs until the selected frame returns to its caller (gdb's
+// finish), found in the backtrace across stack switches. The caller is
+// reached when a thread is at the caller's pc with exactly the caller's
+// stack pointer: the selected thread when both frames are on one stack;
+// any thread when the caller is on a goroutine stack beyond a switch (the
+// goroutine may be resumed by another M; its stack is its own). From an
+// inlined frame, finish runs until the physical function holding it
+// returns.
 func (s *Session) cmdFinish(string) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	frames, err := s.backtrace()
-	if err != nil {
+	frames, err := s.shownFrames()
+	if len(frames) == 0 {
 		return err
 	}
-	if len(frames) < 2 {
+	i := min(s.frame, len(frames)-1)
+	for i < len(frames)-1 && frames[i].Inlined {
+		i++
+	}
+	c, crossed := i+1, false
+	for ; c < len(frames); c++ {
+		crossed = crossed || frames[c].note != ""
+		if !stackSwitchFrames[frames[c].Func] {
+			break
+		}
+	}
+	if c >= len(frames) {
 		return errors.New(`"finish" not meaningful in the outermost frame`)
 	}
-	caller := frames[1]
-	s.printf("Run till exit from %s\n", s.where(frames[0].PC))
-	st := s.runTo(caller.PC, s.m.CurrentTid(), caller.SP)
+	caller := frames[c]
+	s.printf("Run till exit from %s\n", s.where(frames[i].PC))
+	st := s.runToFrame(caller.PC, caller.SP, s.tid, crossed)
 	if st.Kind == emu.StopStep {
 		s.printf("Returned to %#x %s\n", st.PC, s.where(st.PC))
 	}
 	s.reportStop(st)
 	return nil
+}
+
+// runToFrame runs until a thread reaches pc with its stack pointer
+// exactly sp, or another stop: thread tid, or any thread if anyThread.
+func (s *Session) runToFrame(pc, sp uint64, tid int, anyThread bool) emu.Stop {
+	internal := !s.addrInUse(pc, nil)
+	if internal {
+		s.m.AddBreakpoint(pc)
+		s.internal[pc] = true
+		defer func() {
+			delete(s.internal, pc)
+			if !s.stages.Watches(pc) {
+				s.m.RemoveBreakpoint(pc)
+			}
+		}()
+	}
+	for {
+		st := s.run(emu.Resume{})
+		if st.Kind != emu.StopBreakpoint || st.PC != pc || !internal {
+			return st
+		}
+		if (anyThread || st.Tid == tid) && s.m.Reg(uc.X86_REG_RSP) == sp {
+			st.Kind = emu.StopStep
+			return st
+		}
+	}
 }
 
 func (s *Session) cmdRestart(string) error {
@@ -411,16 +462,16 @@ func (s *Session) cmdRegs(args string) error {
 		return errExited
 	}
 	for _, r := range []string{"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"} {
-		v := s.m.Reg(regNames[r])
+		v := s.reg(regNames[r])
 		note := ""
 		if r == "r14" && s.goVersionAtLeast(17) {
 			note = "  (g, ABIInternal)"
 		}
 		s.printf("%-8s %#-20x %d%s\n", r, v, int64(v), note)
 	}
-	pc := s.m.Reg(uc.X86_REG_RIP)
+	pc := s.reg(uc.X86_REG_RIP)
 	s.printf("%-8s %#-20x %s\n", "rip", pc, s.where(pc))
-	fl := s.m.Reg(uc.X86_REG_EFLAGS)
+	fl := s.reg(uc.X86_REG_EFLAGS)
 	var set []string
 	for _, f := range flagNames {
 		if fl&f.bit != 0 {
@@ -428,7 +479,7 @@ func (s *Session) cmdRegs(args string) error {
 		}
 	}
 	s.printf("%-8s %#-20x [ %s ]\n", "eflags", fl, strings.Join(set, " "))
-	fs := s.m.Reg(uc.X86_REG_FS_BASE)
+	fs := s.reg(uc.X86_REG_FS_BASE)
 	s.printf("%-8s %#-20x\n", "fs_base", fs)
 	var g [8]byte
 	if s.m.Peek(fs-8, g[:]) == nil {
@@ -439,7 +490,7 @@ func (s *Session) cmdRegs(args string) error {
 			name string
 			reg  int
 		}{{"cs", uc.X86_REG_CS}, {"ss", uc.X86_REG_SS}, {"ds", uc.X86_REG_DS}, {"es", uc.X86_REG_ES}, {"fs", uc.X86_REG_FS}, {"gs", uc.X86_REG_GS}, {"gs_base", uc.X86_REG_GS_BASE}} {
-			s.printf("%-8s %#x\n", r.name, s.m.Reg(r.reg))
+			s.printf("%-8s %#x\n", r.name, s.reg(r.reg))
 		}
 	}
 	return nil
@@ -628,7 +679,7 @@ func (s *Session) cmdDisas(args string) error {
 		}
 		loc = append(loc, f)
 	}
-	pc := s.m.Reg(uc.X86_REG_RIP)
+	pc := s.reg(uc.X86_REG_RIP)
 	target := pc
 	if len(loc) > 0 {
 		addr, _, err := s.location(strings.Join(loc, " "))
@@ -657,59 +708,55 @@ func (s *Session) cmdDisas(args string) error {
 	return nil
 }
 
-func (s *Session) backtrace() ([]unwind.Frame, error) {
-	if s.m == nil {
-		return nil, errExited
+// printFrames prints frames as bt does, marking the selected one when
+// mark is set, and err, the reason unwinding stopped, if any.
+func (s *Session) printFrames(frames []shownFrame, err error, mark bool) {
+	for i, f := range frames {
+		if f.note != "" {
+			s.printf("%s\n", f.note)
+		}
+		m := " "
+		if mark && i == s.frame {
+			m = "*"
+		}
+		s.printf("%s%s\n", m, s.frameLine(i, f))
 	}
-	return unwind.Unwind(s.cfg.File, s.m, s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), 100)
+	if err != nil {
+		s.printf("(unwinding stopped: %v)\n", err)
+	}
 }
 
-func (s *Session) printFrame(i int, f unwind.Frame) {
-	mark := " "
-	if i == s.frame {
-		mark = "*"
-	}
-	s.printf("%s#%-2d %#x in %s at %s:%d\n", mark, i, f.PC, f.Func, shortPath(f.File), f.Line)
-}
-
-// cmdBacktrace shows the current thread's frames, and where the runtime
+// cmdBacktrace shows the selected thread's frames, and where the runtime
 // switched stacks, the frames of the stack it came from (runtime.go).
 func (s *Session) cmdBacktrace(string) error {
 	if s.m == nil {
 		return errExited
 	}
-	parts, err := s.stacks(s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), s.m.Reg(uc.X86_REG_FS_BASE), 100)
-	i := 0
-	for _, p := range parts {
-		if p.note != "" {
-			s.printf("%s\n", p.note)
-		}
-		for _, f := range p.frames {
-			s.printFrame(i, f)
-			i++
-		}
-	}
-	if err != nil {
-		s.printf("(unwinding stopped: %v)\n", err)
-	}
+	frames, err := s.shownFrames()
+	s.printFrames(frames, err, true)
 	return nil
+}
+
+// shownFrames is the selected thread's backtrace across stack switches.
+func (s *Session) shownFrames() ([]shownFrame, error) {
+	if s.m == nil {
+		return nil, errExited
+	}
+	return s.threadFrames(s.tid, s.reg(uc.X86_REG_RIP), s.reg(uc.X86_REG_RSP), s.reg(uc.X86_REG_FS_BASE))
 }
 
 // allFrames is the backtrace across stack switches, flattened.
 func (s *Session) allFrames() ([]unwind.Frame, error) {
-	if s.m == nil {
-		return nil, errExited
-	}
-	parts, err := s.stacks(s.m.Reg(uc.X86_REG_RIP), s.m.Reg(uc.X86_REG_RSP), s.m.Reg(uc.X86_REG_FS_BASE), 100)
-	var frames []unwind.Frame
-	for _, p := range parts {
-		frames = append(frames, p.frames...)
+	shown, err := s.shownFrames()
+	frames := make([]unwind.Frame, len(shown))
+	for i, f := range shown {
+		frames[i] = f.Frame
 	}
 	return frames, err
 }
 
 func (s *Session) selectFrame(n int) error {
-	frames, err := s.allFrames()
+	frames, err := s.shownFrames()
 	if len(frames) == 0 {
 		return err
 	}
@@ -717,7 +764,7 @@ func (s *Session) selectFrame(n int) error {
 		return fmt.Errorf("no frame %d (the stack has %d)", n, len(frames))
 	}
 	s.frame = n
-	s.printFrame(n, frames[n])
+	s.printf("*%s\n", s.frameLine(n, frames[n]))
 	return nil
 }
 
@@ -743,7 +790,7 @@ func (s *Session) cmdList(args string) error {
 		file, line, _ = s.syms.LineForPC(addr)
 	} else {
 		frames, _ := s.allFrames()
-		pc := s.m.Reg(uc.X86_REG_RIP)
+		pc := s.reg(uc.X86_REG_RIP)
 		if s.frame < len(frames) {
 			pc = frames[s.frame].PC
 		}
@@ -794,7 +841,7 @@ func (s *Session) cmdThreads(string) error {
 	}
 	for i, t := range threads {
 		mark := " "
-		if t.Current {
+		if t.Tid == s.tid {
 			mark = "*"
 		}
 		label := ""
@@ -806,33 +853,29 @@ func (s *Session) cmdThreads(string) error {
 	return nil
 }
 
+// cmdThread selects thread TID and shows it: state, place and
+// backtrace; without an argument it shows the selected thread.
 func (s *Session) cmdThread(args string) error {
 	if s.m == nil {
 		return errExited
 	}
-	tid, err := strconv.Atoi(strings.TrimSpace(args))
-	if err != nil {
-		return fmt.Errorf("want a thread id, got %q", args)
+	tid := s.tid
+	if a := strings.TrimSpace(args); a != "" {
+		var err error
+		if tid, err = strconv.Atoi(a); err != nil {
+			return fmt.Errorf("want a thread id, got %q", args)
+		}
 	}
 	for _, t := range s.m.Threads() {
 		if t.Tid != tid {
 			continue
 		}
+		if tid != s.tid {
+			s.tid, s.frame = tid, 0
+		}
 		s.printf("thread %d: %s at %#x %s\n", t.Tid, t.State, t.PC, s.where(t.PC))
-		parts, err := s.stacks(t.PC, t.SP, t.FSBase, 100)
-		i := 0
-		for _, p := range parts {
-			if p.note != "" {
-				s.printf("%s\n", p.note)
-			}
-			for _, f := range p.frames {
-				s.printf(" #%-2d %#x in %s at %s:%d\n", i, f.PC, f.Func, shortPath(f.File), f.Line)
-				i++
-			}
-		}
-		if err != nil {
-			s.printf("(unwinding stopped: %v)\n", err)
-		}
+		frames, err := s.threadFrames(t.Tid, t.PC, t.SP, t.FSBase)
+		s.printFrames(frames, err, true)
 		return nil
 	}
 	return fmt.Errorf("no thread %d; 'threads' lists them", tid)

@@ -110,7 +110,7 @@ func rtOutputs(transcript string) []string {
 }
 
 var (
-	rtFrameLine  = regexp.MustCompile(`^[ *]#(\d+) +0x[0-9a-f]+ in (\S+) at `)
+	rtFrameLine  = regexp.MustCompile(`^[ *]#(\d+) +0x[0-9a-f]+ in ([^\s(]+)(?:\(.*\))? at `)
 	rtThreadLine = regexp.MustCompile(`^([ *]) thread (\d+) +(.*?) +(?:(M\d+ (?:g0|gsignal|G\d+)(?: \(.*?\))?) +)?0x[0-9a-f]+ `)
 )
 
@@ -257,7 +257,7 @@ func TestRuntimeStackSwitches(t *testing.T) {
 			rtCheckTop(t, funcs, bts[0])
 			if len(sw) != 1 || !regexp.MustCompile(`^--- switched to goroutine \d+ stack ---$`).MatchString(sw[0]) ||
 				funcs[0] != "runtime.gosched_m" || funcs[1] != "runtime.mcall" || funcs[len(funcs)-1] != "runtime.goexit" ||
-				!strings.Contains(bts[0], "in runtime.Gosched at") || !strings.Contains(bts[0], "in main.mutexCounter.func1 at") {
+				!strings.Contains(bts[0], "in runtime.Gosched at") || !strings.Contains(bts[0], "in main.mutexCounter.func1() at") {
 				t.Errorf("bt:\n%s", bts[0])
 			}
 		},

@@ -67,7 +67,11 @@ type Session struct {
 	nextID int
 	exited *emu.Exit
 	frame  int // selected frame for bt/frame/up/down
-	quit   bool
+	// tid is the selected thread (gdb's): what regs, x $reg, bt, frame,
+	// list and disas look at and what stepping steps. A stop selects the
+	// thread that stopped; 'thread TID' selects another.
+	tid  int
+	quit bool
 
 	lastHits          []*Breakpoint // the breakpoints the last stop hit
 	stages            *stages.Tracker
@@ -102,6 +106,7 @@ func (s *Session) start() error {
 	s.m = m
 	s.exited = nil
 	s.frame = 0
+	s.tid = m.CurrentTid()
 	for _, bp := range s.bps {
 		if bp.Enabled {
 			for _, a := range bp.addrs() {
@@ -224,7 +229,7 @@ func (s *Session) reportStop(st emu.Stop) {
 			}
 		}
 	}
-	s.frame = 0
+	s.frame, s.tid = 0, st.Tid
 	s.printCurrent(st.PC, st.Tid)
 }
 
@@ -308,6 +313,11 @@ func (s *Session) run(r emu.Resume) emu.Stop {
 	for {
 		st := s.runRaw(r)
 		for _, tid := range s.m.ExitedThreads() {
+			if tid == s.tid && st.Kind != emu.StopExited {
+				s.tid, s.frame = s.m.CurrentTid(), 0
+				s.printf("[thread %d exited; it was selected: thread %d, on the CPU, is now]\n", tid, s.tid)
+				continue
+			}
 			s.printf("[thread %d exited]\n", tid)
 		}
 		if _, trackerOnly := s.noteStage(st); trackerOnly {
@@ -531,7 +541,7 @@ func (s *Session) term(t string) (uint64, error) {
 		if !ok {
 			return 0, fmt.Errorf("no register %q", t)
 		}
-		return s.m.Reg(r), nil
+		return s.reg(r), nil
 	}
 	if v, err := strconv.ParseUint(t, 0, 64); err == nil {
 		return v, nil
@@ -543,4 +553,13 @@ func (s *Session) term(t string) (uint64, error) {
 		return sym.Addr, nil
 	}
 	return 0, fmt.Errorf("no symbol or number %q", t)
+}
+
+// reg returns register r (a Unicorn X86_REG_* constant) of the selected
+// thread: live on the CPU, or from its saved context.
+func (s *Session) reg(r int) uint64 {
+	if v, err := s.m.ThreadReg(s.tid, r); err == nil {
+		return v
+	}
+	return s.m.Reg(r)
 }

@@ -74,7 +74,7 @@ func (s *Session) cmdStage(args string) error {
 		if r != nil && (target == nil || r == target) {
 			s.banner(r, prevSyscalls)
 			s.lastStageSyscalls = r.Syscalls
-			s.frame = 0
+			s.frame, s.tid = 0, st.Tid
 			s.printCurrent(st.PC, st.Tid)
 			return nil
 		}

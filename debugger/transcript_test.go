@@ -59,7 +59,7 @@ func (tc *toolchain) binary(t *testing.T, name string) string {
 	}
 	tc.once.Do(func() {
 		tc.bins = map[string]string{}
-		for _, g := range []string{"hello", "goroutines", "nilrecover", "numg"} {
+		for _, g := range []string{"hello", "goroutines", "nilrecover", "numg", "frameargs"} {
 			out := filepath.Join(binDir, tc.name+"-"+g)
 			cmd := exec.Command(tc.goCmd, "build", "-trimpath", "-o", out, "main.go")
 			cmd.Dir = filepath.Join("..", "testdata", "guests", g)
@@ -137,7 +137,7 @@ func TestTranscripts(t *testing.T) {
 					t.Fatal(err)
 				}
 				guest := "hello"
-				for _, g := range []string{"goroutines", "nilrecover"} {
+				for _, g := range []string{"goroutines", "nilrecover", "frameargs"} {
 					if strings.Contains(string(script), "guest: "+g) {
 						guest = g
 					}

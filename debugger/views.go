@@ -276,9 +276,9 @@ func (v *rtView) threads() []threadOf {
 	return out
 }
 
-// current returns the current thread's g and M (0 if unknown).
+// current returns the selected thread's g and M (0 if unknown).
 func (v *rtView) current() (g, m uint64) {
-	fs := v.s.m.Reg(uc.X86_REG_FS_BASE)
+	fs := v.s.reg(uc.X86_REG_FS_BASE)
 	g = v.rt.tlsG(fs)
 	gs, err := v.rt.g(g)
 	if err != nil {

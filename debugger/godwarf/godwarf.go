@@ -112,6 +112,17 @@ type Info struct {
 	mu    sync.Mutex // serializes data.Type, whose cache is not goroutine-safe
 	types map[dwarf.Offset]dwarf.Type
 	uint8 dwarf.Type // for indexing strings
+
+	// Functions (args.go): subprograms with code, sorted by address.
+	file      *loader.File
+	units     []unit
+	funcs     []funcRange
+	funcMu    sync.Mutex
+	funcCache map[dwarf.Offset]*Func // nil entries: unreadable
+	secOnce   sync.Once
+	loc       []byte // .debug_loc (DWARF 4)
+	loclists  []byte // .debug_loclists (DWARF 5)
+	addr      []byte // .debug_addr (DWARF 5)
 }
 
 // Load parses the DWARF of f once. A binary linked without DWARF gives
@@ -129,6 +140,9 @@ func Load(f *loader.File) (*Info, error) {
 		embedded: make(map[string]bool),
 		rtypes:   make(map[uint64]dwarf.Offset),
 		types:    make(map[dwarf.Offset]dwarf.Type),
+		file:     f,
+
+		funcCache: make(map[dwarf.Offset]*Func),
 	}
 	if s, err := f.Symbols(); err == nil {
 		in.syms = s
@@ -141,6 +155,7 @@ func Load(f *loader.File) (*Info, error) {
 		in.names = append(in.names, n)
 	}
 	sort.Strings(in.names)
+	sort.Slice(in.funcs, func(i, j int) bool { return in.funcs[i].lo < in.funcs[j].lo })
 	if off, ok := in.typeOffs["uint8"]; ok {
 		in.uint8, _ = in.typeAt(off)
 	}
@@ -173,6 +188,7 @@ func (in *Info) scan() (err error) {
 		name string
 	}
 	var unnamed []named
+	unitIdx := -1
 	r := in.data.Reader()
 	for {
 		e, err := r.Next()
@@ -182,11 +198,16 @@ func (in *Info) scan() (err error) {
 		if e == nil {
 			break
 		}
+		if e.Tag == dwarf.TagCompileUnit {
+			unitIdx = in.addUnit(e)
+		}
 		if e.Tag == dwarf.TagCompileUnit || e.Tag == 0 {
 			continue // descend into the unit; 0 ends one
 		}
 		name, _ := e.Val(dwarf.AttrName).(string)
 		switch e.Tag {
+		case dwarf.TagSubprogram:
+			in.addFunc(e, unitIdx)
 		case dwarf.TagVariable:
 			in.addGlobal(e, name)
 		case dwarf.TagBaseType, dwarf.TagStructType, dwarf.TagTypedef, dwarf.TagPointerType,

@@ -1,0 +1,115 @@
+package debugger
+
+import (
+	"fmt"
+	"strings"
+
+	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+
+	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
+	"github.com/gouth-emu/gouth-emu/debugger/unwind"
+)
+
+// Frames as bt, frame, up, down and thread print them: the function with
+// its arguments, read through DWARF, delve-style:
+//
+//	#0  0x44a300 in runtime.newproc(fn=0x4c1f28) at runtime/proc.go:5011
+//
+// Only a function's inputs are shown (Go marks its results with
+// DW_AT_variable_parameter and they have no value until it returns). A
+// value that cannot be known is "?": an argument held in a register in
+// any frame but the innermost (registers of outer frames are not
+// recovered), or one with no location at that pc. Frames of assembly
+// functions (whose DWARF lists no parameters), of functions DWARF does not
+// describe, and inlined frames show no argument list.
+
+// maxArgLen bounds the characters of one argument's value in a frame line.
+const maxArgLen = 40
+
+// dwarfRegs maps DWARF x86-64 register numbers to Unicorn's.
+var dwarfRegs = [...]int{
+	uc.X86_REG_RAX, uc.X86_REG_RDX, uc.X86_REG_RCX, uc.X86_REG_RBX,
+	uc.X86_REG_RSI, uc.X86_REG_RDI, uc.X86_REG_RBP, uc.X86_REG_RSP,
+	uc.X86_REG_R8, uc.X86_REG_R9, uc.X86_REG_R10, uc.X86_REG_R11,
+	uc.X86_REG_R12, uc.X86_REG_R13, uc.X86_REG_R14, uc.X86_REG_R15,
+	uc.X86_REG_RIP,
+}
+
+// threadRegs returns the live registers of thread tid by DWARF number,
+// for the innermost frame of its stack.
+func (s *Session) threadRegs(tid int) func(int) (uint64, bool) {
+	return func(n int) (uint64, bool) {
+		if n < 0 || n >= len(dwarfRegs) {
+			return 0, false
+		}
+		v, err := s.m.ThreadReg(tid, dwarfRegs[n])
+		return v, err == nil
+	}
+}
+
+// frameArgs returns "(a=1, b=2)" for f, or "" when DWARF does not describe
+// its function or f is an inlined frame. regs gives the frame's registers
+// (nil when they are not known).
+func (s *Session) frameArgs(f unwind.Frame, regs func(int) (uint64, bool)) string {
+	if f.Inlined || s.m == nil || strings.HasSuffix(f.File, ".s") {
+		// The assembler writes a subprogram for each TEXT symbol, with
+		// no parameters: "()" would claim there are none.
+		return ""
+	}
+	info, err := s.dwarf()
+	if err != nil {
+		return ""
+	}
+	fn, ok := info.FuncAt(f.CallPC)
+	if !ok {
+		return ""
+	}
+	fr := godwarf.Frame{Reg: regs, Mem: s.m, SP: f.SP}
+	if delta, ok := s.cfg.File.SPDelta(f.CallPC); ok {
+		fr.CFA = f.SP + uint64(delta) + 8
+	} else {
+		fr.NoCFA = true
+	}
+	// Locations are looked up at PC, the return address in outer frames:
+	// where the caller finds its values once the call returns, which is
+	// also where they are during the call (at the call instruction itself
+	// an argument may still be described as in a register the call
+	// clobbers).
+	return "(" + info.FormatArgs(fn, f.PC, fr, s.m, maxArgLen) + ")"
+}
+
+// shownFrame is a frame of a backtrace with what is needed to print it.
+type shownFrame struct {
+	unwind.Frame
+	note string                   // a stack switch line printed before it
+	regs func(int) (uint64, bool) // nil: registers not known
+}
+
+// threadFrames unwinds thread tid (pc, sp, fs being its registers) across
+// stack switches and pairs each frame with the registers known in it:
+// those of the thread for the innermost physical frame (and the inlined
+// frames sharing its pc), none for the others. The error is stacks'.
+func (s *Session) threadFrames(tid int, pc, sp, fs uint64) ([]shownFrame, error) {
+	parts, err := s.stacks(pc, sp, fs, 100)
+	var out []shownFrame
+	innermost := true
+	for pi, p := range parts {
+		for i, f := range p.frames {
+			sf := shownFrame{Frame: f}
+			if i == 0 {
+				sf.note = p.note
+			}
+			if pi == 0 && innermost {
+				sf.regs = s.threadRegs(tid)
+				innermost = f.Inlined
+			}
+			out = append(out, sf)
+		}
+	}
+	return out, err
+}
+
+// frameLine formats frame i: "#0  0x44a300 in FUNC(ARGS) at FILE:LINE".
+func (s *Session) frameLine(i int, f shownFrame) string {
+	return fmt.Sprintf("#%-2d %#x in %s%s at %s:%d", i, f.PC, f.Func, s.frameArgs(f.Frame, f.regs), shortPath(f.File), f.Line)
+}
