@@ -11,7 +11,6 @@ package loader
 
 import (
 	"errors"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,11 +30,20 @@ type InlineSite struct {
 }
 
 // inlineIndex maps function names (without ".abi0") to their inline
-// sites, sorted by pc.
+// sites, sorted by pc. The call positions are worked out only for the
+// names asked for: decoding a file and line for every site of every
+// function was most of the index's cost.
 type inlineIndex struct {
 	once  sync.Once
-	sites map[string][]InlineSite
+	sites map[string][]rawSite
 	err   error
+}
+
+// rawSite is an InlineSite before its call position is decoded.
+type rawSite struct {
+	pc     uint64
+	fn     *Func  // the caller, which holds the body
+	parent uint64 // pc of the call in fn; 0 when it is not in fn's code
 }
 
 // InlineSites returns the places where the function name (exact, with or
@@ -54,48 +62,60 @@ func (f *File) InlineSites(name string) ([]InlineSite, error) {
 	if t.inl.err != nil {
 		return nil, t.inl.err
 	}
-	return slices.Clone(t.inl.sites[strings.TrimSuffix(name, ".abi0")]), nil
+	raw := t.inl.sites[strings.TrimSuffix(name, ".abi0")]
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	out := make([]InlineSite, len(raw))
+	for i, r := range raw {
+		out[i] = r.site()
+	}
+	return out, nil
+}
+
+// site decodes r's call position.
+func (r rawSite) site() InlineSite {
+	s := InlineSite{PC: r.pc, Caller: r.fn.Name}
+	if r.parent != 0 {
+		s.File, s.Line, _ = r.fn.FileLine(r.parent)
+	}
+	return s
 }
 
 // buildInlineIndex scans every function's inlining index table.
-func (t *pclnTable) buildInlineIndex() (map[string][]InlineSite, error) {
+func (t *pclnTable) buildInlineIndex() (map[string][]rawSite, error) {
 	if t.read == nil || t.magic != pclntab116 && t.gofunc == 0 {
 		return nil, errors.New("the inlining trees cannot be located (no go:func.* symbol)")
 	}
-	sites := make(map[string][]InlineSite)
+	sites := make(map[string][]rawSite)
 	for i := 0; i < t.nfunc; i++ {
 		fn, ok := t.funcIndex(i)
 		if !ok {
 			continue
 		}
-		for _, s := range fn.inlineSites() {
-			sites[s.name] = append(sites[s.name], s.InlineSite)
-		}
+		fn.inlineSites(func(name string, s rawSite) {
+			sites[name] = append(sites[name], s)
+		})
 	}
 	for _, list := range sites {
-		sort.Slice(list, func(i, j int) bool { return list[i].PC < list[j].PC })
+		sort.Slice(list, func(i, j int) bool { return list[i].pc < list[j].pc })
 	}
 	return sites, nil
 }
 
-type namedSite struct {
-	name string
-	InlineSite
-}
-
-// inlineSites lists the inlined calls in fn's code, one per node of its
-// inlining tree that some pc is in, at the lowest such pc.
-func (fn *Func) inlineSites() []namedSite {
+// inlineSites calls add for each inlined call in fn's code, one per node of
+// its inlining tree that some pc is in, at the lowest such pc; name is the
+// inlined function's, without ".abi0".
+func (fn *Func) inlineSites(add func(name string, s rawSite)) {
 	tree, ok := fn.inlineTree()
 	if !ok {
-		return nil
+		return
 	}
 	off, ok := fn.pcdataOff(pcdataInlTreeIndex)
 	if !ok {
-		return nil
+		return
 	}
-	var out []namedSite
-	seen := make(map[int32]bool)
+	var seen map[int32]bool
 	fn.t.pcranges(off, fn.Entry, func(start, end uint64, idx int32) bool {
 		if start >= fn.End {
 			return false
@@ -107,22 +127,24 @@ func (fn *Func) inlineSites() []namedSite {
 		// nested in. Ranges come in pc order, so the first visit of a
 		// node is its lowest pc, and its ancestors were visited no later.
 		for depth := 0; idx >= 0 && !seen[idx] && depth < maxInlineDepth; depth++ {
+			if seen == nil {
+				seen = make(map[int32]bool)
+			}
 			seen[idx] = true
 			call, ok := tree.call(idx)
 			if !ok {
 				break
 			}
-			site := namedSite{name: strings.TrimSuffix(call.name, ".abi0"), InlineSite: InlineSite{PC: start, Caller: fn.Name}}
+			site := rawSite{pc: start, fn: fn}
 			idx = -1
 			if parent := fn.Entry + uint64(call.parentPC); call.parentPC >= 0 && parent >= fn.Entry && parent < fn.End {
-				site.File, site.Line, _ = fn.FileLine(parent)
+				site.parent = parent
 				if p, ok := fn.pcdata(pcdataInlTreeIndex, parent); ok {
 					idx = p
 				}
 			}
-			out = append(out, site)
+			add(strings.TrimSuffix(call.name, ".abi0"), site)
 		}
 		return true
 	})
-	return out
 }

@@ -19,7 +19,15 @@ func inlineIndexOf(t *testing.T, f *File) map[string][]InlineSite {
 		t.Fatalf("InlineSites: %v", err)
 	}
 	tab, _ := f.pclntab()
-	return tab.inl.sites
+	index := make(map[string][]InlineSite, len(tab.inl.sites))
+	for name := range tab.inl.sites {
+		sites, err := f.InlineSites(name)
+		if err != nil {
+			t.Fatalf("InlineSites(%s): %v", name, err)
+		}
+		index[name] = sites
+	}
+	return index
 }
 
 // sourceLine returns line n of file, or false if the file cannot be read
@@ -215,9 +223,15 @@ func TestInlineSitesSynthetic(t *testing.T) {
 	for _, magic := range []uint32{pclntab116, pclntab118, pclntab120} {
 		t.Run(strconv.FormatUint(uint64(magic), 16), func(t *testing.T) {
 			tab := synthTable(t, magic)
-			sites, err := tab.buildInlineIndex()
+			raw, err := tab.buildInlineIndex()
 			if err != nil {
 				t.Fatal(err)
+			}
+			sites := map[string][]InlineSite{}
+			for name, list := range raw {
+				for _, r := range list {
+					sites[name] = append(sites[name], r.site())
+				}
 			}
 			// Node 0 covers b's [0x10, 0x20); its parent pc 0x30 is at
 			// b.go:21.
