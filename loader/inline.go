@@ -87,26 +87,35 @@ func (t *pclnTable) buildInlineIndex() (map[string][]rawSite, error) {
 	if t.read == nil || t.magic != pclntab116 && t.gofunc == 0 {
 		return nil, errors.New("the inlining trees cannot be located (no go:func.* symbol)")
 	}
-	sites := make(map[string][]rawSite)
+	b := inlineIndexBuilder{sites: make(map[string][]rawSite), names: make(map[int32]string)}
 	for i := 0; i < t.nfunc; i++ {
-		fn, ok := t.funcIndex(i)
-		if !ok {
-			continue
+		if fn, ok := t.funcIndex(i); ok {
+			b.add(fn)
 		}
-		fn.inlineSites(func(name string, s rawSite) {
-			sites[name] = append(sites[name], s)
-		})
 	}
-	for _, list := range sites {
+	for _, list := range b.sites {
 		sort.Slice(list, func(i, j int) bool { return list[i].pc < list[j].pc })
 	}
-	return sites, nil
+	return b.sites, nil
 }
 
-// inlineSites calls add for each inlined call in fn's code, one per node of
-// its inlining tree that some pc is in, at the lowest such pc; name is the
-// inlined function's, without ".abi0".
-func (fn *Func) inlineSites(add func(name string, s rawSite)) {
+// inlineIndexBuilder collects the inline sites of one function after
+// another, reusing its scratch space.
+type inlineIndexBuilder struct {
+	sites  map[string][]rawSite
+	names  map[int32]string // inlined function names by funcnametab offset, decoded once
+	ranges []pcRange        // the function's PCDATA_InlTreeIndex table
+	seen   []bool           // tree nodes already listed, by index
+}
+
+type pcRange struct {
+	start, end uint64
+	idx        int32
+}
+
+// add lists the inlined calls in fn's code, one per node of its inlining
+// tree that some pc is in, at the lowest such pc.
+func (b *inlineIndexBuilder) add(fn *Func) {
 	tree, ok := fn.inlineTree()
 	if !ok {
 		return
@@ -115,36 +124,61 @@ func (fn *Func) inlineSites(add func(name string, s rawSite)) {
 	if !ok {
 		return
 	}
-	var seen map[int32]bool
+	b.ranges = b.ranges[:0]
 	fn.t.pcranges(off, fn.Entry, func(start, end uint64, idx int32) bool {
 		if start >= fn.End {
 			return false
 		}
-		if start == end {
-			return true
-		}
-		// A pc in node idx is also in the body of every call idx is
-		// nested in. Ranges come in pc order, so the first visit of a
-		// node is its lowest pc, and its ancestors were visited no later.
-		for depth := 0; idx >= 0 && !seen[idx] && depth < maxInlineDepth; depth++ {
-			if seen == nil {
-				seen = make(map[int32]bool)
-			}
-			seen[idx] = true
-			call, ok := tree.call(idx)
-			if !ok {
-				break
-			}
-			site := rawSite{pc: start, fn: fn}
-			idx = -1
-			if parent := fn.Entry + uint64(call.parentPC); call.parentPC >= 0 && parent >= fn.Entry && parent < fn.End {
-				site.parent = parent
-				if p, ok := fn.pcdata(pcdataInlTreeIndex, parent); ok {
-					idx = p
-				}
-			}
-			add(strings.TrimSuffix(call.name, ".abi0"), site)
+		if start < end {
+			b.ranges = append(b.ranges, pcRange{start, end, idx})
 		}
 		return true
 	})
+	clear(b.seen)
+	// indexAt is the tree node of pc: the ranges are sorted and disjoint.
+	indexAt := func(pc uint64) int32 {
+		i := sort.Search(len(b.ranges), func(i int) bool { return b.ranges[i].end > pc })
+		if i < len(b.ranges) && b.ranges[i].start <= pc {
+			return b.ranges[i].idx
+		}
+		return -1
+	}
+	for _, r := range b.ranges {
+		// A pc in node idx is also in the body of every call idx is
+		// nested in. Ranges come in pc order, so the first visit of a
+		// node is its lowest pc, and its ancestors were visited no later.
+		idx := r.idx
+		for depth := 0; idx >= 0 && depth < maxInlineDepth; depth++ {
+			if int(idx) >= len(b.seen) {
+				if idx >= 1<<20 {
+					break // corrupt: no function has a million inlined calls
+				}
+				b.seen = append(b.seen, make([]bool, int(idx)+1-len(b.seen))...)
+			}
+			if b.seen[idx] {
+				break
+			}
+			b.seen[idx] = true
+			nameOff, parentPC, ok := tree.node(idx)
+			if !ok {
+				break
+			}
+			name, known := b.names[nameOff]
+			if !known {
+				n, ok := cString(fn.t.funcnames, int64(nameOff))
+				if !ok {
+					break
+				}
+				name = strings.TrimSuffix(n, ".abi0")
+				b.names[nameOff] = name
+			}
+			site := rawSite{pc: r.start, fn: fn}
+			idx = -1
+			if parent := fn.Entry + uint64(parentPC); parentPC >= 0 && parent >= fn.Entry && parent < fn.End {
+				site.parent = parent
+				idx = indexAt(parent)
+			}
+			b.sites[name] = append(b.sites[name], site)
+		}
+	}
 }

@@ -577,24 +577,34 @@ func (fn *Func) inlineTree() (inlineTree, bool) {
 // since then {funcID uint8, pad [3], name int32, parentPc int32,
 // startLine int32}. Names are funcnametab offsets.
 func (tr inlineTree) call(idx int32) (inlinedCall, bool) {
+	nameOff, parentPC, ok := tr.node(idx)
+	if !ok {
+		return inlinedCall{}, false
+	}
+	name, ok := cString(tr.t.funcnames, int64(nameOff))
+	if !ok {
+		return inlinedCall{}, false
+	}
+	return inlinedCall{name: name, parentPC: parentPC}, true
+}
+
+// node reads node idx of the tree without decoding its name: the name's
+// funcnametab offset and the call's pc offset in the outermost function.
+func (tr inlineTree) node(idx int32) (nameOff, parentPC int32, ok bool) {
 	size, nameAt, parentAt := uint64(20), 12, 16
 	if tr.t.magic == pclntab120 {
 		size, nameAt, parentAt = 16, 4, 8
 	}
 	addr := tr.addr + uint64(idx)*size
 	if idx < 0 || addr < tr.addr {
-		return inlinedCall{}, false
+		return 0, 0, false
 	}
 	b, ok := tr.t.read(addr, size)
 	if !ok || uint64(len(b)) < size {
-		return inlinedCall{}, false
+		return 0, 0, false
 	}
 	le := binary.LittleEndian
-	name, ok := cString(tr.t.funcnames, int64(int32(le.Uint32(b[nameAt:]))))
-	if !ok {
-		return inlinedCall{}, false
-	}
-	return inlinedCall{name: name, parentPC: int32(le.Uint32(b[parentAt:]))}, true
+	return int32(le.Uint32(b[nameAt:])), int32(le.Uint32(b[parentAt:])), true
 }
 
 // The parsed tables are kept per File without a field in File: a map from
