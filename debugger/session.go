@@ -86,12 +86,8 @@ type Session struct {
 // New starts a session stopped at the guest's first instruction.
 func New(cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, out: cfg.Out, nextID: 1}
-	syms, err := cfg.File.Symbols()
-	if err != nil {
-		return nil, err
-	}
-	s.syms = syms
 	s.internal = map[uint64]bool{}
+	cfg.File.Prefetch() // symbols and stages, while the machine is built
 	if err := s.start(); err != nil {
 		return nil, err
 	}
@@ -102,6 +98,12 @@ func (s *Session) start() error {
 	m, err := emu.New(s.cfg.File, s.cfg.Guest)
 	if err != nil {
 		return err
+	}
+	if s.syms == nil {
+		if s.syms, err = s.cfg.File.Symbols(); err != nil {
+			m.Close()
+			return err
+		}
 	}
 	s.m = m
 	s.exited = nil

@@ -46,6 +46,17 @@ func (f *File) Symbols() (*Symbols, error) {
 	return f.syms, f.symErr
 }
 
+// Prefetch starts building, on other goroutines, the tables that stage
+// tracking and the debugger look up first: the symbols and the inline
+// index. It returns at once; Symbols and InlineSites wait for the build in
+// progress instead of starting their own. Callers use it to overlap that
+// work with setting up the machine. The tables are pure functions of the
+// file, so when they are built changes nothing a guest can see.
+func (f *File) Prefetch() {
+	go f.Symbols()
+	go f.InlineSites("")
+}
+
 // SymbolsLoaded reports whether Symbols has built the symbol table yet, and
 // how long that took (host time, for start-up measurements). Nothing loads
 // it unless symbols are needed: --stages, the debugger, a fault report.

@@ -157,6 +157,9 @@ func runGuest(g *guestFlags, args []string) error {
 	}
 	st.elf = time.Since(elfStart)
 	rc, err := startRecording(g, &cfg) // --trace-out, timeline -o
+	if g.stages || rc != nil {
+		f.Prefetch() // resolve the stages while the machine is built
+	}
 	if err != nil {
 		return err
 	}
