@@ -273,27 +273,78 @@ func (k *Kernel) errno(c *Call, err error) Errno {
 	return EIO
 }
 
+// pastCall is one entry of the history ring. Most calls are kept raw and
+// formatted only when History is asked for: formatting every call made a
+// debugger session with many syscalls measurably slower. Calls whose trace
+// reads guest memory (paths, buffers, timespecs, CPU masks) are formatted
+// at once, while that memory still holds what the call saw.
+type pastCall struct {
+	nr, tid   int
+	args      [6]uint64
+	ret       uint64
+	failed    bool
+	restarted bool
+	insns     uint64
+	hasInsns  bool
+	line      string // the formatted call, if made eagerly
+}
+
 // remember appends c to the history ring.
 func (k *Kernel) remember(c *Call) {
-	line := k.FormatCall(c)
+	p := pastCall{nr: c.Nr, tid: c.Tid, args: c.Args, ret: c.ret, failed: c.err != nil, restarted: c.restarted}
 	if k.cfg.Insns != nil {
-		line = fmt.Sprintf("insn %-10d %s", k.cfg.Insns(), line)
+		p.insns, p.hasInsns = k.cfg.Insns(), true
+	}
+	if readsMemory(c.Nr) {
+		p.line = k.FormatCall(c)
 	}
 	if len(k.history) < k.cfg.History {
-		k.history = append(k.history, line)
+		k.history = append(k.history, p)
 		return
 	}
-	k.history[k.histNext] = line
+	k.history[k.histNext] = p
 	k.histNext = (k.histNext + 1) % len(k.history)
+}
+
+// readsMemory reports whether the trace of syscall nr reads guest memory.
+func readsMemory(nr int) bool {
+	if nr < 0 || nr >= len(Table) {
+		return false
+	}
+	for _, a := range Table[nr].Args {
+		switch a {
+		case Path, InBuf, OutBuf, Timespec, CPUMask:
+			return true
+		}
+	}
+	return false
+}
+
+// format renders p as the trace line, prefixed with its instruction count.
+func (k *Kernel) format(p *pastCall) string {
+	line := p.line
+	if line == "" {
+		c := Call{Nr: p.nr, Tid: p.tid, Args: p.args, ret: p.ret, restarted: p.restarted, done: true}
+		if p.failed {
+			c.err = Errno(-int64(p.ret))
+		}
+		line = k.FormatCall(&c)
+	}
+	if p.hasInsns {
+		line = fmt.Sprintf("insn %-10d %s", p.insns, line)
+	}
+	return line
 }
 
 // History returns the last n syscalls, oldest first.
 func (k *Kernel) History(n int) []string {
-	ordered := append(append([]string(nil), k.history[k.histNext:]...), k.history[:k.histNext]...)
-	if n < len(ordered) {
-		ordered = ordered[len(ordered)-n:]
+	total := len(k.history)
+	n = min(n, total)
+	out := make([]string, 0, n)
+	for i := total - n; i < total; i++ {
+		out = append(out, k.format(&k.history[(k.histNext+i)%total]))
 	}
-	return ordered
+	return out
 }
 
 func (k *Kernel) warnUnimplemented(c *Call, e *Entry) {
@@ -363,7 +414,7 @@ type Kernel struct {
 	warned map[int]bool
 	rng    uint64
 
-	history  []string // ring of the last cfg.History calls
+	history  []pastCall // ring of the last cfg.History calls
 	histNext int
 
 	freeCalls []*Call      // finished calls for reuse (newCall, recycle)
