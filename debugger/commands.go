@@ -289,6 +289,16 @@ func (s *Session) stepOver() emu.Stop {
 // runTo runs until thread tid reaches addr with its stack pointer at or
 // above sp (so recursion deeper down does not count), or another stop.
 func (s *Session) runTo(addr uint64, tid int, sp uint64) emu.Stop {
+	return s.runUntil(addr, func(st emu.Stop) bool {
+		return st.Tid == tid && s.m.Reg(uc.X86_REG_RSP) >= sp
+	})
+}
+
+// runUntil runs until some thread is at addr and arrived accepts the stop
+// there, reported as a finished step, or until any other stop. addr gets
+// an internal breakpoint for the run unless a user's breakpoint is there
+// (then the visit is reported as that breakpoint, as gdb does).
+func (s *Session) runUntil(addr uint64, arrived func(emu.Stop) bool) emu.Stop {
 	internal := !s.addrInUse(addr, nil)
 	if internal {
 		s.m.AddBreakpoint(addr)
@@ -302,13 +312,13 @@ func (s *Session) runTo(addr uint64, tid int, sp uint64) emu.Stop {
 	}
 	for {
 		st := s.run(emu.Resume{})
-		if st.Kind == emu.StopBreakpoint && st.PC == addr && (st.Tid != tid || s.m.Reg(uc.X86_REG_RSP) < sp) && internal {
-			continue // someone else's visit, or a deeper recursion
+		if st.Kind != emu.StopBreakpoint || st.PC != addr || !internal {
+			return st
 		}
-		if st.Kind == emu.StopBreakpoint && st.PC == addr && internal {
+		if arrived(st) {
 			st.Kind = emu.StopStep
+			return st
 		}
-		return st
 	}
 }
 
@@ -419,27 +429,9 @@ func (s *Session) cmdFinish(string) error {
 // runToFrame runs until a thread reaches pc with its stack pointer
 // exactly sp, or another stop: thread tid, or any thread if anyThread.
 func (s *Session) runToFrame(pc, sp uint64, tid int, anyThread bool) emu.Stop {
-	internal := !s.addrInUse(pc, nil)
-	if internal {
-		s.m.AddBreakpoint(pc)
-		s.internal[pc] = true
-		defer func() {
-			delete(s.internal, pc)
-			if !s.stages.Watches(pc) {
-				s.m.RemoveBreakpoint(pc)
-			}
-		}()
-	}
-	for {
-		st := s.run(emu.Resume{})
-		if st.Kind != emu.StopBreakpoint || st.PC != pc || !internal {
-			return st
-		}
-		if (anyThread || st.Tid == tid) && s.m.Reg(uc.X86_REG_RSP) == sp {
-			st.Kind = emu.StopStep
-			return st
-		}
-	}
+	return s.runUntil(pc, func(st emu.Stop) bool {
+		return (anyThread || st.Tid == tid) && s.m.Reg(uc.X86_REG_RSP) == sp
+	})
 }
 
 func (s *Session) cmdRestart(string) error {
