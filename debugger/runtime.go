@@ -221,6 +221,9 @@ func (s *Session) stacks(pc, sp, fs uint64, max int) ([]stackPart, error) {
 	for {
 		seen[start] = true
 		frames, err := unwind.Walk(s.cfg.File, s.m, start, max-n)
+		if err != nil && isCloneChild(frames) {
+			err = errCloneChild
+		}
 		parts = append(parts, stackPart{note: note, frames: frames})
 		n += len(frames)
 		if rt == nil || len(frames) == 0 || errors.Is(err, unwind.ErrMaxFrames) || len(parts) == maxStackParts {
@@ -235,6 +238,16 @@ func (s *Session) stacks(pc, sp, fs uint64, max int) ([]stackPart, error) {
 		}
 		start, g, note = h.start, h.g, h.note
 	}
+}
+
+// errCloneChild ends the backtrace of a thread that clone just made: its
+// stack is fresh, and what lies above the frame is not a return address.
+var errCloneChild = errors.New("a new thread still in runtime.clone, on a fresh stack nothing called into; clone calls mstart next")
+
+// isCloneChild reports whether a walk that failed ended in runtime.clone:
+// the parent's clone unwinds like any call, so that is the child's.
+func isCloneChild(frames []unwind.Frame) bool {
+	return len(frames) > 0 && strings.TrimSuffix(frames[len(frames)-1].Func, ".abi0") == "runtime.clone"
 }
 
 // next decides where a walk on g's stack that ended at frame last with
