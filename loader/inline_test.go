@@ -248,3 +248,34 @@ func TestInlineSitesSynthetic(t *testing.T) {
 		})
 	}
 }
+
+// TestPrefetch checks that tables built in the background are the ones a
+// direct call builds: Prefetch, then look up from several goroutines.
+func TestPrefetch(t *testing.T) {
+	path := pclnBinaries[0].binary(t)
+	want := inlineIndexOf(t, openT(t, path))
+	f := openT(t, path)
+	f.Prefetch()
+	done := make(chan map[string][]InlineSite)
+	for range 3 {
+		go func() {
+			got := map[string][]InlineSite{}
+			for name := range want {
+				sites, err := f.InlineSites(name)
+				if err != nil {
+					t.Error(err)
+				}
+				got[name] = sites
+			}
+			if _, err := f.Symbols(); err != nil {
+				t.Error(err)
+			}
+			done <- got
+		}()
+	}
+	for range 3 {
+		if got := <-done; !reflect.DeepEqual(got, want) {
+			t.Errorf("inline index after Prefetch differs from a direct build (%d names, want %d)", len(got), len(want))
+		}
+	}
+}
