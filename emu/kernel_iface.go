@@ -225,7 +225,7 @@ func (m *Machine) SetFSBase(v uint64) { m.eng.setReg(uc.X86_REG_FS_BASE, v) }
 // Clone implements syscalls.Machine: the child is a copy of the caller's CPU
 // state as it will be after the syscall, with RAX = 0, the new stack and TLS.
 func (m *Machine) Clone(flags, stack, tls uint64) (int, error) {
-	if len(m.sched.Threads()) >= maxThreads {
+	if m.sched.Len() >= maxThreads {
 		return 0, syscalls.EAGAIN
 	}
 	parent, err := m.eng.newContext()
@@ -276,19 +276,10 @@ func (m *Machine) RAX() uint64 { return m.eng.reg(uc.X86_REG_RAX) }
 // RSP implements syscalls.Machine.
 func (m *Machine) RSP() uint64 { return m.eng.reg(uc.X86_REG_RSP) }
 
-// HasThread implements syscalls.Machine. The calling thread is answered
-// without sched.Threads, which copies the thread list (an allocation per
-// tgkill to another thread, until the scheduler offers a lookup).
+// HasThread implements syscalls.Machine: whether tid is a live thread of
+// the guest (for kill and tgkill), without allocating.
 func (m *Machine) HasThread(tid int) bool {
-	if m.cur != nil && m.cur.Tid == tid && m.cur.State != sched.Exited {
-		return true
-	}
-	for _, t := range m.sched.Threads() {
-		if t.Tid == tid {
-			return true
-		}
-	}
-	return false
+	return m.sched.Lookup(tid) != nil
 }
 
 // Sigreturn implements syscalls.Machine: the general registers come from

@@ -57,7 +57,7 @@ func (m *Machine) Proc() syscalls.ProcInfo {
 		Args:    m.cfg.Args,
 		Env:     m.cfg.Env,
 		Maps:    m.space.Maps() + vsyscall.MapsLine(),
-		Threads: len(m.sched.Threads()),
+		Threads: m.sched.Len(),
 		VmSize:  m.space.Size(),
 		VmRSS:   m.eng.committed() * mem.PageSize,
 	}

@@ -80,8 +80,21 @@ func (s *Scheduler) Add(t *Thread) {
 	s.threads[i] = t
 }
 
-// Threads returns the live threads in tid order.
+// Threads returns the live threads in tid order, in a new slice the caller
+// may keep.
 func (s *Scheduler) Threads() []*Thread { return append([]*Thread(nil), s.threads...) }
+
+// Len returns the number of live threads.
+func (s *Scheduler) Len() int { return len(s.threads) }
+
+// Lookup returns the live thread tid, or nil.
+func (s *Scheduler) Lookup(tid int) *Thread {
+	i := sort.Search(len(s.threads), func(i int) bool { return s.threads[i].Tid >= tid })
+	if i < len(s.threads) && s.threads[i].Tid == tid {
+		return s.threads[i]
+	}
+	return nil
+}
 
 // Block puts t to sleep on w.
 func (s *Scheduler) Block(t *Thread, w *syscalls.Wait) {
@@ -115,21 +128,25 @@ func (s *Scheduler) Interrupt(t *Thread, rax uint64, rewind bool) {
 }
 
 // FutexWake wakes up to n threads waiting on addr, longest waiter first.
+// It allocates nothing: each round takes the longest waiter left (n is 1
+// in Go's common case, and guest thread counts are small).
 func (s *Scheduler) FutexWake(addr uint64, n int) int {
-	var waiters []*Thread
-	for _, t := range s.threads {
-		if t.State == Blocked && t.Wait.Kind == "futex" && t.Wait.Addr == addr {
-			waiters = append(waiters, t)
+	woken := 0
+	for woken < n {
+		var first *Thread
+		for _, t := range s.threads {
+			if t.State == Blocked && t.Wait.Kind == "futex" && t.Wait.Addr == addr &&
+				(first == nil || t.blockSeq < first.blockSeq) {
+				first = t
+			}
 		}
+		if first == nil {
+			break
+		}
+		s.wake(first, false)
+		woken++
 	}
-	sort.Slice(waiters, func(i, j int) bool { return waiters[i].blockSeq < waiters[j].blockSeq })
-	if len(waiters) > n {
-		waiters = waiters[:n]
-	}
-	for _, t := range waiters {
-		s.wake(t, false)
-	}
-	return len(waiters)
+	return woken
 }
 
 // poll wakes sleepers whose deadline passed or whose condition holds.

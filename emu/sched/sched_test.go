@@ -139,3 +139,45 @@ func TestExitLastThread(t *testing.T) {
 		t.Fatalf("Next with no threads = %v, %v; want nil, nil", next, err)
 	}
 }
+
+// TestFutexWakeDoesNotAllocate: waking waiters is on the syscall fast path
+// of every channel and mutex handoff between threads.
+func TestFutexWakeDoesNotAllocate(t *testing.T) {
+	s := New(completeTimedOut)
+	th := newThreads(s, 1, 2, 3)
+	waits := []*syscalls.Wait{futexWait(0x100, syscalls.NoDeadline), futexWait(0x100, syscalls.NoDeadline)}
+	allocs := testing.AllocsPerRun(100, func() {
+		s.Block(th[1], waits[0])
+		s.Block(th[2], waits[1])
+		if n := s.FutexWake(0x100, 1); n != 1 {
+			t.Fatalf("FutexWake(0x100, 1) = %d, want 1", n)
+		}
+		if n := s.FutexWake(0x100, 1<<30); n != 1 {
+			t.Fatalf("FutexWake(0x100, all) = %d, want the 1 left", n)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("FutexWake allocated %.1f times per round, want 0", allocs)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	s := New(completeTimedOut)
+	th := newThreads(s, 1003, 1000, 1001)
+	s.Exit(th[2])
+	tests := []struct {
+		tid  int
+		want *Thread
+	}{{1000, th[1]}, {1003, th[0]}, {1001, nil}, {1002, nil}, {999, nil}, {1004, nil}}
+	for _, tt := range tests {
+		if got := s.Lookup(tt.tid); got != tt.want {
+			t.Errorf("Lookup(%d) = %v, want %v", tt.tid, got, tt.want)
+		}
+	}
+	if got := s.Len(); got != 2 {
+		t.Errorf("Len() = %d, want 2 after one exit", got)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { s.Lookup(1003) }); allocs != 0 {
+		t.Errorf("Lookup allocated %.1f times, want 0", allocs)
+	}
+}
