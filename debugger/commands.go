@@ -56,6 +56,8 @@ func init() {
 		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
 		{Name: "backtrace", Aliases: []string{"bt"}, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
 		{Name: "frame", Args: "N", Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
+		{Name: "args", Aliases: []string{"info args"}, Help: "the selected frame's arguments, from DWARF location lists (? where the value is not known there)", run: (*Session).cmdArgs},
+		{Name: "locals", Aliases: []string{"info locals"}, Help: "the local variables in scope in the selected frame and declared by its line, from DWARF (? where not known)", run: (*Session).cmdLocals},
 		{Name: "up", Help: "select the caller's frame", run: (*Session).cmdUp},
 		{Name: "down", Help: "select the callee's frame", run: (*Session).cmdDown},
 		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},

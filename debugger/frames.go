@@ -51,24 +51,9 @@ func (s *Session) threadRegs(tid int) func(int) (uint64, bool) {
 // its function or f is an inlined frame. regs gives the frame's registers
 // (nil when they are not known).
 func (s *Session) frameArgs(f unwind.Frame, regs func(int) (uint64, bool)) string {
-	if f.Inlined || s.m == nil || strings.HasSuffix(f.File, ".s") {
-		// The assembler writes a subprogram for each TEXT symbol, with
-		// no parameters: "()" would claim there are none.
-		return ""
-	}
-	info, err := s.dwarf()
+	info, fn, fr, err := s.frameDWARF(f, regs)
 	if err != nil {
 		return ""
-	}
-	fn, ok := info.FuncAt(f.CallPC)
-	if !ok {
-		return ""
-	}
-	fr := godwarf.Frame{Reg: regs, Mem: s.m, SP: f.SP}
-	if delta, ok := s.cfg.File.SPDelta(f.CallPC); ok {
-		fr.CFA = f.SP + uint64(delta) + 8
-	} else {
-		fr.NoCFA = true
 	}
 	// Locations are looked up at PC, the return address in outer frames:
 	// where the caller finds its values once the call returns, which is
@@ -76,6 +61,104 @@ func (s *Session) frameArgs(f unwind.Frame, regs func(int) (uint64, bool)) strin
 	// an argument may still be described as in a register the call
 	// clobbers).
 	return "(" + info.FormatArgs(fn, f.PC, fr, s.m, maxArgLen) + ")"
+}
+
+// frameDWARF returns the DWARF function of frame f and the frame as the
+// location evaluator sees it, or an error saying why its variables cannot
+// be shown.
+func (s *Session) frameDWARF(f unwind.Frame, regs func(int) (uint64, bool)) (*godwarf.Info, *godwarf.Func, godwarf.Frame, error) {
+	switch {
+	case s.m == nil:
+		return nil, nil, godwarf.Frame{}, errExited
+	case f.Inlined:
+		return nil, nil, godwarf.Frame{}, fmt.Errorf("%s is an inlined call here: DWARF describes its variables only in the function it was inlined into", f.Func)
+	case strings.HasSuffix(f.File, ".s"):
+		// The assembler writes a subprogram for each TEXT symbol, with
+		// no parameters: "()" would claim there are none.
+		return nil, nil, godwarf.Frame{}, fmt.Errorf("%s is assembly: DWARF describes no variables", f.Func)
+	}
+	info, err := s.dwarf()
+	if err != nil {
+		return nil, nil, godwarf.Frame{}, err
+	}
+	fn, ok := info.FuncAt(f.CallPC)
+	if !ok {
+		return nil, nil, godwarf.Frame{}, fmt.Errorf("DWARF does not describe %s", f.Func)
+	}
+	fr := godwarf.Frame{Reg: regs, Mem: s.m, SP: f.SP}
+	if delta, ok := s.cfg.File.SPDelta(f.CallPC); ok {
+		fr.CFA = f.SP + uint64(delta) + 8
+	} else {
+		fr.NoCFA = true
+	}
+	return info, fn, fr, nil
+}
+
+// maxVarLen bounds one value printed by args and locals.
+const maxVarLen = 200
+
+// selectedFrame returns the selected frame of the selected thread.
+func (s *Session) selectedFrame() (shownFrame, error) {
+	frames, err := s.shownFrames()
+	if s.frame >= len(frames) {
+		if err == nil {
+			err = fmt.Errorf("no frame %d", s.frame)
+		}
+		return shownFrame{}, err
+	}
+	return frames[s.frame], nil
+}
+
+// cmdArgs prints the selected frame's arguments, one per line.
+func (s *Session) cmdArgs(string) error {
+	f, err := s.selectedFrame()
+	if err != nil {
+		return err
+	}
+	info, fn, fr, err := s.frameDWARF(f.Frame, f.regs)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, p := range fn.Params {
+		if p.Result {
+			continue
+		}
+		s.printf("%s = %s\n", p.Name, info.ParamValue(fn, p, f.PC, fr, s.m, maxVarLen))
+		n++
+	}
+	if n == 0 {
+		s.printf("No arguments.\n")
+	}
+	return nil
+}
+
+// cmdLocals prints the local variables in scope in the selected frame, as
+// delve does: in a block that holds the frame's call pc, declared on or
+// before the frame's line, and not a compiler temporary (names starting
+// with "~", such as unnamed results). Locations are looked up at the
+// frame's pc, as for arguments.
+func (s *Session) cmdLocals(string) error {
+	f, err := s.selectedFrame()
+	if err != nil {
+		return err
+	}
+	info, fn, fr, err := s.frameDWARF(f.Frame, f.regs)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, l := range fn.Locals {
+		if !l.InScope(f.CallPC) || strings.HasPrefix(l.Name, "~") || l.DeclLine > f.Line && f.Line > 0 {
+			continue
+		}
+		s.printf("%s = %s\n", l.Name, info.ParamValue(fn, l.Param, f.PC, fr, s.m, maxVarLen))
+		n++
+	}
+	if n == 0 {
+		s.printf("No locals.\n")
+	}
+	return nil
 }
 
 // shownFrame is a frame of a backtrace with what is needed to print it.

@@ -30,8 +30,34 @@ type Func struct {
 	Lo, Hi uint64 // its code: Lo <= pc < Hi
 	// Params are its DW_TAG_formal_parameter children in order, inputs
 	// and results (Result set) alike.
-	Params    []Param
+	Params []Param
+	// Locals are its DW_TAG_variable entries, its own and those of its
+	// lexical blocks, in order; not those of calls inlined into it.
+	Locals    []Local
 	frameBase []byte
+}
+
+// Local is a local variable, with the code of the block that declares it.
+type Local struct {
+	Param
+	// Ranges are the pcs of its lexical block; nil for a variable of the
+	// function's own scope.
+	Ranges [][2]uint64
+	// DeclLine is the line of its declaration, 0 if not known.
+	DeclLine int
+}
+
+// InScope reports whether pc is in the variable's block.
+func (l Local) InScope(pc uint64) bool {
+	if l.Ranges == nil {
+		return true
+	}
+	for _, r := range l.Ranges {
+		if r[0] <= pc && pc < r[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // Param is a formal parameter.
@@ -100,9 +126,7 @@ func (in *Info) FuncAt(pc uint64) (*Func, bool) {
 	return f, f != nil
 }
 
-// readFunc reads a subprogram and its parameters. A parameter of a
-// concrete copy of an inlinable function takes its name and type from its
-// DW_AT_abstract_origin.
+// readFunc reads a subprogram with its parameters and local variables.
 func (in *Info) readFunc(fr funcRange) (f *Func, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -120,47 +144,84 @@ func (in *Info) readFunc(fr funcRange) (f *Func, err error) {
 	if !e.Children {
 		return f, nil
 	}
+	// scopes holds the pc ranges of the lexical blocks the reader is in,
+	// innermost last; a null entry closes the innermost.
+	var scopes [][][2]uint64
 	for {
 		c, err := r.Next()
 		if err != nil {
 			return nil, err
 		}
-		if c == nil || c.Tag == 0 {
+		if c == nil {
 			return f, nil
 		}
-		if c.Children {
-			r.SkipChildren()
-		}
-		if c.Tag != dwarf.TagFormalParameter {
+		if c.Tag == 0 {
+			if len(scopes) == 0 {
+				return f, nil
+			}
+			scopes = scopes[:len(scopes)-1]
 			continue
 		}
-		p := Param{}
-		attrs := c
-		if origin, ok := c.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset); ok {
-			or := in.data.Reader()
-			or.Seek(origin)
-			if oe, err := or.Next(); err == nil && oe != nil {
-				attrs = oe
-			}
-		}
-		p.Name, _ = attrs.Val(dwarf.AttrName).(string)
-		p.Result, _ = attrs.Val(dwarf.AttrVarParam).(bool)
-		p.typ, _ = attrs.Val(dwarf.AttrType).(dwarf.Offset)
-		if fld := c.AttrField(dwarf.AttrLocation); fld != nil {
-			switch v := fld.Val.(type) {
-			case []byte:
-				p.expr = v
-			case int64:
-				p.hasList, p.listOff = true, uint64(v)
-				if fld.Class == dwarf.ClassLocListPtr {
-					p.list, p.listErr = in.locList(uint64(v), in.units[fr.unit])
-				} else {
-					p.listErr = errors.New("DW_FORM_loclistx is not supported")
+		switch c.Tag {
+		case dwarf.TagLexDwarfBlock:
+			if c.Children {
+				ranges, err := in.data.Ranges(c)
+				if err != nil || ranges == nil {
+					ranges = [][2]uint64{} // unknown: in scope nowhere
 				}
+				scopes = append(scopes, ranges)
+			}
+			continue
+		case dwarf.TagFormalParameter:
+			if len(scopes) == 0 {
+				f.Params = append(f.Params, in.readVar(c, fr))
+			}
+		case dwarf.TagVariable:
+			l := Local{Param: in.readVar(c, fr)}
+			if n, ok := c.Val(dwarf.AttrDeclLine).(int64); ok {
+				l.DeclLine = int(n)
+			}
+			if len(scopes) > 0 {
+				l.Ranges = scopes[len(scopes)-1]
+			}
+			f.Locals = append(f.Locals, l)
+		}
+		if c.Children {
+			r.SkipChildren() // inlined calls' own variables, and the like
+		}
+	}
+}
+
+// readVar reads a parameter or variable entry of the function at fr. A
+// variable of a concrete copy of an inlinable function takes its name and
+// type from its DW_AT_abstract_origin.
+func (in *Info) readVar(c *dwarf.Entry, fr funcRange) Param {
+	p := Param{}
+	attrs := c
+	if origin, ok := c.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset); ok {
+		or := in.data.Reader()
+		or.Seek(origin)
+		if oe, err := or.Next(); err == nil && oe != nil {
+			attrs = oe
+		}
+	}
+	p.Name, _ = attrs.Val(dwarf.AttrName).(string)
+	p.Result, _ = attrs.Val(dwarf.AttrVarParam).(bool)
+	p.typ, _ = attrs.Val(dwarf.AttrType).(dwarf.Offset)
+	if fld := c.AttrField(dwarf.AttrLocation); fld != nil {
+		switch v := fld.Val.(type) {
+		case []byte:
+			p.expr = v
+		case int64:
+			p.hasList, p.listOff = true, uint64(v)
+			if fld.Class == dwarf.ClassLocListPtr {
+				p.list, p.listErr = in.locList(uint64(v), in.units[fr.unit])
+			} else {
+				p.listErr = errors.New("DW_FORM_loclistx is not supported")
 			}
 		}
-		f.Params = append(f.Params, p)
 	}
+	return p
 }
 
 // sections loads the raw location list sections once.

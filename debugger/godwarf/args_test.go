@@ -280,8 +280,8 @@ func opsText(expr []byte) string {
 	return strings.Join(ops, "; ")
 }
 
-// TestLocListsMatchReadelf parses the location lists of the parameters of
-// a sample of functions and compares them with binutils' reading of the
+// TestLocListsMatchReadelf parses the location lists of the parameters and
+// local variables of a sample of functions and compares them with binutils' reading of the
 // same binary: ranges and operations. For DWARF 5, where readelf shows
 // offsets from an unresolved base, the base is checked instead by every
 // range lying inside its function.
@@ -306,7 +306,11 @@ func TestLocListsMatchReadelf(t *testing.T) {
 				if !ok {
 					continue
 				}
-				for _, p := range fn.Params {
+				vars := append([]Param(nil), fn.Params...)
+				for _, l := range fn.Locals {
+					vars = append(vars, l.Param)
+				}
+				for _, p := range vars {
 					if !p.hasList {
 						continue
 					}
@@ -342,6 +346,70 @@ func TestLocListsMatchReadelf(t *testing.T) {
 			}
 			if checked < 50 {
 				t.Errorf("checked %d lists, want at least 50", checked)
+			}
+		})
+	}
+}
+
+// TestLocals checks the local variables read for runtime.main, whose
+// needUnlock has been there since go1.5, on every toolchain: declared on
+// a line inside the function, in scope at some pc of it, and every
+// lexical block's range inside the function.
+func TestLocals(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		bin  func(t *testing.T) string
+	}{
+		{"current", func(t *testing.T) string { return buildGuest(t, goTool(t)) }},
+		{"go1.19", func(t *testing.T) string { return buildGuest(t, need119(t)) }},
+		{"go1.17", go117Binary},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, in := open(t, tc.bin(t))
+			syms, err := f.Symbols()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sym, ok := syms.Func("runtime.main")
+			if !ok {
+				t.Fatal("no runtime.main")
+			}
+			fn, ok := in.FuncAt(sym.Addr)
+			if !ok {
+				t.Fatal("no DWARF for runtime.main")
+			}
+			_, entryLine, _ := syms.LineForPC(sym.Addr)
+			var found bool
+			for _, l := range fn.Locals {
+				for _, r := range l.Ranges {
+					if r[0] < fn.Lo || r[1] > fn.Hi || r[0] >= r[1] {
+						t.Errorf("local %s: block [%#x,%#x) not inside runtime.main [%#x,%#x)", l.Name, r[0], r[1], fn.Lo, fn.Hi)
+					}
+				}
+				if l.Name != "needUnlock" {
+					continue
+				}
+				found = true
+				if l.DeclLine <= entryLine {
+					t.Errorf("needUnlock declared at line %d, want after runtime.main's first line %d", l.DeclLine, entryLine)
+				}
+				inScope := false
+				for pc := fn.Lo; pc < fn.Hi; pc++ {
+					if l.InScope(pc) {
+						inScope = true
+						break
+					}
+				}
+				if !inScope {
+					t.Error("needUnlock is in scope nowhere in runtime.main")
+				}
+			}
+			if !found {
+				names := []string{}
+				for _, l := range fn.Locals {
+					names = append(names, l.Name)
+				}
+				t.Errorf("runtime.main locals %v, want needUnlock among them", names)
 			}
 		})
 	}
