@@ -11,6 +11,7 @@ package loader
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -58,7 +59,16 @@ func (f *File) InlineSites(name string) ([]InlineSite, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.inl.once.Do(func() { t.inl.sites, t.inl.err = t.buildInlineIndex() })
+	t.inl.once.Do(func() {
+		// The tables are the guest's bytes: a bug of ours reading them must
+		// not take the host down (Prefetch runs this on its own goroutine).
+		defer func() {
+			if r := recover(); r != nil {
+				t.inl.sites, t.inl.err = nil, fmt.Errorf("malformed inlining tables: %v", r)
+			}
+		}()
+		t.inl.sites, t.inl.err = t.buildInlineIndex()
+	})
 	if t.inl.err != nil {
 		return nil, t.inl.err
 	}

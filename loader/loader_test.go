@@ -998,6 +998,7 @@ func FuzzOpen(f *testing.F) {
 		syms.LineForPC(file.Entry)
 		syms.ByAddr(file.Entry)
 		syms.Lookup("runtime.rt0_go")
+		file.InlineSites("runtime.main")
 		for _, s := range syms.All() {
 			syms.LineForPC(s.Addr)
 		}
