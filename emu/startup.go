@@ -9,8 +9,8 @@ type Startup struct {
 	// UnicornOpen is uc_open: the Unicorn instance and its x86-64 CPU.
 	UnicornOpen time.Duration
 	// Engine is gouth-emu's C side set up on it (engine.c): the virtual
-	// TLB and its fill hook, the block, syscall and interrupt hooks, the
-	// page table, and the physical memory reservation.
+	// TLB and its fill hook, instruction accounting, the syscall and
+	// interrupt hooks, the page table, and the physical memory reservation.
 	Engine time.Duration
 	// Image is the process image: the binary's segments mapped and
 	// copied, the stack with argv, envp and auxv, the first thread.
