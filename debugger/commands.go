@@ -38,6 +38,7 @@ var Commands []*Command
 func init() {
 	Commands = []*Command{
 		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Help: "stop when a thread reaches LOC: FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER", run: (*Session).cmdBreak},
+		{Name: "watch", Args: "VAR", Help: "stop right after any thread (or a syscall) changes the Go global VAR (print's expressions, up to 256 bytes), showing old and new value; every instruction is checked, so the guest runs slower while a watchpoint exists", run: (*Session).cmdWatch},
 		{Name: "tbreak", Args: "LOC", Help: "like break, deleted when first hit", run: (*Session).cmdTbreak},
 		{Name: "delete", Aliases: []string{"d"}, Args: "[N]", Help: "delete breakpoint N, or all breakpoints", run: (*Session).cmdDelete},
 		{Name: "disable", Args: "N", Help: "disable breakpoint N", run: (*Session).cmdDisable},
@@ -168,6 +169,9 @@ func (s *Session) breakpointByID(args string) (*Breakpoint, error) {
 func (s *Session) cmdDelete(args string) error {
 	if strings.TrimSpace(args) == "" {
 		for _, bp := range s.bps {
+			if bp.Watch {
+				s.m.RemoveWatch(bp.Addr)
+			}
 			for _, a := range bp.addrs() {
 				s.m.RemoveBreakpoint(a)
 			}
@@ -198,12 +202,72 @@ func (s *Session) setEnabled(args string, on bool) error {
 	if !on {
 		return s.releaseAddrs(bp)
 	}
+	return s.arm(bp)
+}
+
+// arm gives the machine what bp needs: breakpoints at its addresses, or
+// its watch (whose value, as of now, is the one changes are shown from).
+func (s *Session) arm(bp *Breakpoint) error {
+	if bp.Watch {
+		bp.Old = s.watchValue(bp)
+		return s.m.AddWatch(bp.Addr, bp.Size)
+	}
 	for _, a := range bp.addrs() {
 		if err := s.m.AddBreakpoint(a); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxWatchLen bounds the bytes a watchpoint covers (the machine's limit).
+const maxWatchLen = 256
+
+// cmdWatch sets a watchpoint on a Go global (print's expressions).
+func (s *Session) cmdWatch(args string) error {
+	if err := s.live(); err != nil {
+		return err
+	}
+	expr := strings.TrimSpace(args)
+	if expr == "" {
+		return errors.New("watch what? e.g. 'watch runtime.sched.npidle'")
+	}
+	info, err := s.dwarf()
+	if err != nil {
+		return err
+	}
+	v, err := info.Eval(expr, s.m)
+	if err != nil {
+		return err
+	}
+	size := v.Type.Size()
+	switch {
+	case v.Addr == 0 || size <= 0:
+		return fmt.Errorf("cannot watch %s: it has no address and size in memory", expr)
+	case size > maxWatchLen:
+		return fmt.Errorf("cannot watch %s: %d bytes, at most %d (watch a field)", expr, size, maxWatchLen)
+	}
+	bp := &Breakpoint{ID: s.nextID, Loc: expr, Addr: v.Addr, Syscall: -1, Enabled: true, Watch: true, Size: int(size)}
+	if err := s.arm(bp); err != nil {
+		return err
+	}
+	s.nextID++
+	s.bps = append(s.bps, bp)
+	s.printf("Watchpoint %d: %s (%d bytes at %#x)\n", bp.ID, expr, size, v.Addr)
+	return nil
+}
+
+// watchValue formats the watched expression's current value.
+func (s *Session) watchValue(bp *Breakpoint) string {
+	info, err := s.dwarf()
+	if err != nil {
+		return "?"
+	}
+	v, err := info.Eval(bp.Loc, s.m)
+	if err != nil {
+		return "?"
+	}
+	return v.String()
 }
 
 func (s *Session) cmdDisable(args string) error { return s.setEnabled(args, false) }
@@ -224,7 +288,9 @@ func (s *Session) cmdBreakpoints(string) error {
 			enb = "n"
 		}
 		addr, what := fmt.Sprintf("0x%016x", bp.Addr), s.where(bp.Addr)
-		if bp.Syscall >= 0 {
+		if bp.Watch {
+			what = fmt.Sprintf("watch %s (%d bytes)", bp.Loc, bp.Size)
+		} else if bp.Syscall >= 0 {
 			addr, what = "syscall", fmt.Sprintf("%s (%d)", syscalls.Name(bp.Syscall), bp.Syscall)
 		} else if name := s.inlinedFrame(bp, bp.Addr); name != "" {
 			what = name + " inlined in " + what

@@ -42,12 +42,17 @@ type Breakpoint struct {
 	Enabled bool
 	Temp    bool
 	Hits    int
+	// Watch marks a watchpoint: Loc is the expression, Addr and Size the
+	// memory watched, Old its value as last shown.
+	Watch bool
+	Size  int
+	Old   string
 }
 
 // addrs returns the addresses of a code breakpoint (Addr alone when Addrs
 // is not set), or nil for a syscall breakpoint.
 func (bp *Breakpoint) addrs() []uint64 {
-	if bp.Syscall >= 0 {
+	if bp.Syscall >= 0 || bp.Watch {
 		return nil
 	}
 	if len(bp.Addrs) == 0 {
@@ -111,10 +116,8 @@ func (s *Session) start() error {
 	s.tid = m.CurrentTid()
 	for _, bp := range s.bps {
 		if bp.Enabled {
-			for _, a := range bp.addrs() {
-				if err := m.AddBreakpoint(a); err != nil {
-					return err
-				}
+			if err := s.arm(bp); err != nil {
+				return err
 			}
 		}
 	}
@@ -216,6 +219,12 @@ func (s *Session) reportStop(st emu.Stop) {
 			s.printf(" (si_code %d, address %#x)", st.SignalCode, st.SignalAddr)
 		}
 		s.printf("; 'continue' runs its handler\n")
+	case emu.StopWatch:
+		for _, bp := range s.lastHits {
+			now := s.watchValue(bp)
+			s.printf("Watchpoint %d: %s\nOld value = %s\nNew value = %s\n", bp.ID, bp.Loc, bp.Old, now)
+			bp.Old = now
+		}
 	case emu.StopBreakpoint, emu.StopSyscall:
 		for _, bp := range s.lastHits {
 			kind := "Breakpoint"
@@ -261,7 +270,8 @@ func (s *Session) hit(st emu.Stop) {
 	var keep []*Breakpoint
 	for _, bp := range s.bps {
 		matched := bp.Enabled && (st.Kind == emu.StopBreakpoint && slices.Contains(bp.addrs(), st.PC) ||
-			st.Kind == emu.StopSyscall && bp.Syscall == st.Syscall)
+			st.Kind == emu.StopSyscall && bp.Syscall == st.Syscall ||
+			st.Kind == emu.StopWatch && bp.Watch && bp.Addr == st.Watch)
 		if matched {
 			bp.Hits++
 			s.lastHits = append(s.lastHits, bp)
@@ -285,8 +295,13 @@ func (s *Session) addrInUse(addr uint64, except *Breakpoint) bool {
 }
 
 // releaseAddrs removes the machine breakpoints at bp's addresses that no
-// other enabled user breakpoint needs, and reports the first error.
+// other enabled user breakpoint needs (or bp's watch), and reports the
+// first error.
 func (s *Session) releaseAddrs(bp *Breakpoint) error {
+	if bp.Watch {
+		s.m.RemoveWatch(bp.Addr)
+		return nil
+	}
 	var first error
 	for _, a := range bp.addrs() {
 		if !s.addrInUse(a, bp) {

@@ -20,6 +20,7 @@ const (
 	StopStep                       // the stepped thread executed the requested instructions
 	StopSyscall                    // a thread is entering a syscall named by Resume.SyscallStop
 	StopSignal                     // a signal is about to reach its handler (Resume.SignalStop)
+	StopWatch                      // a watched range changed (Stop.Watch); PC is the next instruction
 )
 
 // Stop is what Continue reports.
@@ -28,6 +29,7 @@ type Stop struct {
 	Tid     int    // the thread that stopped
 	PC      uint64 // where: the next instruction, or the syscall instruction for StopSyscall
 	Syscall int    // for StopSyscall
+	Watch   uint64 // for StopWatch: the address AddWatch was given
 	Exit    *Exit  // for StopExited
 	// Signal, SignalCode and SignalAddr describe a StopSignal.
 	Signal     int
@@ -94,6 +96,60 @@ func (m *Machine) RemoveBreakpoint(addr uint64) error {
 	}
 	delete(m.breakpoints, addr)
 	return m.eng.delBreakpoint(bp.hook, addr)
+}
+
+// watch is a range given to AddWatch.
+type watch struct {
+	addr uint64
+	n    int
+}
+
+// AddWatch watches the n bytes at addr (1 to 256) for changes by any
+// thread, by an instruction or by a syscall: Continue stops with
+// StopWatch right after the change, before the changing thread's next
+// instruction, and the new bytes become the reference for the next stop.
+// Like stepping, watching checks before every instruction, so the guest
+// runs many times slower while any watch exists (up to 8).
+func (m *Machine) AddWatch(addr uint64, n int) error {
+	switch {
+	case n < 1 || n > watchMaxLen:
+		return fmt.Errorf("cannot watch %d bytes: 1 to %d", n, watchMaxLen)
+	case len(m.watches) == maxWatches:
+		return fmt.Errorf("at most %d watchpoints", maxWatches)
+	}
+	for _, w := range m.watches {
+		if w.addr == addr {
+			return fmt.Errorf("%#x is already watched", addr)
+		}
+	}
+	m.watches = append(m.watches, watch{addr, n})
+	m.eng.setWatches(m.watches)
+	return nil
+}
+
+// RemoveWatch stops watching addr, if it was.
+func (m *Machine) RemoveWatch(addr uint64) {
+	for i, w := range m.watches {
+		if w.addr == addr {
+			m.watches = append(m.watches[:i], m.watches[i+1:]...)
+			m.eng.setWatches(m.watches)
+			return
+		}
+	}
+}
+
+// watchStop reports a change to a watched range made by the current
+// thread outside translated code (a syscall), or nil.
+func (m *Machine) watchStop() *Stop {
+	if len(m.watches) == 0 {
+		return nil
+	}
+	i := m.eng.watchChanged()
+	if i < 0 {
+		return nil
+	}
+	m.eng.watchAccept(i)
+	return &Stop{Kind: StopWatch, Tid: m.cur.Tid, PC: m.eng.reg(uc.X86_REG_RIP), Watch: m.watches[i].addr}
 }
 
 // ThreadInfo describes one live thread for the debugger.

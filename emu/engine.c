@@ -268,8 +268,64 @@ int gouth_del_breakpoint(gouth_engine *g, uc_hook h, uint64_t addr) {
     return err;
 }
 
+// read_guest copies len bytes at guest address addr into buf: zeros for
+// pages never touched or not mapped (a watch on them sees the mapping
+// appear as a change only if the bytes differ).
+static void read_guest(gouth_engine *g, uint64_t addr, uint8_t *buf, uint32_t len) {
+    while (len > 0) {
+        uint32_t n = PAGE - (addr & (PAGE - 1));
+        if (n > len) {
+            n = len;
+        }
+        uint64_t *e = gouth_pte(g, addr, false);
+        if (e && (*e & PTE_PRESENT) && (*e & PTE_BACKED)) {
+            memcpy(buf, g->phys + (*e & PTE_ADDR_MASK) + (addr & (PAGE - 1)), n);
+        } else {
+            memset(buf, 0, n);
+        }
+        addr += n;
+        buf += n;
+        len -= n;
+    }
+}
+
+// gouth_watch_changed returns the index of a watch whose bytes differ from
+// the accepted ones, or -1.
+int gouth_watch_changed(gouth_engine *g) {
+    uint8_t now[WATCH_MAX_LEN];
+    for (int i = 0; i < g->nwatches; i++) {
+        gouth_watch *w = &g->watches[i];
+        read_guest(g, w->addr, now, w->len);
+        if (memcmp(now, w->old, w->len) != 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+// gouth_watch_accept takes watch i's current bytes as its reference.
+void gouth_watch_accept(gouth_engine *g, int i) {
+    gouth_watch *w = &g->watches[i];
+    read_guest(g, w->addr, w->old, w->len);
+}
+
 static void hook_step(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     gouth_engine *g = user;
+    if (g->nwatches > 0) {
+        // Before addr runs: the instruction that changed the range (on
+        // this thread, since switches happen only between runs) is the
+        // one just executed.
+        int i = gouth_watch_changed(g);
+        if (i >= 0) {
+            if (g->stop == STOP_NONE || g->stop == STOP_BUDGET) {
+                g->stop = STOP_WATCH;
+                g->stop_pc = addr;
+                g->watch_hit = i;
+            }
+            uc_emu_stop(uc);
+            return;
+        }
+    }
     if (!g->step_active) {
         return;
     }

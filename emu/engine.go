@@ -43,6 +43,13 @@ const (
 	stopIntr    = C.STOP_INTR
 	stopBreak   = C.STOP_BREAK
 	stopStep    = C.STOP_STEP
+	stopWatch   = C.STOP_WATCH
+)
+
+// maxWatches and watchMaxLen are engine.h's bounds on watchpoints.
+const (
+	maxWatches  = C.MAX_WATCHES
+	watchMaxLen = C.WATCH_MAX_LEN
 )
 
 const rip = uc.X86_REG_RIP
@@ -209,6 +216,26 @@ func (e *engine) setStep(active bool, left int64) {
 	}
 	e.g.step_left = C.int64_t(left)
 }
+
+// setWatches replaces the watched ranges and takes their current bytes
+// as the reference.
+func (e *engine) setWatches(ws []watch) {
+	e.g.nwatches = C.int(len(ws))
+	for i, w := range ws {
+		e.g.watches[i].addr = C.uint64_t(w.addr)
+		e.g.watches[i].len = C.uint32_t(w.n)
+		C.gouth_watch_accept(e.g, C.int(i))
+	}
+}
+
+// watchChanged returns the index of a watched range that changed, or -1.
+func (e *engine) watchChanged() int { return int(C.gouth_watch_changed(e.g)) }
+
+// watchAccept takes range i's current bytes as its reference.
+func (e *engine) watchAccept(i int) { C.gouth_watch_accept(e.g, C.int(i)) }
+
+// watchHit is the range whose change stopped the engine (STOP_WATCH).
+func (e *engine) watchHit() int { return int(e.g.watch_hit) }
 
 func (e *engine) stepLeft() int64       { return int64(e.g.step_left) }
 func (e *engine) stopPC() uint64        { return uint64(e.g.stop_pc) }

@@ -42,6 +42,15 @@ enum {
 // uc_set_insn_account is our addition to Unicorn (tools/unicorn.patch).
 uc_err uc_set_insn_account(uc_engine *uc, int64_t *acct);
 
+// A watched range of guest memory and its bytes when last accepted.
+#define MAX_WATCHES 8
+#define WATCH_MAX_LEN 256
+typedef struct {
+    uint64_t addr;
+    uint32_t len;
+    uint8_t old[WATCH_MAX_LEN];
+} gouth_watch;
+
 typedef struct gouth_engine {
     uc_engine *uc;
     uint64_t *l1[1u << L1_BITS];
@@ -86,6 +95,12 @@ typedef struct gouth_engine {
     uint64_t step_counted; // the instruction the step hook last counted
     uc_hook step_hook;
     int has_step_hook;
+
+    // Watchpoints, checked by the step hook before every instruction while
+    // any exist; watch_hit is the index of the one that changed.
+    gouth_watch watches[MAX_WATCHES];
+    int nwatches;
+    int watch_hit;
 } gouth_engine;
 
 gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err);
@@ -103,9 +118,12 @@ void gouth_flush_tlb(gouth_engine *g);
 #define STOP_INTR 4
 #define STOP_BREAK 5  // a breakpoint; stop_pc is its address, not executed
 #define STOP_STEP 6   // a step finished; stop_pc is the next instruction
+#define STOP_WATCH 8  // a watched range changed; stop_pc is the next instruction
 
 int gouth_add_breakpoint(gouth_engine *g, uint64_t addr, uc_hook *h);
 int gouth_del_breakpoint(gouth_engine *g, uc_hook h, uint64_t addr);
 int gouth_step_hook(gouth_engine *g, int on);
+int gouth_watch_changed(gouth_engine *g);
+void gouth_watch_accept(gouth_engine *g, int i);
 
 #endif

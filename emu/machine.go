@@ -104,6 +104,7 @@ type Machine struct {
 	last        Stop            // the last stop reported by Continue
 	timer       *time.Timer     // --timeout
 	breakpoints map[uint64]breakpoint
+	watches     []watch
 	sigStop     func(int) bool // Resume.SignalStop of the running Continue
 	signalStop  *Stop          // a signal stop to report
 	pendingSig  *pendingSignal // its signal, delivered on the next Continue
@@ -225,11 +226,8 @@ func (m *Machine) Continue(r Resume) Stop {
 		m.timer = time.AfterFunc(m.cfg.Timeout, m.Stop)
 	}
 	stepsLeft := r.Steps
-	if r.Steps > 0 {
-		m.eng.stepHook(true)
-	} else {
-		m.eng.stepHook(false)
-	}
+	// The step hook also checks the watchpoints.
+	m.eng.stepHook(r.Steps > 0 || len(m.watches) > 0)
 	// Resuming at the breakpoint we stopped at executes its instruction.
 	if m.last.Kind == StopBreakpoint && m.cur != nil && m.last.Tid == m.cur.Tid &&
 		m.eng.reg(uc.X86_REG_RIP) == m.last.PC {
@@ -325,7 +323,7 @@ func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 	before := m.eng.insns()
 	err := m.eng.run(m.eng.reg(uc.X86_REG_RIP), budget)
 	reason := m.eng.stopReason()
-	if reason == stopBreak || reason == stopStep || (err != nil && reason == stopNone) {
+	if reason == stopBreak || reason == stopStep || reason == stopWatch || (err != nil && reason == stopNone) {
 		m.eng.uncountRest(m.eng.reg(uc.X86_REG_RIP), m.PeekPrefix)
 	}
 	m.sched.Advance(int64(m.eng.insns()-before) * nsPerInsn)
@@ -342,9 +340,14 @@ func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 			return true, left, &Stop{Kind: StopSyscall, Tid: tid, PC: m.eng.reg(uc.X86_REG_RIP) - 2, Syscall: int(nr)}
 		}
 		keep := m.dispatch(nr, args)
+		if st := m.watchStop(); st != nil && m.exited == nil {
+			return keep && left > 0, left, st
+		}
 		return keep && left > 0, left, nil
 	case stopBudget:
-		return false, 0, nil
+		// Preempted right after a write to a watched range: report it now,
+		// as this thread's, before another thread runs.
+		return false, 0, m.watchStop()
 	case stopIntr:
 		m.exception(m.eng.intno())
 		return false, 0, nil
@@ -352,6 +355,10 @@ func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 		return true, left, &Stop{Kind: StopBreakpoint, Tid: tid, PC: m.eng.stopPC()}
 	case stopStep:
 		return true, left, &Stop{Kind: StopStep, Tid: tid, PC: m.eng.stopPC()}
+	case stopWatch:
+		i := m.eng.watchHit()
+		m.eng.watchAccept(i)
+		return true, left, &Stop{Kind: StopWatch, Tid: tid, PC: m.eng.stopPC(), Watch: m.watches[i].addr}
 	case stopRequest:
 		return true, left, nil
 	}

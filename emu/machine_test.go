@@ -151,3 +151,82 @@ func TestRDTSCIsVirtual(t *testing.T) {
 		t.Fatalf("rdtsc differs between runs: %v", statuses)
 	}
 }
+
+// TestWatch watches 4 bytes of the data page and checks where Continue
+// stops: right after each store that changes them (not after one that
+// rewrites the same value), after a syscall that writes them, and that
+// the instruction count is the same as without the watch.
+func TestWatch(t *testing.T) {
+	const addr = 0x600010
+	movTo := func(v byte) []byte { // mov dword [0x600010], v
+		return []byte{0xc7, 0x04, 0x25, 0x10, 0x00, 0x60, 0x00, v, 0x00, 0x00, 0x00}
+	}
+	code := cat(
+		movTo(1), []byte{0x90}, // 0x400000, nop at 0x40000b
+		movTo(1),                             // 0x40000c: the same value again
+		movTo(2),                             // 0x400017
+		[]byte{0x90},                         // 0x400022
+		[]byte{0xb8, 0x3e, 0x01, 0x00, 0x00}, // 0x400023: mov eax, 318 (getrandom)
+		[]byte{0xbf, 0x10, 0x00, 0x60, 0x00}, // mov edi, 0x600010
+		[]byte{0xbe, 0x04, 0x00, 0x00, 0x00}, // mov esi, 4
+		[]byte{0x31, 0xd2},                   // xor edx, edx
+		[]byte{0x0f, 0x05},                   // 0x400034: syscall
+		[]byte{0x31, 0xff},                   // 0x400036: xor edi, edi
+		exitGroupEDI,
+	)
+	run := func(watch bool) ([]Stop, uint64) {
+		var out bytes.Buffer
+		m, err := New(rawFile(code), Config{Args: []string{"test"}, Stdout: &out, Stderr: &out, Warn: &out, MaxInsns: 1_000_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		if watch {
+			if err := m.AddWatch(addr, 4); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var stops []Stop
+		for {
+			st := m.Continue(Resume{})
+			stops = append(stops, st)
+			if st.Kind == StopExited || len(stops) > 10 {
+				return stops, m.Insns()
+			}
+		}
+	}
+	stops, insns := run(true)
+	want := []struct {
+		kind StopKind
+		pc   uint64
+	}{{StopWatch, 0x40000b}, {StopWatch, 0x400022}, {StopWatch, 0x400036}, {StopExited, 0}}
+	if len(stops) != len(want) {
+		t.Fatalf("got %d stops %+v, want %d", len(stops), stops, len(want))
+	}
+	for i, w := range want {
+		st := stops[i]
+		if st.Kind != w.kind || st.Kind == StopWatch && (st.PC != w.pc || st.Watch != addr || st.Tid != 1000) {
+			t.Errorf("stop %d: got kind %d pc %#x watch %#x tid %d, want kind %d pc %#x watch %#x tid 1000", i, st.Kind, st.PC, st.Watch, st.Tid, w.kind, w.pc, addr)
+		}
+	}
+	if _, plain := run(false); insns != plain {
+		t.Errorf("instructions with the watch: got %d, want %d as without", insns, plain)
+	}
+
+	var out bytes.Buffer
+	m, err := New(rawFile(code), Config{Args: []string{"test"}, Stdout: &out, Stderr: &out, Warn: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for _, n := range []int{0, 257} {
+		if err := m.AddWatch(addr, n); err == nil {
+			t.Errorf("AddWatch(%d bytes): no error", n)
+		}
+	}
+	m.AddWatch(addr, 4)
+	m.RemoveWatch(addr)
+	if st := m.Continue(Resume{}); st.Kind != StopExited {
+		t.Errorf("after RemoveWatch: got stop kind %d at %#x, want the exit", st.Kind, st.PC)
+	}
+}
