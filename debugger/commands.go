@@ -49,10 +49,13 @@ func init() {
 		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
 		{Name: "step", Aliases: []string{"s"}, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
 		{Name: "next", Aliases: []string{"n"}, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
+		{Name: "advance", Aliases: []string{"until"}, Args: "LOC", Help: "run until a thread reaches LOC (or another stop): a one-time breakpoint and continue", Repeats: false, run: (*Session).cmdAdvance},
 		{Name: "finish", Aliases: []string{"stepout"}, Help: "run until the selected frame returns to its caller, across stack switches (systemstack, mcall); show the return PC", Repeats: true, run: (*Session).cmdFinish},
 		{Name: "restart", Aliases: []string{"r"}, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
 		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
 		{Name: "x", Args: "/NFU ADDR", Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
+		{Name: "display", Args: "[VAR]", Help: "print VAR (print's expressions) now and after every stop; no VAR: show the display list", run: (*Session).cmdDisplay},
+		{Name: "undisplay", Args: "[N]", Help: "remove display N, or all", run: (*Session).cmdUndisplay},
 		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
 		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
 		{Name: "backtrace", Aliases: []string{"bt"}, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
@@ -258,16 +261,71 @@ func (s *Session) cmdWatch(args string) error {
 }
 
 // watchValue formats the watched expression's current value.
-func (s *Session) watchValue(bp *Breakpoint) string {
+func (s *Session) watchValue(bp *Breakpoint) string { return s.evalString(bp.Loc) }
+
+// cmdDisplay adds an expression shown at every stop, or with no argument
+// shows them all now.
+func (s *Session) cmdDisplay(args string) error {
+	expr := strings.TrimSpace(args)
+	if expr == "" {
+		if len(s.displays) == 0 {
+			s.printf("No display expressions.\n")
+		}
+		s.showDisplays()
+		return nil
+	}
+	if err := s.live(); err != nil {
+		return err
+	}
 	info, err := s.dwarf()
 	if err != nil {
-		return "?"
+		return err
 	}
-	v, err := info.Eval(bp.Loc, s.m)
+	if _, err := info.Eval(expr, s.m); err != nil {
+		return err
+	}
+	s.nextDisplay++
+	d := display{id: s.nextDisplay, expr: expr}
+	s.displays = append(s.displays, d)
+	s.printf("%d: %s = %s\n", d.id, d.expr, s.evalString(d.expr))
+	return nil
+}
+
+// cmdUndisplay removes display N, or all.
+func (s *Session) cmdUndisplay(args string) error {
+	if strings.TrimSpace(args) == "" {
+		s.displays = nil
+		return nil
+	}
+	id, err := strconv.Atoi(strings.TrimSpace(args))
 	if err != nil {
-		return "?"
+		return fmt.Errorf("want a display number, got %q", args)
 	}
-	return v.String()
+	for i, d := range s.displays {
+		if d.id == id {
+			s.displays = append(s.displays[:i], s.displays[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("no display %d", id)
+}
+
+// cmdAdvance runs until a thread reaches LOC (or another stop), as a
+// temporary breakpoint there and continue would.
+func (s *Session) cmdAdvance(args string) error {
+	if err := s.live(); err != nil {
+		return err
+	}
+	addrs, desc, err := s.locations(args)
+	if err != nil {
+		return err
+	}
+	if len(addrs) > 1 {
+		return fmt.Errorf("%s is inlined at %d sites: 'tbreak' it and continue", desc, len(addrs))
+	}
+	st := s.runUntil(addrs[0], func(emu.Stop) bool { return true })
+	s.reportStop(st)
+	return nil
 }
 
 func (s *Session) cmdDisable(args string) error { return s.setEnabled(args, false) }

@@ -86,6 +86,15 @@ type Session struct {
 
 	dwarfInfo *godwarf.Info
 	dwarfErr  error
+
+	displays    []display // expressions shown at every stop
+	nextDisplay int
+}
+
+// display is an expression 'display' shows at every stop.
+type display struct {
+	id   int
+	expr string
 }
 
 // New starts a session stopped at the guest's first instruction.
@@ -242,6 +251,27 @@ func (s *Session) reportStop(st emu.Stop) {
 	}
 	s.frame, s.tid = 0, st.Tid
 	s.printCurrent(st.PC, st.Tid)
+	s.showDisplays()
+}
+
+// showDisplays prints every display expression's current value.
+func (s *Session) showDisplays() {
+	for _, d := range s.displays {
+		s.printf("%d: %s = %s\n", d.id, d.expr, s.evalString(d.expr))
+	}
+}
+
+// evalString formats a Go expression's value, or the reason it has none.
+func (s *Session) evalString(expr string) string {
+	info, err := s.dwarf()
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	v, err := info.Eval(expr, s.m)
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	return v.String()
 }
 
 // inlinedFrame returns the function that bp names when pc is in an
