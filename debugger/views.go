@@ -40,6 +40,7 @@ import (
 
 func init() {
 	Commands = append(Commands,
+		&Command{Name: "goroutine", Aliases: []string{"gr"}, Args: "ID", Help: "goroutine ID's backtrace: from its thread if it is running, else from the context it saved when it was switched out (g.sched)", run: (*Session).cmdGoroutine},
 		&Command{Name: "goroutines", Aliases: []string{"grs"}, Args: "[all]", Help: "the runtime's goroutines (runtime.allgs): id, status, M, start function, location, wait reason; dead ones only with all", run: (*Session).cmdGoroutines},
 		&Command{Name: "ms", Help: "the runtime's Ms (runtime.allm): id, thread id, current goroutine, P, spinning", run: (*Session).cmdMs},
 		&Command{Name: "ps", Help: "the runtime's Ps (runtime.allp): id, status, run queue length, next goroutine, M", run: (*Session).cmdPs},
@@ -759,5 +760,63 @@ func (s *Session) cmdSched(args string) error {
 		return errors.New("sched: runtime.sched has none of the counters this command knows")
 	}
 	s.table(rows, 1)
+	return nil
+}
+
+// cmdGoroutine shows goroutine ID's stack, as delve's 'goroutine ID bt'
+// does: a running goroutine's from its thread (across the g0 or gsignal
+// switch when the M is in the runtime for it), a parked one's from the
+// context it saved when it was switched out (g.sched).
+func (s *Session) cmdGoroutine(args string) error {
+	id, err := strconv.ParseUint(strings.TrimSpace(args), 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a goroutine id, got %q ('goroutines' lists them)", strings.TrimSpace(args))
+	}
+	v, err := s.view("goroutine")
+	if err != nil {
+		return err
+	}
+	gs, err := v.pointers("runtime.allgs", -1, maxViewGs)
+	if err != nil {
+		return fmt.Errorf("goroutine: %v", err)
+	}
+	var g gState
+	found := false
+	for _, addr := range gs {
+		if gg, err := v.rt.g(addr); err == nil && addr != 0 && gg.goid == id {
+			g, found = gg, true
+			break
+		}
+	}
+	if !found {
+		return fmt.Errorf("no goroutine %d; 'goroutines' lists them", id)
+	}
+	for _, t := range v.threads() {
+		runs := t.g == g.addr
+		if ms, err := v.rt.m(t.m); !runs && err == nil && (t.g == ms.g0 || t.g == ms.gsignal) && ms.curg == g.addr && g.m == ms.addr {
+			runs = true
+		}
+		if !runs {
+			continue
+		}
+		s.printf("goroutine %d, running on thread %d:\n", id, t.Tid)
+		frames, err := s.threadFrames(t.Tid, t.PC, t.SP, t.FSBase)
+		s.printFrames(frames, err, false)
+		return nil
+	}
+	if g.schedPC == 0 {
+		return fmt.Errorf("goroutine %d has no saved context (g.sched.pc is 0)", id)
+	}
+	// The saved pc is a return address, except for a goroutine that has
+	// not run yet: newproc points it at the function's entry.
+	fn, ok := s.cfg.File.FuncAt(g.schedPC)
+	entry := ok && fn.Entry == g.schedPC
+	s.printf("goroutine %d, parked (from g.sched):\n", id)
+	walked, err := unwind.Walk(s.cfg.File, s.m, unwind.Start{PC: g.schedPC, SP: g.schedSP, Return: !entry}, 100)
+	frames := make([]shownFrame, len(walked))
+	for i, f := range walked {
+		frames[i] = shownFrame{Frame: f}
+	}
+	s.printFrames(frames, err, false)
 	return nil
 }
