@@ -231,15 +231,7 @@ func (s *Session) cmdWatch(args string) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	expr := strings.TrimSpace(args)
-	if expr == "" {
-		return errors.New("watch what? e.g. 'watch runtime.sched.npidle'")
-	}
-	info, err := s.dwarf()
-	if err != nil {
-		return err
-	}
-	v, err := info.Eval(expr, s.m)
+	expr, v, err := s.evalArg(args, "watch what? e.g. 'watch runtime.sched.npidle'")
 	if err != nil {
 		return err
 	}
@@ -277,11 +269,7 @@ func (s *Session) cmdDisplay(args string) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	info, err := s.dwarf()
-	if err != nil {
-		return err
-	}
-	if _, err := info.Eval(expr, s.m); err != nil {
+	if _, _, err := s.evalArg(expr, ""); err != nil {
 		return err
 	}
 	s.nextDisplay++
@@ -745,23 +733,30 @@ func signed(v uint64, size int) int64 {
 }
 
 func (s *Session) cmdPrint(args string) error {
-	if s.m == nil {
-		return errExited
-	}
-	expr := strings.TrimSpace(args)
-	if expr == "" {
-		return errors.New("print what? e.g. 'p runtime.ncpu'")
-	}
-	info, err := s.dwarf()
-	if err != nil {
-		return err
-	}
-	v, err := info.Eval(expr, s.m)
+	expr, v, err := s.evalArg(args, "print what? e.g. 'p runtime.ncpu'")
 	if err != nil {
 		return err
 	}
 	s.printf("%s = %s\n", expr, v.String())
 	return nil
+}
+
+// evalArg evaluates a command's argument as a Go expression through DWARF
+// (print, watch, display); usage is the error for a missing one.
+func (s *Session) evalArg(args, usage string) (string, godwarf.Value, error) {
+	if s.m == nil {
+		return "", godwarf.Value{}, errExited
+	}
+	expr := strings.TrimSpace(args)
+	if expr == "" {
+		return "", godwarf.Value{}, errors.New(usage)
+	}
+	info, err := s.dwarf()
+	if err != nil {
+		return "", godwarf.Value{}, err
+	}
+	v, err := info.Eval(expr, s.m)
+	return expr, v, err
 }
 
 // dwarf loads the binary's DWARF once.

@@ -109,13 +109,20 @@ func (s *Session) selectedFrame() (shownFrame, error) {
 	return frames[s.frame], nil
 }
 
-// cmdArgs prints the selected frame's arguments, one per line.
-func (s *Session) cmdArgs(string) error {
+// selectedDWARF returns the selected frame with its DWARF function and
+// the frame as the location evaluator sees it.
+func (s *Session) selectedDWARF() (shownFrame, *godwarf.Info, *godwarf.Func, godwarf.Frame, error) {
 	f, err := s.selectedFrame()
 	if err != nil {
-		return err
+		return f, nil, nil, godwarf.Frame{}, err
 	}
 	info, fn, fr, err := s.frameDWARF(f.Frame, f.regs)
+	return f, info, fn, fr, err
+}
+
+// cmdArgs prints the selected frame's arguments, one per line.
+func (s *Session) cmdArgs(string) error {
+	f, info, fn, fr, err := s.selectedDWARF()
 	if err != nil {
 		return err
 	}
@@ -139,11 +146,7 @@ func (s *Session) cmdArgs(string) error {
 // with "~", such as unnamed results). Locations are looked up at the
 // frame's pc, as for arguments.
 func (s *Session) cmdLocals(string) error {
-	f, err := s.selectedFrame()
-	if err != nil {
-		return err
-	}
-	info, fn, fr, err := s.frameDWARF(f.Frame, f.regs)
+	f, info, fn, fr, err := s.selectedDWARF()
 	if err != nil {
 		return err
 	}
