@@ -280,20 +280,23 @@ func opsText(expr []byte) string {
 	return strings.Join(ops, "; ")
 }
 
+// toolchainBinaries are a guest built by each toolchain the tests cover.
+var toolchainBinaries = []struct {
+	name string
+	bin  func(t *testing.T) string
+}{
+	{"current", func(t *testing.T) string { return buildGuest(t, goTool(t)) }},
+	{"go1.19", func(t *testing.T) string { return buildGuest(t, need119(t)) }},
+	{"go1.17", go117Binary},
+}
+
 // TestLocListsMatchReadelf parses the location lists of the parameters and
 // local variables of a sample of functions and compares them with binutils' reading of the
 // same binary: ranges and operations. For DWARF 5, where readelf shows
 // offsets from an unresolved base, the base is checked instead by every
 // range lying inside its function.
 func TestLocListsMatchReadelf(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		bin  func(t *testing.T) string
-	}{
-		{"current", func(t *testing.T) string { return buildGuest(t, goTool(t)) }},
-		{"go1.19", func(t *testing.T) string { return buildGuest(t, need119(t)) }},
-		{"go1.17", go117Binary},
-	} {
+	for _, tc := range toolchainBinaries {
 		t.Run(tc.name, func(t *testing.T) {
 			bin := tc.bin(t)
 			_, in := open(t, bin)
@@ -356,14 +359,7 @@ func TestLocListsMatchReadelf(t *testing.T) {
 // a line inside the function, in scope at some pc of it, and every
 // lexical block's range inside the function.
 func TestLocals(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		bin  func(t *testing.T) string
-	}{
-		{"current", func(t *testing.T) string { return buildGuest(t, goTool(t)) }},
-		{"go1.19", func(t *testing.T) string { return buildGuest(t, need119(t)) }},
-		{"go1.17", go117Binary},
-	} {
+	for _, tc := range toolchainBinaries {
 		t.Run(tc.name, func(t *testing.T) {
 			f, in := open(t, tc.bin(t))
 			syms, err := f.Symbols()
