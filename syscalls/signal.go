@@ -241,8 +241,7 @@ func (k *Kernel) Restarts(sig int) bool {
 func (k *Kernel) Interrupted(w *Wait, sig int) (rax uint64, restart bool) {
 	c := w.call
 	nr := c.Nr
-	// epoll waits are never restarted, whatever SA_RESTART says.
-	if k.Restarts(sig) && Name(nr) != "epoll_wait" && Name(nr) != "epoll_pwait" {
+	if k.Restarts(sig) && restartable(c) {
 		c.restarted = true
 		if k.cfg.Trace != nil {
 			fmt.Fprintln(k.cfg.Trace, k.FormatCall(c))
@@ -253,6 +252,24 @@ func (k *Kernel) Interrupted(w *Wait, sig int) (rax uint64, restart bool) {
 	rax = k.finish(c, 0, EINTR)
 	k.recycle(c)
 	return rax, false
+}
+
+// restartable reports whether Linux restarts call c after a handler with
+// SA_RESTART ran (it returns -ERESTARTSYS), rather than failing it with
+// EINTR whatever the flag says: sleeps and waits with a timeout return
+// -ERESTART_RESTARTBLOCK, and poll-like waits -ERESTARTNOHAND, which a
+// handler turns into EINTR (arch/x86/kernel/signal.c, handle_signal).
+func restartable(c *Call) bool {
+	switch Name(c.Nr) {
+	case "nanosleep", "clock_nanosleep",
+		"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll", "ppoll", "select", "pselect6",
+		"pause", "rt_sigsuspend", "rt_sigtimedwait":
+		return false
+	case "futex":
+		// FUTEX_WAIT and FUTEX_WAIT_BITSET restart only without a timeout.
+		return c.Args[3] == 0
+	}
+	return true
 }
 
 // Regs are the general registers a signal frame saves and restores.

@@ -166,17 +166,49 @@ func TestPendingOrderAndDisposition(t *testing.T) {
 	}
 }
 
+// TestInterruptedCall checks which sleeping calls a handler with
+// SA_RESTART restarts (Linux's -ERESTARTSYS) and which fail with EINTR
+// anyway (-ERESTART_RESTARTBLOCK, -ERESTARTNOHAND), and that without
+// SA_RESTART every one fails with EINTR.
 func TestInterruptedCall(t *testing.T) {
-	tk := newTestKernel()
-	setAction(t, tk, SIGURG, 0x401000, SA_SIGINFO|SA_RESTORER|SA_RESTART, 0x402000, 0)
-	tk.m.putU32(0x10040, 0)
-	_, w := tk.dispatch(t, "futex", 0x10040, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 0)
-	if rax, restart := tk.Interrupted(w, SIGURG); !restart || rax != 202 {
-		t.Errorf("futex interrupted by an SA_RESTART signal: rax %d restart %v, want 202 (futex) true", rax, restart)
+	const ts = 0x10100 // a timespec of 1 s
+	tests := []struct {
+		name    string
+		call    string
+		args    func(tk *testKernel) []uint64
+		restart bool
+	}{
+		{"futex wait without timeout", "futex", func(*testKernel) []uint64 { return []uint64{0x10040, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0} }, true},
+		{"futex wait with a timeout", "futex", func(*testKernel) []uint64 { return []uint64{0x10040, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, ts} }, false},
+		{"nanosleep", "nanosleep", func(*testKernel) []uint64 { return []uint64{ts, 0} }, false},
+		{"clock_nanosleep", "clock_nanosleep", func(*testKernel) []uint64 { return []uint64{CLOCK_MONOTONIC, 0, ts, 0} }, false},
+		{"epoll_pwait", "epoll_pwait", func(tk *testKernel) []uint64 {
+			return []uint64{tk.call(t, "epoll_create1", 0), 0x10200, 8, uint64(0xffffffff)}
+		}, false},
 	}
-	ep := tk.call(t, "epoll_create1", 0)
-	_, w = tk.dispatch(t, "epoll_pwait", ep, 0x10200, 8, uint64(0xffffffff))
-	if rax, restart := tk.Interrupted(w, SIGURG); restart || rax != neg(EINTR) {
-		t.Errorf("epoll_pwait interrupted: rax %#x restart %v, want -EINTR false (never restarted)", rax, restart)
+	for _, saRestart := range []bool{true, false} {
+		for _, tt := range tests {
+			tk := newTestKernel()
+			flags := uint64(SA_SIGINFO | SA_RESTORER)
+			if saRestart {
+				flags |= SA_RESTART
+			}
+			setAction(t, tk, SIGURG, 0x401000, flags, 0x402000, 0)
+			tk.m.putU32(0x10040, 0)
+			binary.LittleEndian.PutUint64(tk.m.mem[ts-tk.m.base:], 1)
+			_, w := tk.dispatch(t, tt.call, tt.args(tk)...)
+			if w == nil {
+				t.Fatalf("%s did not sleep", tt.name)
+			}
+			want := tt.restart && saRestart
+			wantRAX := neg(EINTR)
+			if want {
+				wantRAX = uint64(w.call.Nr) // re-executed: RAX is the number again
+			}
+			rax, restart := tk.Interrupted(w, SIGURG)
+			if restart != want || rax != wantRAX {
+				t.Errorf("%s interrupted (SA_RESTART %v): got rax %#x restart %v, want %#x %v", tt.name, saRestart, rax, restart, wantRAX, want)
+			}
+		}
 	}
 }
