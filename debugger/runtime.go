@@ -60,6 +60,16 @@ type gState struct {
 	schedPC, schedSP uint64 // saved context when switched out
 }
 
+// savedStart is where to unwind a switched-out g from: its g.sched. The
+// saved pc is a return address (into gopark, Gosched, systemstack_switch)
+// except for a goroutine that never ran: newproc points it at the
+// function's entry.
+func (g gState) savedStart(f *loader.File) unwind.Start {
+	fn, ok := f.FuncAt(g.schedPC)
+	entry := ok && fn.Entry == g.schedPC
+	return unwind.Start{PC: g.schedPC, SP: g.schedSP, Return: !entry}
+}
+
 // onStack reports whether sp is inside the g's stack.
 func (g gState) onStack(sp uint64) bool { return g.lo < g.hi && sp >= g.lo && sp < g.hi }
 

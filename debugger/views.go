@@ -262,6 +262,43 @@ type threadOf struct {
 	g, m uint64 // the g in its TLS slot and that g's M; 0 if unknown
 }
 
+// onThread is a thread running a g: on the g's own stack, or on its M's g0
+// or gsignal stack in the runtime's service.
+type onThread struct {
+	t     threadOf
+	stack string // "" on the g's own stack, else "g0" or "gsignal"
+}
+
+// running maps each g that a thread runs to the thread: the g in its TLS
+// slot, or the curg of its M when it runs on g0 or gsignal (the first such
+// thread when two claim one g).
+func (v *rtView) running() map[uint64]onThread {
+	running := map[uint64]onThread{}
+	for _, t := range v.threads() {
+		if t.g == 0 {
+			continue
+		}
+		ms, err := v.rt.m(t.m)
+		switch {
+		case err != nil:
+			running[t.g] = onThread{t: t}
+		case t.g == ms.g0 || t.g == ms.gsignal:
+			stack := "g0"
+			if t.g == ms.gsignal {
+				stack = "gsignal"
+			}
+			if cg, err := v.rt.g(ms.curg); err == nil && cg.m == ms.addr {
+				if _, seen := running[ms.curg]; !seen {
+					running[ms.curg] = onThread{t: t, stack: stack}
+				}
+			}
+		default:
+			running[t.g] = onThread{t: t}
+		}
+	}
+	return running
+}
+
 // threads maps the guest threads to their g and M.
 func (v *rtView) threads() []threadOf {
 	var out []threadOf
@@ -430,35 +467,7 @@ func (s *Session) cmdGoroutines(args string) error {
 		}
 	}
 	reasons := v.waitReasons()
-	// Where each thread is, for the g it runs: its TLS g, or the curg of
-	// its M when it runs on g0 or gsignal.
-	type onThread struct {
-		t     threadOf
-		stack string // "" on the g's own stack, else "g0" or "gsignal"
-	}
-	running := map[uint64]onThread{}
-	for _, t := range v.threads() {
-		if t.g == 0 {
-			continue
-		}
-		ms, err := v.rt.m(t.m)
-		switch {
-		case err != nil:
-			running[t.g] = onThread{t: t}
-		case t.g == ms.g0 || t.g == ms.gsignal:
-			stack := "g0"
-			if t.g == ms.gsignal {
-				stack = "gsignal"
-			}
-			if cg, err := v.rt.g(ms.curg); err == nil && cg.m == ms.addr {
-				if _, seen := running[ms.curg]; !seen {
-					running[ms.curg] = onThread{t: t, stack: stack}
-				}
-			}
-		default:
-			running[t.g] = onThread{t: t}
-		}
-	}
+	running := v.running()
 	curG, curM := v.current()
 	if cm, err := v.rt.m(curM); err == nil && (curG == cm.g0 || curG == cm.gsignal) {
 		curG = cm.curg
@@ -495,12 +504,7 @@ func (s *Session) cmdGoroutines(args string) error {
 		if addr == curG {
 			mark = "*"
 		}
-		// The saved pc is a return address (into gopark, Gosched,
-		// systemstack_switch), except for a goroutine that never ran:
-		// newproc points it at the function's entry.
-		fn, ok := s.cfg.File.FuncAt(g.schedPC)
-		entry := ok && fn.Entry == g.schedPC
-		where := v.location(unwind.Start{PC: g.schedPC, SP: g.schedSP, Return: !entry})
+		where := v.location(g.savedStart(s.cfg.File))
 		if strings.HasPrefix(status, "dead") {
 			where = "-" // what sched holds is from the g's last life
 		}
@@ -791,14 +795,8 @@ func (s *Session) cmdGoroutine(args string) error {
 	if !found {
 		return fmt.Errorf("no goroutine %d; 'goroutines' lists them", id)
 	}
-	for _, t := range v.threads() {
-		runs := t.g == g.addr
-		if ms, err := v.rt.m(t.m); !runs && err == nil && (t.g == ms.g0 || t.g == ms.gsignal) && ms.curg == g.addr && g.m == ms.addr {
-			runs = true
-		}
-		if !runs {
-			continue
-		}
+	if on, ok := v.running()[g.addr]; ok {
+		t := on.t
 		s.printf("goroutine %d, running on thread %d:\n", id, t.Tid)
 		frames, err := s.threadFrames(t.Tid, t.PC, t.SP, t.FSBase)
 		s.printFrames(frames, err, false)
@@ -807,12 +805,8 @@ func (s *Session) cmdGoroutine(args string) error {
 	if g.schedPC == 0 {
 		return fmt.Errorf("goroutine %d has no saved context (g.sched.pc is 0)", id)
 	}
-	// The saved pc is a return address, except for a goroutine that has
-	// not run yet: newproc points it at the function's entry.
-	fn, ok := s.cfg.File.FuncAt(g.schedPC)
-	entry := ok && fn.Entry == g.schedPC
 	s.printf("goroutine %d, parked (from g.sched):\n", id)
-	walked, err := unwind.Walk(s.cfg.File, s.m, unwind.Start{PC: g.schedPC, SP: g.schedSP, Return: !entry}, 100)
+	walked, err := unwind.Walk(s.cfg.File, s.m, g.savedStart(s.cfg.File), 100)
 	frames := make([]shownFrame, len(walked))
 	for i, f := range walked {
 		frames[i] = shownFrame{Frame: f}
