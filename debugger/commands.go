@@ -171,15 +171,11 @@ func (s *Session) breakpointByID(args string) (*Breakpoint, error) {
 
 func (s *Session) cmdDelete(args string) error {
 	if strings.TrimSpace(args) == "" {
-		for _, bp := range s.bps {
-			if bp.Watch {
-				s.m.RemoveWatch(bp.Addr)
-			}
-			for _, a := range bp.addrs() {
-				s.m.RemoveBreakpoint(a)
-			}
+		all := s.bps
+		s.bps = nil // so that no address counts as still in use
+		for _, bp := range all {
+			s.releaseAddrs(bp)
 		}
-		s.bps = nil
 		return nil
 	}
 	bp, err := s.breakpointByID(args)
@@ -223,9 +219,6 @@ func (s *Session) arm(bp *Breakpoint) error {
 	return nil
 }
 
-// maxWatchLen bounds the bytes a watchpoint covers (the machine's limit).
-const maxWatchLen = 256
-
 // cmdWatch sets a watchpoint on a Go global (print's expressions).
 func (s *Session) cmdWatch(args string) error {
 	if err := s.live(); err != nil {
@@ -239,8 +232,8 @@ func (s *Session) cmdWatch(args string) error {
 	switch {
 	case v.Addr == 0 || size <= 0:
 		return fmt.Errorf("cannot watch %s: it has no address and size in memory", expr)
-	case size > maxWatchLen:
-		return fmt.Errorf("cannot watch %s: %d bytes, at most %d (watch a field)", expr, size, maxWatchLen)
+	case size > emu.MaxWatchLen:
+		return fmt.Errorf("cannot watch %s: %d bytes, at most %d (watch a field)", expr, size, emu.MaxWatchLen)
 	}
 	bp := &Breakpoint{ID: s.nextID, Loc: expr, Addr: v.Addr, Syscall: -1, Enabled: true, Watch: true, Size: int(size)}
 	if err := s.arm(bp); err != nil {

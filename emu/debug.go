@@ -112,8 +112,8 @@ type watch struct {
 // runs many times slower while any watch exists (up to 8).
 func (m *Machine) AddWatch(addr uint64, n int) error {
 	switch {
-	case n < 1 || n > watchMaxLen:
-		return fmt.Errorf("cannot watch %d bytes: 1 to %d", n, watchMaxLen)
+	case n < 1 || n > MaxWatchLen:
+		return fmt.Errorf("cannot watch %d bytes: 1 to %d", n, MaxWatchLen)
 	case len(m.watches) == maxWatches:
 		return fmt.Errorf("at most %d watchpoints", maxWatches)
 	}
@@ -148,8 +148,14 @@ func (m *Machine) watchStop() *Stop {
 	if i < 0 {
 		return nil
 	}
+	return m.watchReport(i, m.eng.reg(uc.X86_REG_RIP))
+}
+
+// watchReport accepts the new bytes of watch i and reports its change by
+// the current thread, which is to run pc next.
+func (m *Machine) watchReport(i int, pc uint64) *Stop {
 	m.eng.watchAccept(i)
-	return &Stop{Kind: StopWatch, Tid: m.cur.Tid, PC: m.eng.reg(uc.X86_REG_RIP), Watch: m.watches[i].addr}
+	return &Stop{Kind: StopWatch, Tid: m.cur.Tid, PC: pc, Watch: m.watches[i].addr}
 }
 
 // ThreadInfo describes one live thread for the debugger.

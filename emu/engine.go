@@ -46,10 +46,11 @@ const (
 	stopWatch   = C.STOP_WATCH
 )
 
-// maxWatches and watchMaxLen are engine.h's bounds on watchpoints.
+// maxWatches and MaxWatchLen are engine.h's bounds on watchpoints:
+// how many, and how many bytes each.
 const (
 	maxWatches  = C.MAX_WATCHES
-	watchMaxLen = C.WATCH_MAX_LEN
+	MaxWatchLen = C.WATCH_MAX_LEN
 )
 
 const rip = uc.X86_REG_RIP

@@ -356,9 +356,7 @@ func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 	case stopStep:
 		return true, left, &Stop{Kind: StopStep, Tid: tid, PC: m.eng.stopPC()}
 	case stopWatch:
-		i := m.eng.watchHit()
-		m.eng.watchAccept(i)
-		return true, left, &Stop{Kind: StopWatch, Tid: tid, PC: m.eng.stopPC(), Watch: m.watches[i].addr}
+		return true, left, m.watchReport(m.eng.watchHit(), m.eng.stopPC())
 	case stopRequest:
 		return true, left, nil
 	}
