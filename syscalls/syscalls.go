@@ -279,21 +279,20 @@ func (k *Kernel) errno(c *Call, err error) Errno {
 // reads guest memory (paths, buffers, timespecs, CPU masks) are formatted
 // at once, while that memory still holds what the call saw.
 type pastCall struct {
-	nr, tid   int
-	args      [6]uint64
-	ret       uint64
-	failed    bool
-	restarted bool
-	insns     uint64
-	hasInsns  bool
-	line      string // the formatted call, if made eagerly
+	nr, tid int
+	args    [6]uint64
+	ret     uint64
+	failed  bool
+	insns   uint64 // the instruction count when it finished, if Config.Insns is set
+	line    string // the formatted call, if made eagerly
 }
 
 // remember appends c to the history ring.
 func (k *Kernel) remember(c *Call) {
-	p := pastCall{nr: c.Nr, tid: c.Tid, args: c.Args, ret: c.ret, failed: c.err != nil, restarted: c.restarted}
+	// Only finished calls come here: a restarted one is not finished.
+	p := pastCall{nr: c.Nr, tid: c.Tid, args: c.Args, ret: c.ret, failed: c.err != nil}
 	if k.cfg.Insns != nil {
-		p.insns, p.hasInsns = k.cfg.Insns(), true
+		p.insns = k.cfg.Insns()
 	}
 	if readsMemory(c.Nr) {
 		p.line = k.FormatCall(c)
@@ -324,13 +323,13 @@ func readsMemory(nr int) bool {
 func (k *Kernel) format(p *pastCall) string {
 	line := p.line
 	if line == "" {
-		c := Call{Nr: p.nr, Tid: p.tid, Args: p.args, ret: p.ret, restarted: p.restarted, done: true}
+		c := Call{Nr: p.nr, Tid: p.tid, Args: p.args, ret: p.ret, done: true}
 		if p.failed {
 			c.err = Errno(-int64(p.ret))
 		}
 		line = k.FormatCall(&c)
 	}
-	if p.hasInsns {
+	if k.cfg.Insns != nil {
 		line = fmt.Sprintf("insn %-10d %s", p.insns, line)
 	}
 	return line
