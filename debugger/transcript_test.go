@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
 	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"github.com/gouth-emu/gouth-emu/loader"
 )
 
@@ -32,7 +32,7 @@ type toolchain struct {
 var (
 	toolchains = []*toolchain{
 		{name: "go-machine", goCmd: "go"},
-		{name: "go1.19", goCmd: "/usr/lib/go-1.19/bin/go"},
+		{name: "go1.19", goCmd: testbin.Go119},
 	}
 	binDir string
 )

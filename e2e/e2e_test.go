@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,12 +15,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
 const (
-	// go119 is where Debian/Ubuntu's golang-1.19-go package installs Go 1.19.
-	go119 = "/usr/lib/go-1.19/bin/go"
-
 	// emuTimeout bounds one guest run inside the emulator; runTimeout bounds
 	// any process the tests start, so a hang fails instead of stalling.
 	emuTimeout = "60s"
@@ -205,11 +203,11 @@ func machineToolchain(goCmd string) *toolchain {
 
 func legacyToolchain() *toolchain {
 	tc := &toolchain{name: "go1.19", legacy: true}
-	if _, err := os.Stat(go119); err != nil {
-		tc.missing = fmt.Sprintf("%s not found; install the golang-1.19-go package to test guests built with Go 1.19", go119)
+	if _, err := os.Stat(testbin.Go119); err != nil {
+		tc.missing = fmt.Sprintf("%s not found; install the golang-1.19-go package to test guests built with Go 1.19", testbin.Go119)
 		return tc
 	}
-	tc.goCmd = go119
+	tc.goCmd = testbin.Go119
 	// Go 1.19 must not see the newer toolchain's settings (GOROOT,
 	// GOEXPERIMENT, ...), and needs a GOPATH and a cache it can write.
 	// The cache lives in the user cache directory so that the standard

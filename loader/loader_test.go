@@ -3,7 +3,6 @@ package loader
 import (
 	"bytes"
 	"debug/elf"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,9 +11,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
 const helloSrc = `package main
@@ -24,43 +24,14 @@ import "fmt"
 func main() { fmt.Println("hello, guest") }
 `
 
-const go119 = "/usr/lib/go-1.19/bin/go"
-
-// buildDir holds the binaries built by the tests, shared between tests so
-// that each is built once per run.
-var buildDir string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "loader-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	buildDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	testbin.RemoveBuilds()
 	os.Exit(code)
 }
 
-var builds struct {
-	sync.Mutex
-	m map[string]buildResult
-}
-
-type buildResult struct {
-	path string
-	err  error
-}
-
-// goTool returns the go command the tests run under.
-func goTool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go tool not found: %v", err)
-	}
-	return p
-}
+func goTool(t *testing.T) string  { return testbin.GoTool(t) }
+func need119(t *testing.T) string { return testbin.Need119(t) }
 
 // goEnv returns `go env NAME` for the given go command.
 func goEnv(t *testing.T, tool, name string) string {
@@ -77,50 +48,7 @@ func goEnv(t *testing.T, tool, name string) string {
 // path of the executable.
 func buildHello(t *testing.T, tool string, env []string, flags ...string) string {
 	t.Helper()
-	key := tool + "|" + strings.Join(env, " ") + "|" + strings.Join(flags, " ")
-	builds.Lock()
-	defer builds.Unlock()
-	if builds.m == nil {
-		builds.m = make(map[string]buildResult)
-	}
-	if r, ok := builds.m[key]; ok {
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
-		return r.path
-	}
-	r := func() buildResult {
-		dir, err := os.MkdirTemp(buildDir, "hello-")
-		if err != nil {
-			return buildResult{err: err}
-		}
-		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(helloSrc), 0o644); err != nil {
-			return buildResult{err: err}
-		}
-		out := filepath.Join(dir, "hello")
-		args := append([]string{"build", "-o", out}, flags...)
-		args = append(args, "main.go")
-		cmd := exec.Command(tool, args...)
-		cmd.Dir = dir
-		// Drop settings that would make an older go command use the wrong
-		// GOROOT or try to switch toolchains.
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "GOROOT=") && !strings.HasPrefix(kv, "GOFLAGS=") && !strings.HasPrefix(kv, "GOTOOLCHAIN=") {
-				cmd.Env = append(cmd.Env, kv)
-			}
-		}
-		cmd.Env = append(cmd.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOTOOLCHAIN=local", "GO111MODULE=on")
-		cmd.Env = append(cmd.Env, env...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return buildResult{err: fmt.Errorf("%s %s: %v\n%s", tool, strings.Join(args, " "), err, b)}
-		}
-		return buildResult{path: out}
-	}()
-	builds.m[key] = r
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	return r.path
+	return testbin.Build(t, tool, map[string]string{"main.go": helloSrc}, env, flags...)
 }
 
 // helloBinary returns the default build of the hello-world guest with the
@@ -131,25 +59,7 @@ func helloBinary(t *testing.T) string {
 
 // go117Binary decodes the go1.17 hello world shipped in GOROOT for the
 // debug/buildinfo tests.
-func go117Binary(t *testing.T) string {
-	t.Helper()
-	src := filepath.Join(goEnv(t, goTool(t), "GOROOT"), "src/debug/buildinfo/testdata/go117/go117.base64")
-	enc, err := os.ReadFile(src)
-	if err != nil {
-		t.Skipf("go1.17 test binary not available: %v", err)
-	}
-	enc = bytes.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' {
-			return -1
-		}
-		return r
-	}, enc)
-	bin, err := base64.StdEncoding.DecodeString(string(enc))
-	if err != nil {
-		t.Fatalf("decoding %s: %v", src, err)
-	}
-	return writeTemp(t, "go117", bin)
-}
+func go117Binary(t *testing.T) string { return testbin.Go117Binary(t, goTool(t)) }
 
 func writeTemp(t *testing.T, name string, data []byte) string {
 	t.Helper()
@@ -237,14 +147,6 @@ func TestOpenGoBinaries(t *testing.T) {
 			}
 		})
 	}
-}
-
-func need119(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(go119); err != nil {
-		t.Skipf("%s not available: %v", go119, err)
-	}
-	return go119
 }
 
 func exactVersion(want func(*testing.T) string) func(*testing.T, string) {

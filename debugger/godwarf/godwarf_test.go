@@ -5,16 +5,14 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
-	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"github.com/gouth-emu/gouth-emu/loader"
 )
 
@@ -117,30 +115,10 @@ const guestSub = `package sub
 var Dupname = 1
 `
 
-const go119 = "/usr/lib/go-1.19/bin/go"
-
-var buildDir string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "godwarf-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	buildDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	testbin.RemoveBuilds()
 	os.Exit(code)
-}
-
-var builds struct {
-	sync.Mutex
-	m map[string]buildResult
-}
-
-type buildResult struct {
-	path string
-	err  error
 }
 
 // toolchain is a go command to build the guest with.
@@ -154,77 +132,18 @@ var toolchains = []toolchain{
 	{"go1.19", need119},
 }
 
-func goTool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go tool not found: %v", err)
-	}
-	return p
-}
-
-func need119(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(go119); err != nil {
-		t.Skipf("Go 1.19 not installed (%s); install the golang-1.19-go package", go119)
-	}
-	return go119
-}
+func goTool(t *testing.T) string  { return testbin.GoTool(t) }
+func need119(t *testing.T) string { return testbin.Need119(t) }
 
 // buildGuest builds the guest program with tool and flags, once per run.
 func buildGuest(t *testing.T, tool string, flags ...string) string {
 	t.Helper()
-	key := tool + "|" + strings.Join(flags, " ")
-	builds.Lock()
-	defer builds.Unlock()
-	if builds.m == nil {
-		builds.m = make(map[string]buildResult)
-	}
-	r, ok := builds.m[key]
-	if !ok {
-		r = build(tool, flags)
-		builds.m[key] = r
-	}
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	return r.path
-}
-
-func build(tool string, flags []string) buildResult {
-	dir, err := os.MkdirTemp(buildDir, "guest-")
-	if err != nil {
-		return buildResult{err: err}
-	}
 	files := map[string]string{
 		"go.mod":     "module guest\n\ngo 1.17\n",
 		"main.go":    guestMain,
 		"sub/sub.go": guestSub,
 	}
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return buildResult{err: err}
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			return buildResult{err: err}
-		}
-	}
-	out := filepath.Join(dir, "guest")
-	args := append([]string{"build", "-o", out}, flags...)
-	args = append(args, ".")
-	cmd := exec.Command(tool, args...)
-	cmd.Dir = dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOROOT=") && !strings.HasPrefix(kv, "GOFLAGS=") && !strings.HasPrefix(kv, "GOTOOLCHAIN=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOTOOLCHAIN=local", "GO111MODULE=on")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return buildResult{err: fmt.Errorf("%s %s: %v\n%s", tool, strings.Join(args, " "), err, b)}
-	}
-	return buildResult{path: out}
+	return testbin.Build(t, tool, files, nil, flags...)
 }
 
 // go117Binary decodes the go1.17 hello world shipped in GOROOT. Its DWARF

@@ -5,15 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"github.com/gouth-emu/gouth-emu/loader"
 )
 
@@ -48,69 +46,19 @@ func main() {
 }
 `
 
-const go119 = "/usr/lib/go-1.19/bin/go"
-
-var builds struct {
-	sync.Mutex
-	dir  string
-	done map[string]string
-}
-
 // buildChain builds chainSrc with the given go command, once per run.
 func buildChain(t *testing.T, tool string) string {
 	t.Helper()
-	builds.Lock()
-	defer builds.Unlock()
-	if p, ok := builds.done[tool]; ok {
-		return p
-	}
-	if builds.dir == "" {
-		dir, err := os.MkdirTemp("", "unwind-test-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		builds.dir = dir
-		builds.done = map[string]string{}
-	}
-	dir := filepath.Join(builds.dir, strconv.Itoa(len(builds.done)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(chainSrc), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "chain")
-	cmd := exec.Command(tool, "build", "-o", out, "main.go")
-	cmd.Dir = dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOROOT=") && !strings.HasPrefix(kv, "GOFLAGS=") && !strings.HasPrefix(kv, "GOTOOLCHAIN=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOTOOLCHAIN=local", "GO111MODULE=on")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s build: %v\n%s", tool, err, b)
-	}
-	builds.done[tool] = out
-	return out
+	return testbin.Build(t, tool, map[string]string{"main.go": chainSrc}, nil)
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if builds.dir != "" {
-		os.RemoveAll(builds.dir)
-	}
+	testbin.RemoveBuilds()
 	os.Exit(code)
 }
 
-func goTool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go tool not found: %v", err)
-	}
-	return p
-}
+func goTool(t *testing.T) string { return testbin.GoTool(t) }
 
 // go117Binary decodes the go1.17 hello world shipped in GOROOT.
 func go117Binary(t *testing.T) string { return testbin.Go117Binary(t, goTool(t)) }
@@ -121,12 +69,7 @@ var chainBinaries = []struct {
 	tool func(*testing.T) string
 }{
 	{"machine", goTool},
-	{"go1.19", func(t *testing.T) string {
-		if _, err := os.Stat(go119); err != nil {
-			t.Skipf("%s not available: %v", go119, err)
-		}
-		return go119
-	}},
+	{"go1.19", func(t *testing.T) string { return testbin.Need119(t) }},
 }
 
 // An instruction from go tool objdump, an independent decoder.
