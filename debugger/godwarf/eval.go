@@ -231,6 +231,16 @@ func (v Value) Elem() (Value, error) {
 	return Value{Name: "*" + v.Name, Type: p.Type, Addr: addr, info: v.info, mem: v.mem}, nil
 }
 
+// derefTo returns what v points to when v is a pointer whose target's
+// underlying type is, by is, one that Go selects through (p.x for a
+// pointer to a struct, p[i] for a pointer to an array); else v itself.
+func (v Value) derefTo(is func(dwarf.Type) bool) (Value, error) {
+	if v.info.kind(v.Type) != kindPtr || !is(underlying(underlying(v.Type).(*dwarf.PtrType).Type)) {
+		return v, nil
+	}
+	return v.Elem()
+}
+
 // Field selects the field name of a struct value, or of the struct a
 // pointer value points to. Fields promoted from embedded structs are found
 // as in Go.
@@ -238,17 +248,11 @@ func (v Value) Field(name string) (Value, error) {
 	if err := v.valid(); err != nil {
 		return Value{}, err
 	}
-	base := v
-	if v.info.kind(v.Type) == kindPtr {
-		if _, ok := underlying(underlying(v.Type).(*dwarf.PtrType).Type).(*dwarf.StructType); ok {
-			e, err := v.Elem()
-			if err != nil {
-				return Value{}, err
-			}
-			base = e
-			base.Name = v.Name // Go writes p.x, not (*p).x
-		}
+	base, err := v.derefTo(func(t dwarf.Type) bool { _, ok := t.(*dwarf.StructType); return ok })
+	if err != nil {
+		return Value{}, err
 	}
+	base.Name = v.Name // Go writes p.x, not (*p).x
 	st, ok := underlying(base.Type).(*dwarf.StructType)
 	if !ok || base.info.kind(base.Type) != kindStruct {
 		return Value{}, fmt.Errorf("%s is not a struct (type %s), it has no field %q", v.Name, typeName2(v.Type), name)
@@ -266,15 +270,9 @@ func (v Value) Index(i int64) (Value, error) {
 	if err := v.valid(); err != nil {
 		return Value{}, err
 	}
-	base := v
-	if v.info.kind(v.Type) == kindPtr {
-		if _, ok := underlying(underlying(v.Type).(*dwarf.PtrType).Type).(*dwarf.ArrayType); ok {
-			e, err := v.Elem()
-			if err != nil {
-				return Value{}, err
-			}
-			base = e
-		}
+	base, err := v.derefTo(func(t dwarf.Type) bool { _, ok := t.(*dwarf.ArrayType); return ok })
+	if err != nil {
+		return Value{}, err
 	}
 	name := fmt.Sprintf("%s[%d]", v.Name, i)
 	var (

@@ -368,17 +368,7 @@ func (p *printer) intField(st *dwarf.StructType, addr uint64, name string) (int6
 // count field of hash<K,V> (the hmap of go1.23 and earlier) or the used
 // field of map<K,V> (the Swiss-table map since go1.24).
 func (p *printer) mapValue(t dwarf.Type, addr uint64) {
-	w, ok := p.word(addr)
-	if !ok {
-		return
-	}
-	name := typeName2(t)
-	if w == 0 {
-		fmt.Fprintf(&p.b, "%s(nil)", name)
-		return
-	}
-	fmt.Fprintf(&p.b, "%s(%#x)", name, w)
-	if st := pointee(t); st != nil {
+	if w, st := p.header(t, addr); st != nil {
 		for _, f := range []string{"count", "used"} {
 			if n, ok := p.intField(st, w, f); ok {
 				fmt.Fprintf(&p.b, " len: %d", n)
@@ -388,18 +378,25 @@ func (p *printer) mapValue(t dwarf.Type, addr uint64) {
 	}
 }
 
-func (p *printer) chanValue(t dwarf.Type, addr uint64) {
+// header shows a map or channel value of type t at addr as its type and
+// the address of the runtime structure it points to, and returns that
+// address and the structure's type when there is one to read fields of.
+func (p *printer) header(t dwarf.Type, addr uint64) (uint64, *dwarf.StructType) {
 	w, ok := p.word(addr)
 	if !ok {
-		return
+		return 0, nil
 	}
 	name := typeName2(t)
 	if w == 0 {
 		fmt.Fprintf(&p.b, "%s(nil)", name)
-		return
+		return 0, nil
 	}
 	fmt.Fprintf(&p.b, "%s(%#x)", name, w)
-	if st := pointee(t); st != nil {
+	return w, pointee(t)
+}
+
+func (p *printer) chanValue(t dwarf.Type, addr uint64) {
+	if w, st := p.header(t, addr); st != nil {
 		n, ok1 := p.intField(st, w, "qcount")
 		c, ok2 := p.intField(st, w, "dataqsiz")
 		if ok1 && ok2 {
