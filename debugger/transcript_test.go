@@ -175,23 +175,12 @@ func checkGolden(t *testing.T, golden, got string) {
 
 // lineDiff shows the first differing lines.
 func lineDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
 	var b strings.Builder
-	shown := 0
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
+	for i, d := range testbin.DiffLines(got, want) {
+		if i == 8 {
+			break
 		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			fmt.Fprintf(&b, "line %d:\n  got:  %s\n  want: %s\n", i+1, gl, wl)
-			if shown++; shown == 8 {
-				break
-			}
-		}
+		fmt.Fprintf(&b, "line %d:\n  got:  %s\n  want: %s\n", d.N, d.Got, d.Want)
 	}
 	return b.String()
 }

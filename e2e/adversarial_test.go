@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
 // The adversarial guest (testdata/guests/adversarial) does one hostile
@@ -38,19 +40,8 @@ func emulatorSound(t *testing.T, r result, statuses ...int) {
 // each that differs as "got X, want Y".
 func diffResultLines(t *testing.T, got, want, wantFrom string) {
 	t.Helper()
-	g := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
-	w := strings.Split(strings.TrimSuffix(want, "\n"), "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Errorf("stdout line %d: got %q under gouth-emu, want %q (%s)", i+1, gl, wl, wantFrom)
-		}
+	for _, d := range testbin.DiffLines(strings.TrimSuffix(got, "\n"), strings.TrimSuffix(want, "\n")) {
+		t.Errorf("stdout line %d: got %q under gouth-emu, want %q (%s)", d.N, d.Got, d.Want, wantFrom)
 	}
 }
 

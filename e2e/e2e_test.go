@@ -580,18 +580,9 @@ func stableStderr(b []byte) string {
 
 // diffLines describes the first line where got and want differ.
 func diffLines(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("first difference at line %d (of %d vs %d): got %q, want %q", i+1, len(g), len(w), gl, wl)
-		}
+	if d := testbin.DiffLines(got, want); len(d) > 0 {
+		return fmt.Sprintf("first difference at line %d (of %d vs %d): got %q, want %q",
+			d[0].N, strings.Count(got, "\n")+1, strings.Count(want, "\n")+1, d[0].Got, d[0].Want)
 	}
 	return "no line differs"
 }
