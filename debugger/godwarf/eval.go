@@ -317,14 +317,10 @@ func (v Value) Index(i int64) (Value, error) {
 	return Value{Name: name, Type: elem, Addr: data + uint64(i)*uint64(size), info: v.info, mem: v.mem}, nil
 }
 
-// Uint returns the value of an integer, boolean, pointer, channel, map or
-// function value (the pointer word for the last three), or of an atomic
-// wrapper of one, as an unsigned number.
-func (v Value) Uint() (uint64, error) {
-	if err := v.valid(); err != nil {
-		return 0, err
-	}
-	t, addr := v.Type, v.Addr
+// unwrapAtomic looks through the runtime's atomic wrappers (a struct
+// around one value, possibly nested a few deep) to the type and address
+// of the value inside.
+func unwrapAtomic(t dwarf.Type, addr uint64) (dwarf.Type, uint64) {
 	for i := 0; i < 4; i++ {
 		st, ok := underlying(t).(*dwarf.StructType)
 		if !ok {
@@ -336,6 +332,17 @@ func (v Value) Uint() (uint64, error) {
 		}
 		t, addr = f.Type, addr+uint64(f.ByteOffset)
 	}
+	return t, addr
+}
+
+// Uint returns the value of an integer, boolean, pointer, channel, map or
+// function value (the pointer word for the last three), or of an atomic
+// wrapper of one, as an unsigned number.
+func (v Value) Uint() (uint64, error) {
+	if err := v.valid(); err != nil {
+		return 0, err
+	}
+	t, addr := unwrapAtomic(v.Type, v.Addr)
 	switch v.info.kind(t) {
 	case kindBool, kindInt, kindInt8, kindInt16, kindInt32, kindInt64,
 		kindUint, kindUint8, kindUint16, kindUint32, kindUint64, kindUintptr,
@@ -361,18 +368,7 @@ func (v Value) Int() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	t := v.Type
-	for i := 0; i < 4; i++ {
-		st, ok := underlying(t).(*dwarf.StructType)
-		if !ok {
-			break
-		}
-		f, ok := atomicValue(st)
-		if !ok {
-			break
-		}
-		t = f.Type
-	}
+	t, _ := unwrapAtomic(v.Type, v.Addr)
 	switch v.info.kind(t) {
 	case kindInt, kindInt8, kindInt16, kindInt32, kindInt64:
 		return signExtend(u, t.Size()), nil
