@@ -65,8 +65,8 @@ func TestInlineSites(t *testing.T) {
 			callerOf := map[uint64]string{}
 			for name, insns := range code {
 				for _, in := range insns {
-					at[in.addr] = in
-					callerOf[in.addr] = strings.TrimSuffix(name, ".abi0")
+					at[in.Addr] = in
+					callerOf[in.Addr] = strings.TrimSuffix(name, ".abi0")
 				}
 			}
 
@@ -94,8 +94,8 @@ func TestInlineSites(t *testing.T) {
 						t.Errorf("%s: objdump places %#x in %s, want %s", name, s.PC, callerOf[s.PC], s.Caller)
 					}
 					frames := f.SourceFrames(s.PC)
-					if ok && len(frames) > 0 && in.pos != filepath.Base(frames[0].File)+":"+strconv.Itoa(frames[0].Line) {
-						t.Errorf("%s: at %#x objdump says %s, SourceFrames %+v", name, s.PC, in.pos, frames)
+					if ok && len(frames) > 0 && in.Pos != filepath.Base(frames[0].File)+":"+strconv.Itoa(frames[0].Line) {
+						t.Errorf("%s: at %#x objdump says %s, SourceFrames %+v", name, s.PC, in.Pos, frames)
 					}
 					if !ok && strings.HasPrefix(s.Caller, "runtime.") {
 						t.Errorf("%s: objdump has no instruction at %#x in %s", name, s.PC, s.Caller)

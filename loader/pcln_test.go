@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
 // pclnBinaries are the real binaries the function table is checked on.
@@ -298,53 +300,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// An instruction from go tool objdump.
-type insn struct {
-	pos  string // file:line
-	addr uint64
-	size uint64
-	asm  string
-}
+// insn is an instruction from go tool objdump.
+type insn = testbin.Insn
 
-// objdump disassembles the functions of path that match the regular
-// expression re, with go tool objdump, an independent decoder. Functions
-// are named as in the ELF symbol table (runtime.mstart.abi0), and their
-// source files are in the map src.
+// objdump disassembles the functions of path that match re (all for "")
+// with the toolchain running the tests; see testbin.Objdump.
 func objdump(t *testing.T, path, re string) (code map[string][]insn, src map[string]string) {
-	t.Helper()
-	args := []string{"tool", "objdump"}
-	if re != "" {
-		args = append(args, "-s", re)
-	}
-	out, err := exec.Command(goTool(t), append(args, path)...).Output()
-	if err != nil {
-		t.Fatalf("go tool objdump: %v", err)
-	}
-	code, src = map[string][]insn{}, map[string]string{}
-	var cur string
-	for _, line := range strings.Split(string(out), "\n") {
-		if text, ok := strings.CutPrefix(line, "TEXT "); ok {
-			var file string
-			cur, file, _ = strings.Cut(text, "(SB)")
-			src[cur] = strings.TrimSpace(file)
-			continue
-		}
-		var fields []string
-		for _, s := range strings.Split(line, "\t") {
-			if s = strings.TrimSpace(s); s != "" {
-				fields = append(fields, s)
-			}
-		}
-		if cur == "" || len(fields) < 4 {
-			continue
-		}
-		addr, err1 := strconv.ParseUint(strings.TrimPrefix(fields[1], "0x"), 16, 64)
-		if err1 != nil || len(fields[2])%2 != 0 {
-			continue
-		}
-		code[cur] = append(code[cur], insn{fields[0], addr, uint64(len(fields[2]) / 2), fields[3]})
-	}
-	return code, src
+	return testbin.Objdump(t, goTool(t), path, re)
 }
 
 var (
@@ -360,26 +322,26 @@ func prologueFrame(code []insn) (map[uint64]int64, int64, bool) {
 	checks := map[uint64]int64{}
 	delta := int64(0)
 	i := 0
-	for i < len(code) && (strings.HasPrefix(code[i].asm, "CMPQ") || strings.HasPrefix(code[i].asm, "LEAQ -") ||
-		strings.HasPrefix(code[i].asm, "JBE") || strings.HasPrefix(code[i].asm, "JLS")) {
+	for i < len(code) && (strings.HasPrefix(code[i].Asm, "CMPQ") || strings.HasPrefix(code[i].Asm, "LEAQ -") ||
+		strings.HasPrefix(code[i].Asm, "JBE") || strings.HasPrefix(code[i].Asm, "JLS")) {
 		i++
 	}
-	if i+2 < len(code) && code[i].asm == "PUSHQ BP" && code[i+1].asm == "MOVQ SP, BP" {
+	if i+2 < len(code) && code[i].Asm == "PUSHQ BP" && code[i+1].Asm == "MOVQ SP, BP" {
 		delta = 8
-		checks[code[i].addr+code[i].size] = delta
-		checks[code[i+1].addr+code[i+1].size] = delta
+		checks[code[i].Addr+code[i].Size] = delta
+		checks[code[i+1].Addr+code[i+1].Size] = delta
 		i += 2
-		if m := subSP.FindStringSubmatch(code[i].asm); m != nil {
+		if m := subSP.FindStringSubmatch(code[i].Asm); m != nil {
 			n, _ := strconv.ParseInt(m[1], 0, 64)
 			delta += n
-			checks[code[i].addr+code[i].size] = delta
+			checks[code[i].Addr+code[i].Size] = delta
 		}
 		return checks, delta, true
 	}
-	if i+1 < len(code) && saveBP.MatchString(code[i+1].asm) {
-		if m := subSP.FindStringSubmatch(code[i].asm); m != nil {
+	if i+1 < len(code) && saveBP.MatchString(code[i+1].Asm) {
+		if m := subSP.FindStringSubmatch(code[i].Asm); m != nil {
 			n, _ := strconv.ParseInt(m[1], 0, 64)
-			checks[code[i].addr+code[i].size] = n
+			checks[code[i].Addr+code[i].Size] = n
 			return checks, n, true
 		}
 	}
@@ -401,9 +363,9 @@ func TestSPDeltaPrologues(t *testing.T) {
 				if !ok {
 					continue
 				}
-				fn, ok := f.FuncAt(insns[0].addr)
-				if !ok || fn.Entry != insns[0].addr {
-					t.Errorf("%s: no function at %#x", name, insns[0].addr)
+				fn, ok := f.FuncAt(insns[0].Addr)
+				if !ok || fn.Entry != insns[0].Addr {
+					t.Errorf("%s: no function at %#x", name, insns[0].Addr)
 					continue
 				}
 				checked++
@@ -414,7 +376,7 @@ func TestSPDeltaPrologues(t *testing.T) {
 				}
 				max := int64(-1)
 				for _, in := range insns {
-					if d, ok := fn.SPDelta(in.addr); ok && d > max {
+					if d, ok := fn.SPDelta(in.Addr); ok && d > max {
 						max = d
 					}
 				}
@@ -448,7 +410,7 @@ func TestSourceFramesInlined(t *testing.T) {
 			all, _ := objdump(t, path, `^main\.main$`)
 			code := all["main.main"]
 			for i, in := range code {
-				if strings.HasPrefix(in.pos, "print.go:") {
+				if strings.HasPrefix(in.Pos, "print.go:") {
 					at = &code[i]
 					break
 				}
@@ -456,15 +418,15 @@ func TestSourceFramesInlined(t *testing.T) {
 			if at == nil {
 				t.Skip("fmt.Println is not inlined into main.main")
 			}
-			got := f.SourceFrames(at.addr)
-			line, _ := strconv.Atoi(strings.TrimPrefix(at.pos, "print.go:"))
+			got := f.SourceFrames(at.Addr)
+			line, _ := strconv.Atoi(strings.TrimPrefix(at.Pos, "print.go:"))
 			if len(got) != 2 ||
 				got[0].Func != "fmt.Println" || !got[0].Inlined || !strings.HasSuffix(got[0].File, "/fmt/print.go") || got[0].Line != line ||
 				got[1].Func != "main.main" || got[1].Inlined || !strings.HasSuffix(got[1].File, "/main.go") || got[1].Line != 5 {
-				t.Errorf("SourceFrames(%#x): got %+v, want fmt.Println at print.go:%d inlined into main.main at main.go:5", at.addr, got, line)
+				t.Errorf("SourceFrames(%#x): got %+v, want fmt.Println at print.go:%d inlined into main.main at main.go:5", at.Addr, got, line)
 			}
 			// Outside inlined code, the function alone.
-			if got := f.SourceFrames(code[0].addr); len(got) != 1 || got[0].Func != "main.main" || got[0].Inlined {
+			if got := f.SourceFrames(code[0].Addr); len(got) != 1 || got[0].Func != "main.main" || got[0].Inlined {
 				t.Errorf("SourceFrames(entry): got %+v, want main.main alone", got)
 			}
 		})
@@ -855,16 +817,16 @@ func TestSourceFramesAgainstObjdump(t *testing.T) {
 				}
 				base := filepath.Base(src[name])
 				for _, in := range insns {
-					file, lineText, _ := strings.Cut(in.pos, ":")
-					if file == base || strings.HasSuffix(src[name], ".s") || !strings.HasPrefix(in.asm, "CALL ") {
+					file, lineText, _ := strings.Cut(in.Pos, ":")
+					if file == base || strings.HasSuffix(src[name], ".s") || !strings.HasPrefix(in.Asm, "CALL ") {
 						continue
 					}
 					line, _ := strconv.Atoi(lineText)
-					frames := f.SourceFrames(in.addr)
+					frames := f.SourceFrames(in.Addr)
 					checked++
 					if len(frames) < 2 || !frames[0].Inlined || filepath.Base(frames[0].File) != file || frames[0].Line != line ||
 						frames[len(frames)-1].Inlined || frames[len(frames)-1].Func != strings.TrimSuffix(name, ".abi0") {
-						t.Errorf("SourceFrames(%#x) in %s at %s: got %+v", in.addr, name, in.pos, frames)
+						t.Errorf("SourceFrames(%#x) in %s at %s: got %+v", in.Addr, name, in.Pos, frames)
 					}
 				}
 			}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -72,42 +70,12 @@ var chainBinaries = []struct {
 	{"go1.19", func(t *testing.T) string { return testbin.Need119(t) }},
 }
 
-// An instruction from go tool objdump, an independent decoder.
-type insn struct {
-	pos  string // file:line
-	addr uint64
-	size uint64
-	asm  string
-}
+// insn is an instruction from go tool objdump, an independent decoder.
+type insn = testbin.Insn
 
 func objdump(t *testing.T, path, re string) map[string][]insn {
 	t.Helper()
-	out, err := exec.Command(goTool(t), "tool", "objdump", "-s", re, path).Output()
-	if err != nil {
-		t.Fatalf("go tool objdump: %v", err)
-	}
-	code := map[string][]insn{}
-	var cur string
-	for _, line := range strings.Split(string(out), "\n") {
-		if text, ok := strings.CutPrefix(line, "TEXT "); ok {
-			cur, _, _ = strings.Cut(text, "(SB)")
-			continue
-		}
-		var fields []string
-		for _, s := range strings.Split(line, "\t") {
-			if s = strings.TrimSpace(s); s != "" {
-				fields = append(fields, s)
-			}
-		}
-		if cur == "" || len(fields) < 4 {
-			continue
-		}
-		addr, err := strconv.ParseUint(strings.TrimPrefix(fields[1], "0x"), 16, 64)
-		if err != nil {
-			continue
-		}
-		code[cur] = append(code[cur], insn{fields[0], addr, uint64(len(fields[2]) / 2), fields[3]})
-	}
+	code, _ := testbin.Objdump(t, goTool(t), path, re)
 	return code
 }
 
@@ -116,8 +84,8 @@ func objdump(t *testing.T, path, re string) map[string][]insn {
 func returnAddr(t *testing.T, code map[string][]insn, caller, callee string) uint64 {
 	t.Helper()
 	for _, in := range code[caller] {
-		if in.asm == "CALL "+callee+"(SB)" {
-			return in.addr + in.size
+		if in.Asm == "CALL "+callee+"(SB)" {
+			return in.Addr + in.Size
 		}
 	}
 	t.Fatalf("no call of %s in %s", callee, caller)
@@ -130,8 +98,8 @@ func bodyPC(t *testing.T, f *loader.File, code map[string][]insn, name string) u
 	t.Helper()
 	best, bestDelta := uint64(0), int64(-1)
 	for _, in := range code[name] {
-		if d, ok := f.SPDelta(in.addr); ok && d > bestDelta {
-			best, bestDelta = in.addr, d
+		if d, ok := f.SPDelta(in.Addr); ok && d > bestDelta {
+			best, bestDelta = in.Addr, d
 		}
 	}
 	if bestDelta <= 0 {
@@ -239,15 +207,15 @@ func loadChain(t *testing.T, tool string) *chain {
 	c.retF = returnAddr(t, code, "main.main", "main.f")
 	c.retG = returnAddr(t, code, "main.f", "main.g")
 	c.pcG = bodyPC(t, f, code, "main.g")
-	c.entryG = code["main.g"][0].addr
+	c.entryG = code["main.g"][0].Addr
 	goexit := code["runtime.goexit"]
 	if goexit == nil {
 		goexit = code["runtime.goexit.abi0"]
 	}
-	c.goexit = goexit[0].addr + 1
+	c.goexit = goexit[0].Addr + 1
 	for _, in := range code["main.f"] {
-		if in.pos == "main.go:7" {
-			c.inlinedF = in.addr
+		if in.Pos == "main.go:7" {
+			c.inlinedF = in.Addr
 			break
 		}
 	}
@@ -388,8 +356,8 @@ func TestUnwindStops(t *testing.T) {
 			}
 			var ret uint64
 			for _, in := range sys {
-				if strings.HasPrefix(in.asm, "CALL") && ret == 0 && strings.Contains(in.asm, "DI") {
-					ret = in.addr + in.size
+				if strings.HasPrefix(in.Asm, "CALL") && ret == 0 && strings.Contains(in.Asm, "DI") {
+					ret = in.Addr + in.Size
 				}
 			}
 			if ret == 0 {
@@ -461,7 +429,7 @@ func TestUnwindSigtramp(t *testing.T) {
 			var restorer uint64
 			for n, c := range code {
 				if strings.HasPrefix(n, "runtime.sigreturn") {
-					restorer = c[0].addr
+					restorer = c[0].Addr
 				}
 			}
 			if code[name] == nil || restorer == 0 {
@@ -504,7 +472,7 @@ func TestUnwindRuntime(t *testing.T) {
 			if goexit == nil {
 				goexit = code["runtime.goexit.abi0"]
 			}
-			mem, sps := build(t, f, pc, []uint64{retGC, retMain, goexit[0].addr + 1}, nil)
+			mem, sps := build(t, f, pc, []uint64{retGC, retMain, goexit[0].Addr + 1}, nil)
 			frames, err := Unwind(f, mem, pc, sps[0], 0)
 			if err != nil {
 				t.Errorf("Unwind: %v", err)
@@ -513,7 +481,7 @@ func TestUnwindRuntime(t *testing.T) {
 				{fn: "runtime.makechan", pc: pc, sp: sps[0], callPC: pc},
 				{fn: "runtime.gcenable", pc: retGC, sp: sps[1], callPC: retGC - 1},
 				{fn: "runtime.main", pc: retMain, sp: sps[2], callPC: retMain - 1},
-				{fn: "runtime.goexit", pc: goexit[0].addr + 1, sp: sps[3], callPC: goexit[0].addr},
+				{fn: "runtime.goexit", pc: goexit[0].Addr + 1, sp: sps[3], callPC: goexit[0].Addr},
 			})
 		})
 	}
