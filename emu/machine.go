@@ -145,11 +145,8 @@ func New(f *loader.File, cfg Config) (*Machine, error) {
 	if cfg.MemLimit == 0 {
 		cfg.MemLimit = DefaultMemLimit()
 	}
-	cfg.MemLimit = (cfg.MemLimit + mem.PageSize - 1) &^ (mem.PageSize - 1)
-	// Physical backing: the limit, plus slack for what the accounting does
-	// not count (read-only data touched, page tables of the guest's own
-	// making), plus the vsyscall page. It is reserved, not committed.
-	eng, err := newEngine(cfg.MemLimit + max(cfg.MemLimit/4, 64<<20) + mem.PageSize)
+	cfg.MemLimit = pageAlign(cfg.MemLimit)
+	eng, err := newEngine(PhysSize(cfg.MemLimit))
 	if err != nil {
 		return nil, err
 	}

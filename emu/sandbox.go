@@ -29,6 +29,20 @@ func DefaultMemLimit() uint64 {
 	return min(total/4, 16<<30)
 }
 
+// PhysSize is the size of the host reservation that backs a guest whose
+// memory limit is limit: the limit, plus slack for what the accounting does
+// not count (read-only data touched, page tables of the guest's own
+// making), plus the vsyscall page. It is always a multiple of the page
+// size, as Unicorn requires of every mapping. The reservation is address
+// space only (MAP_NORESERVE); pages are committed on first touch.
+func PhysSize(limit uint64) uint64 {
+	limit = pageAlign(limit)
+	return limit + pageAlign(max(limit/4, 64<<20)) + mem.PageSize
+}
+
+// pageAlign rounds n up to a multiple of the page size.
+func pageAlign(n uint64) uint64 { return (n + mem.PageSize - 1) &^ (mem.PageSize - 1) }
+
 // hostMemTotal reads MemTotal from /proc/meminfo; 0 if it cannot.
 func hostMemTotal() uint64 {
 	f, err := os.Open("/proc/meminfo")
