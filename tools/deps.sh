@@ -54,3 +54,26 @@ if [ ! -f build/unicorn/libunicorn.a ] || [ "$(cat build/unicorn/.patch 2>/dev/n
 	rm -rf build/unicorn
 	mv build/unicorn-new build/unicorn
 fi
+
+# build/ holds toolchains and sources with Go files of their own; a go.mod
+# of its own keeps them out of this module's ./... patterns.
+[ -f build/go.mod ] || printf 'module scratch\n\n// Keeps build products out of the ./... patterns of gouth-emu.\n' >build/go.mod
+
+# go1.11.1, the book's version, for the tests: from GO111ROOT when set, else
+# unpacked from the shared toolchain archive beside the checkout. Without
+# either the tests use the committed builds in testdata/go111.
+go111_archive=../shared/toolchains/go1.11.1.linux-amd64.tar.xz
+if [ -z "${GO111ROOT:-}" ] && [ ! -x build/go1.11.1/bin/go ] && [ -f "$go111_archive" ]; then
+	echo "deps: unpacking go1.11.1 into build/go1.11.1"
+	rm -rf build/go1.11.1 build/go1.11.1-new
+	mkdir -p build/go1.11.1-new
+	tar -xJf "$go111_archive" -C build/go1.11.1-new
+	mv build/go1.11.1-new/go1.11.1 build/go1.11.1
+	rm -rf build/go1.11.1-new
+fi
+
+# go1.27.3, the newest Go: the go command fetches it once per machine from
+# the module proxy. Without network the tests that need it skip.
+if ! GOTOOLCHAIN=go1.27.3 go version >/dev/null 2>&1; then
+	echo "deps: go1.27.3 could not be fetched (GOTOOLCHAIN=go1.27.3); tests that need it will skip" >&2
+fi
