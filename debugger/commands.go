@@ -597,12 +597,8 @@ func (s *Session) cmdRegs(args string) error {
 
 // goVersionAtLeast reports whether the binary is go1.minor or later.
 func (s *Session) goVersionAtLeast(minor int) bool {
-	v := strings.TrimPrefix(s.cfg.File.GoVersion, "go1.")
-	if i := strings.IndexAny(v, ".rcbeta "); i >= 0 {
-		v = v[:i]
-	}
-	n, err := strconv.Atoi(v)
-	return err == nil && n >= minor
+	v := s.cfg.File.Version()
+	return v.Known() && v.AtLeast(loader.Version{Major: 1, Minor: minor})
 }
 
 // cmdExamine implements x/NFU ADDR with gdb's formats.
