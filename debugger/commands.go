@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/gouth-emu/gouth-emu/loader"
 	"os"
 	"path/filepath"
 	"strconv"
