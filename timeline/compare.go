@@ -87,31 +87,32 @@ func commonAxis(runs []Run, x0, x1 float64) ([]*slot, []scale) {
 		}
 	}
 
-	// Interval widths: gap g lies between chosen[g-1] and chosen[g], gap 0
-	// after the start and gap len(chosen) before the end. A run that skips
-	// slots spreads its length evenly over the gaps it spans.
-	share := make([]float64, len(chosen)+1)
+	// Interval widths. Points are numbered 0 for the start, i+1 for
+	// chosen[i] and len(chosen)+1 for the end; gap g lies between points
+	// g-1 and g. A run that skips slots spreads its length evenly over the
+	// gaps it spans.
+	share := make([]float64, len(chosen)+2)
 	for ri, r := range runs {
-		prevGap, prevInsn := 0, uint64(0)
-		visit := func(gap int, insn uint64) {
-			if n := gap - prevGap; n > 0 {
+		prevPoint, prevInsn := 0, uint64(0)
+		visit := func(point int, insn uint64) {
+			if n := point - prevPoint; n > 0 {
 				per := float64(insn-prevInsn) / float64(n)
-				for g := prevGap; g < gap; g++ {
+				for g := prevPoint + 1; g <= point; g++ {
 					share[g] = math.Max(share[g], per)
 				}
 			}
-			prevGap, prevInsn = gap, insn
+			prevPoint, prevInsn = point, insn
 		}
 		for i, sl := range chosen {
 			if sl.has[ri] {
-				visit(i, sl.insns[ri])
+				visit(i+1, sl.insns[ri])
 			}
 		}
-		visit(len(chosen), r.T.End)
+		visit(len(chosen)+1, r.T.End)
 	}
-	// The knot at slot i ends gap i; gap 0 ends at the first slot. Gaps
-	// are at least minSlotW wide where they fit, so that the rotated
-	// labels of neighbouring stages do not overlap.
+	// A gap no run spends instructions in (a first stage at instruction 0)
+	// takes no room; the others at least minSlotW where they fit, so that
+	// the rotated labels of neighbouring stages do not overlap.
 	width := make([]float64, len(share))
 	for g, s := range share {
 		if s > 0 {
@@ -143,7 +144,7 @@ func commonAxis(runs []Run, x0, x1 float64) ([]*slot, []scale) {
 	}
 	x := x0
 	for i, sl := range chosen {
-		x += width[i] / total * (x1 - x0)
+		x += width[i+1] / total * (x1 - x0)
 		sl.x = x
 	}
 
