@@ -158,6 +158,16 @@ func TestCompare(t *testing.T) {
 	checkCompareGolden(t, golden, r.stdout)
 
 	checkComparePicture(t, svg, dir)
+
+	// -o .html: the same picture in a page.
+	page := filepath.Join(dir, "boots.html")
+	if r := run(t, nil, emulator, "compare", "--clean-env", "--timeout", emuTimeout, "-o", page, old, cur); r.status != 0 {
+		t.Fatalf("compare -o boots.html: %v %s", r, r.stderr)
+	}
+	svgData, _ := os.ReadFile(svg)
+	if b, _ := os.ReadFile(page); !bytes.HasPrefix(b, []byte("<!DOCTYPE html>")) || len(svgData) == 0 || !bytes.Contains(b, svgData) {
+		t.Error("compare -o boots.html: the page does not hold the SVG compare -o boots.svg drew")
+	}
 }
 
 // checkCompareColumn checks column col of the table, for bin: every stage
@@ -438,12 +448,15 @@ func TestCompareUsage(t *testing.T) {
 	}
 
 	// A limit stops both guests: the table shows it, stderr names each.
-	r := run(t, nil, emulator, "compare", "--clean-env", "--max-insns", "5000", bin, bin)
+	r := run(t, nil, emulator, "compare", "--clean-env", "--stats", "--max-insns", "5000", bin, bin)
 	if r.status != 124 {
 		t.Errorf("compare --max-insns 5000: %v, want status 124", r)
 	}
 	if !regexp.MustCompile(`(?m)^exit status +124 \(max-insns\) +124 \(max-insns\)$`).Match(r.stdout) {
 		t.Errorf("compare --max-insns 5000: no exit status row with the limit:\n%s", r.stdout)
+	}
+	if !regexp.MustCompile(`(?m)^wall time \(host\) +\S+ +\S+$`).Match(r.stdout) {
+		t.Errorf("compare --stats: no wall time row:\n%s", r.stdout)
 	}
 	limited := runEmu(t, []string{"--stats", "--max-insns", "5000"}, nil, bin)
 	insns := regexp.MustCompile(`(?m)^gouth-emu: stats: (\d+) instructions`).FindSubmatch(limited.stderr)

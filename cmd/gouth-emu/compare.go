@@ -48,6 +48,8 @@ guest.`,
 		},
 	}
 	g.register(c)
+	c.Flags().Lookup("stats").Usage = "add each run's host wall time and MIPS to the table"
+	c.Flags().Lookup("timeout").Usage = "stop each guest after this much host time, e.g. 10s (exit status 124)"
 	c.Flags().StringVarP(&g.picture, "output", "o", "", "also draw the timelines one above the other, stages lined up, to FILE.svg (or FILE.html: the SVG in a web page)")
 	return c
 }
