@@ -471,6 +471,32 @@ func TestCompareUsage(t *testing.T) {
 	}
 }
 
+// TestCompareFailingGuest checks a guest that exits non-zero: its output is
+// not shown, the table is, with its status; one line names it; the status
+// is the guest's.
+func TestCompareFailingGuest(t *testing.T) {
+	dir := t.TempDir()
+	hello := testbin.Machine.BuildGuest(t, repoRoot, "hello", dir)
+	panics := testbin.Machine.BuildGuest(t, repoRoot, "nilpanic", dir)
+	native := runNative(t, nil, panics)
+	if native.status == 0 {
+		t.Fatalf("nilpanic exits 0 natively: %v", native)
+	}
+	r := run(t, nil, emulator, "compare", "--clean-env", "--timeout", emuTimeout, hello, panics)
+	if r.status != native.status {
+		t.Errorf("compare hello nilpanic: %v, want nilpanic's status %d", r, native.status)
+	}
+	if want := fmt.Sprintf(`(?m)^exit status +0 +%d$`, native.status); !regexp.MustCompile(want).Match(r.stdout) {
+		t.Errorf("no exit status row 0, %d:\n%s", native.status, r.stdout)
+	}
+	if want := fmt.Sprintf("gouth-emu: %s: exit status %d\n", panics, native.status); string(r.stderr) != want {
+		t.Errorf("stderr %q, want %q (and not the guest's panic)", r.stderr, want)
+	}
+	if bytes.Contains(r.stdout, []byte("before")) || bytes.Contains(r.stdout, []byte("hello, world")) {
+		t.Errorf("compare showed the guests' output:\n%s", r.stdout)
+	}
+}
+
 // TestREADMECompare keeps the README's compare table equal to its golden;
 // -update-compare rewrites the README's copy.
 func TestREADMECompare(t *testing.T) {

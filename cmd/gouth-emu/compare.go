@@ -142,8 +142,11 @@ func compareGuests(g *guestFlags, args []string, out io.Writer) error {
 
 	status := 0
 	for _, b := range boots {
-		if b.exit.Detail != "" {
+		switch {
+		case b.exit.Detail != "":
 			fmt.Fprintf(os.Stderr, "gouth-emu: %s: %s\n", b.arg, b.exit.Detail)
+		case b.exit.Status != 0:
+			fmt.Fprintf(os.Stderr, "gouth-emu: %s: exit status %d\n", b.arg, b.exit.Status)
 		}
 		if b.exit.Status != 0 && status == 0 {
 			status = b.exit.Status
