@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -68,6 +69,9 @@ type boot struct {
 	rec     *recording
 }
 
+// compareGuests checks every binary and the -o path, boots the binaries
+// one after the other, writes the table to out and the picture to -o, and
+// returns the first non-zero guest status as an exitError.
 func compareGuests(g *guestFlags, args []string, out io.Writer) error {
 	html := false
 	if g.picture != "" {
@@ -104,9 +108,15 @@ func compareGuests(g *guestFlags, args []string, out io.Writer) error {
 		}()
 	}
 
-	for _, b := range boots {
+	for i, b := range boots {
 		if err := b.run(g, cfg); err != nil {
 			return err
+		}
+		// Ctrl-C ends the guest that is running and the comparison: the
+		// user wants it all to stop, not one guest after another.
+		if b.exit.Signal == int(syscall.SIGINT) && i < len(boots)-1 {
+			fmt.Fprintf(os.Stderr, "gouth-emu: %s: killed by SIGINT; the binaries after it were not run\n", b.arg)
+			return exitError{b.exit.Status}
 		}
 	}
 	if _, err := out.Write(compareTable(boots, g.stats)); err != nil {
