@@ -37,7 +37,7 @@ func newSession(t *testing.T, bin string) (*Session, *bytes.Buffer) {
 
 // TestExamineMatchesFile: x/32bx of main.main shows the executable's bytes.
 func TestExamineMatchesFile(t *testing.T) {
-	bin := toolchains[0].binary(t, "hello")
+	bin := machine.binary(t, "hello")
 	s, out := newSession(t, bin)
 	f, _ := loader.Open(bin)
 	syms, _ := f.Symbols()
@@ -71,7 +71,7 @@ func TestExamineMatchesFile(t *testing.T) {
 // TestLocationsMatchNm: breakpoint locations resolve to the addresses
 // `go tool nm` gives.
 func TestLocationsMatchNm(t *testing.T) {
-	bin := toolchains[0].binary(t, "hello")
+	bin := machine.binary(t, "hello")
 	s, _ := newSession(t, bin)
 	nm, err := exec.Command("go", "tool", "nm", bin).Output()
 	if err != nil {
