@@ -78,18 +78,40 @@ func (tc *toolchain) binary(t *testing.T, name string) string {
 	return out
 }
 
-// build builds main.go of srcDir into out with tc, trimmed, adding flags.
+// build builds main.go of srcDir into out with tc, trimmed, adding flags,
+// and checks that the binary is of tc's release.
+//
 // Every toolchain builds in GOPATH mode: in module mode this repository's
 // go.mod would choose the guest's language version and GODEBUG defaults,
 // so the boot in the goldens would change with the go line of go.mod.
+// GOPATH mode also turns off GOTOOLCHAIN's switch to another release, so
+// the toolchain's own go command runs, from its GOROOT.
 func (tc *toolchain) build(t *testing.T, srcDir, out string, flags ...string) {
 	t.Helper()
 	goCmd := tc.tc.Need(t)
+	env := tc.tc.Env()
+	if !tc.tc.Legacy {
+		cmd := exec.Command(goCmd, "env", "GOROOT")
+		cmd.Env = env
+		root, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s env GOROOT: %v", tc.tc.Name, err)
+		}
+		goCmd = filepath.Join(strings.TrimSpace(string(root)), "bin", "go")
+		env = append(env, "GOTOOLCHAIN=local")
+	}
 	cmd := exec.Command(goCmd, tc.tc.BuildArgs(out, srcDir, append(flags, "main.go")...)...)
 	cmd.Dir = srcDir
-	cmd.Env = append(tc.tc.Env(), "GO111MODULE=off")
+	cmd.Env = append(env, "GO111MODULE=off")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building %s with %s: %v\n%s", srcDir, tc.tc.Name, err, b)
+	}
+	f, err := loader.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.Version(), tc.version(t); got != want {
+		t.Fatalf("%s built by the %s toolchain is of %v, want %v", out, tc.name, got, want)
 	}
 }
 

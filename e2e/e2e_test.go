@@ -271,6 +271,17 @@ func (b *guestBuilds) buildAll(guests []string) {
 			b.errors[g] = fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out2)
 			return
 		}
+		// The matrix is only as good as its toolchains: GOTOOLCHAIN, for
+		// one, silently does nothing in GOPATH mode.
+		f, err := loader.Open(out)
+		if err != nil {
+			b.errors[g] = err
+			return
+		}
+		if f.Version() != b.version {
+			b.errors[g] = fmt.Errorf("%s: got a binary of %v, want %v", strings.Join(cmd.Args, " "), f.Version(), b.version)
+			return
+		}
 		b.bins[g] = out
 	}
 	if len(todo) == 0 {
