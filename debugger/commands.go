@@ -938,7 +938,7 @@ func (s *Session) cmdThreads(string) error {
 	labels := make([]string, len(threads))
 	stateW, labelW := 0, 0
 	for i, t := range threads {
-		labels[i] = s.threadLabel(rt, t.FSBase)
+		labels[i] = s.threadLabel(rt, t.Tid, t.FSBase)
 		stateW = max(stateW, len(t.State))
 		labelW = max(labelW, len(labels[i]))
 	}

@@ -375,3 +375,44 @@ func TestRuntimeNoDWARF(t *testing.T) {
 		t.Errorf("bt:\n%s", out[2])
 	}
 }
+
+// TestRuntimeThreadsOneMEach stops just after each of the first clones of
+// hello's boot, when the new thread has not run yet: threads must never
+// show one M on two threads. The child shares its parent's FS base until
+// it sets its own TLS (go1.11 clones without CLONE_SETTLS), and minit has
+// bound the parent's M to the parent's thread id.
+func TestRuntimeThreadsOneMEach(t *testing.T) {
+	for _, tc := range toolchains {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			bin := tc.binary(t, "hello")
+			script := "break syscall clone\n" + strings.Repeat("continue\nsi\nthreads\n", 3)
+			out := rtOutputs(rtRun(t, bin, script))
+			if len(out) != 10 {
+				t.Fatalf("outputs: %q", out)
+			}
+			for i := 3; i < len(out); i += 3 {
+				threads := 0
+				seen := map[string]string{}
+				for _, l := range strings.Split(strings.TrimRight(out[i], "\n"), "\n") {
+					m := rtThreadLine.FindStringSubmatch(l)
+					if m == nil {
+						t.Fatalf("threads printed %q", l)
+					}
+					threads++
+					if m[4] == "" {
+						continue
+					}
+					id := strings.Fields(m[4])[0]
+					if other, ok := seen[id]; ok {
+						t.Errorf("%s on threads %s and %s:\n%s", id, other, m[2], out[i])
+					}
+					seen[id] = m[2]
+				}
+				if want := i/3 + 1; threads != want {
+					t.Errorf("after clone %d: got %d threads, want %d:\n%s", i/3, threads, want, out[i])
+				}
+			}
+		})
+	}
+}
