@@ -128,6 +128,52 @@ func TestListMatchesSource(t *testing.T) {
 	}
 }
 
+// TestListTrimmedSource: on a binary with trimmed paths, list with a
+// source tree (step --src) shows that toolchain's runtime source around
+// the line the pclntab gives, on every toolchain.
+func TestListTrimmedSource(t *testing.T) {
+	for _, tc := range toolchains {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			bin := tc.binary(t, "hello")
+			root := tc.goroot(t)
+			f, err := loader.Open(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			s, err := New(Config{File: f, Guest: emu.Config{Args: []string{bin}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out},
+				Out: &out, Syntax: disasm.Go, SrcDir: filepath.Join(root, "src")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			addr, _, err := s.location("runtime.schedinit")
+			if err != nil {
+				t.Fatal(err)
+			}
+			file, line, _ := s.syms.LineForPC(addr)
+			if file != "runtime/proc.go" {
+				t.Fatalf("runtime.schedinit is in %q, want the trimmed runtime/proc.go", file)
+			}
+			if err := s.Exec("list runtime.schedinit"); err != nil {
+				t.Fatal(err)
+			}
+			src, err := os.ReadFile(filepath.Join(root, "src", "runtime", "proc.go"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(string(src), "\n")
+			if line < 1 || line > len(lines) || !strings.HasPrefix(lines[line-1], "func schedinit()") {
+				t.Fatalf("proc.go:%d of %s is %q, want func schedinit()", line, root, lines[line-1])
+			}
+			if want := fmt.Sprintf("=> %d\t%s\n", line, lines[line-1]); !strings.Contains(out.String(), want) {
+				t.Errorf("list runtime.schedinit: got\n%s\nwant a line %q", out.String(), want)
+			}
+		})
+	}
+}
+
 // TestStrippedDWARF: print on a binary without DWARF is one line.
 func TestStrippedDWARF(t *testing.T) {
 	src := filepath.Join("..", "testdata", "guests", "hello")

@@ -91,13 +91,7 @@ func (tc *toolchain) build(t *testing.T, srcDir, out string, flags ...string) {
 	goCmd := tc.tc.Need(t)
 	env := tc.tc.Env()
 	if !tc.tc.Legacy {
-		cmd := exec.Command(goCmd, "env", "GOROOT")
-		cmd.Env = env
-		root, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%s env GOROOT: %v", tc.tc.Name, err)
-		}
-		goCmd = filepath.Join(strings.TrimSpace(string(root)), "bin", "go")
+		goCmd = filepath.Join(tc.goroot(t), "bin", "go")
 		env = append(env, "GOTOOLCHAIN=local")
 	}
 	cmd := exec.Command(goCmd, tc.tc.BuildArgs(out, srcDir, append(flags, "main.go")...)...)
@@ -113,6 +107,19 @@ func (tc *toolchain) build(t *testing.T, srcDir, out string, flags ...string) {
 	if got, want := f.Version(), tc.version(t); got != want {
 		t.Fatalf("%s built by the %s toolchain is of %v, want %v", out, tc.name, got, want)
 	}
+}
+
+// goroot is the toolchain's GOROOT; the test is skipped when the
+// toolchain is not installed.
+func (tc *toolchain) goroot(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command(tc.tc.Need(t), "env", "GOROOT")
+	cmd.Env = tc.tc.Env()
+	root, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s env GOROOT: %v", tc.tc.Name, err)
+	}
+	return strings.TrimSpace(string(root))
 }
 
 // version is the toolchain's release, for tests whose expectations differ
