@@ -470,6 +470,8 @@ func guestCases() []guestCase {
 		{name: "preempt-cpus2", guest: "preempt", cpus: 2},
 		{name: "notify", guest: "notify"},
 		{name: "timerblock", guest: "timerblock"},
+		{name: "numg", guest: "numg"},
+		{name: "frameargs", guest: "frameargs"},
 	}
 }
 
