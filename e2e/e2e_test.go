@@ -546,9 +546,10 @@ func TestGo117(t *testing.T) {
 	compare(t, emu, native, nil, nil, go117Bin)
 }
 
-// TestDeterminism runs guests twice and requires the same trace (--strace) and the
-// same instruction count (--stats). It covers every toolchain: go1.11, go1.17 and go1.19 seed
-// per-M random state from RDTSC, so they catch a host TSC leaking in.
+// TestDeterminism runs guests twice and requires the same trace (--strace)
+// and the same instruction count (--stats). It covers every toolchain:
+// go1.11, go1.17 and go1.19 seed per-M random state from RDTSC, so they
+// catch a host TSC leaking in.
 func TestDeterminism(t *testing.T) {
 	type target struct{ name, bin string }
 	var targets []target
