@@ -904,13 +904,22 @@ func (s *Session) cmdList(args string) error {
 	}
 	path := file
 	if s.cfg.SrcDir != "" {
+		// An untrimmed path is GOROOT/src/PKG/FILE; a trimmed one
+		// (-trimpath, or go1.11's -gcflags=-trimpath=GOROOT/src) is
+		// PKG/FILE already.
 		if i := strings.LastIndex(file, "/src/"); i >= 0 {
 			path = filepath.Join(s.cfg.SrcDir, file[i+len("/src/"):])
+		} else if !filepath.IsAbs(file) {
+			path = filepath.Join(s.cfg.SrcDir, file)
 		}
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		s.printf("%s:%d (source not available: %v)\n", shortPath(file), line, err)
+		hint := ""
+		if s.cfg.SrcDir == "" && !filepath.IsAbs(file) {
+			hint = "; the binary has trimmed paths: --src DIR names the Go source tree (GOROOT/src) it was built from"
+		}
+		s.printf("%s:%d (source not available: %v%s)\n", shortPath(file), line, err, hint)
 		return nil
 	}
 	defer f.Close()
@@ -938,7 +947,7 @@ func (s *Session) cmdThreads(string) error {
 	labels := make([]string, len(threads))
 	stateW, labelW := 0, 0
 	for i, t := range threads {
-		labels[i] = s.threadLabel(rt, t.FSBase)
+		labels[i] = s.threadLabel(rt, t.Tid, t.FSBase)
 		stateW = max(stateW, len(t.State))
 		labelW = max(labelW, len(labels[i]))
 	}
