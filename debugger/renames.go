@@ -71,6 +71,7 @@ func (r resolved) Label() string {
 // or a newer name back to the one v has. ok is false when no row applies;
 // err explains a name that is gone with no equivalent. A name without a
 // package ("ncpu", "main_init") is taken to be the runtime's.
+// resolveName is pure; the commands call it only for a name that fails.
 func resolveName(expr string, v loader.Version) (r resolved, ok bool, err error) {
 	r = resolved{Typed: expr, Expr: expr}
 	for _, full := range []string{expr, "runtime." + expr} {
@@ -112,6 +113,11 @@ func resolveName(expr string, v loader.Version) (r resolved, ok bool, err error)
 			r.Note = fmt.Sprintf("%s in %s", name, v)
 			return r, true, nil
 		}
+	}
+	if !strings.ContainsAny(expr, ".[") && expr != "" {
+		// The book writes the runtime's globals without their package.
+		r.Expr, r.Note = "runtime."+expr, "runtime."+expr
+		return r, true, nil
 	}
 	return r, false, nil
 }

@@ -166,8 +166,8 @@ var Table = []Stage{
 		Variants: []Variant{
 			{In: before("go1.14"),
 				Text: "The allocator checks its size classes and lays out the arena hints: on amd64 the heap will grow from " +
-					"0xc000000000 up. Nothing is mapped yet: the heap's first 64 MiB reservation, a PROT_NONE mmap at " +
-					"0xc000000000, comes at the first heap growth, among the syscalls of a later stage."},
+					"0xc000000000 up. Its only mmap is 256 KiB for runtime metadata: the heap's first 64 MiB reservation, a " +
+					"PROT_NONE mmap at 0xc000000000, comes at the first heap growth, among the syscalls of a later stage."},
 			{In: between("go1.14", "go1.26"),
 				Text: "The allocator checks its size classes, lays out the arena hints (on amd64 the heap will grow from " +
 					"0xc000000000 up) and reserves address space for the page allocator's metadata: the large PROT_NONE mmap " +
