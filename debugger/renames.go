@@ -2,6 +2,7 @@ package debugger
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/gouth-emu/gouth-emu/loader"
@@ -46,6 +47,9 @@ var Renames = []Rename{
 	{Old: "runtime.m0.mcache", In: rangeFrom("go1.16"),
 		Gone: "from go1.16 the mcache belongs only to the P: print runtime.allp[0].mcache"},
 }
+
+// identifier matches a Go name without a package.
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func rangeFrom(v string) loader.Range   { return loader.Range{From: loader.MustVersion(v)} }
 func rangeBefore(v string) loader.Range { return loader.Range{To: loader.MustVersion(v)} }
@@ -114,7 +118,7 @@ func resolveName(expr string, v loader.Version) (r resolved, ok bool, err error)
 			return r, true, nil
 		}
 	}
-	if !strings.ContainsAny(expr, ".[") && expr != "" {
+	if identifier.MatchString(expr) {
 		// The book writes the runtime's globals without their package.
 		r.Expr, r.Note = "runtime."+expr, "runtime."+expr
 		return r, true, nil

@@ -144,11 +144,18 @@ var Table = []Stage{
 		Variants: []Variant{
 			{In: before("go1.12"),
 				Text: "The number of CPUs comes from sched_getaffinity (gouth-emu answers with --cpus); it is all osinit " +
-					"learns, and it sizes the scheduler later.",
+					"learns. GOMAXPROCS defaults to it.",
 				Watch: []string{"runtime.ncpu", "runtime.physPageSize"}},
-			{In: from("go1.12"),
+			{In: between("go1.12", "go1.25"),
 				Text: "The number of CPUs comes from sched_getaffinity (gouth-emu answers with --cpus), and the huge page size is " +
-					"read from /sys/kernel/mm/transparent_hugepage/hpage_pmd_size. These numbers size the scheduler and the heap later.",
+					"read from /sys/kernel/mm/transparent_hugepage/hpage_pmd_size. GOMAXPROCS defaults to the CPU count; the " +
+					"heap uses the huge page size.",
+				Watch: []string{"runtime.ncpu", "runtime.physPageSize", "runtime.physHugePageSize"}},
+			{In: from("go1.25"),
+				Text: "The number of CPUs comes from sched_getaffinity (gouth-emu answers with --cpus), and the huge page size is " +
+					"read from /sys/kernel/mm/transparent_hugepage/hpage_pmd_size. GOMAXPROCS defaults to the CPU count, or " +
+					"from go1.25 to a lower cgroup CPU limit (the /proc/self/cgroup read before procresize); the heap uses " +
+					"the huge page size.",
 				Watch: []string{"runtime.ncpu", "runtime.physPageSize", "runtime.physHugePageSize"}},
 		}},
 	{ID: "schedinit", Symbols: []string{"runtime.schedinit"}, Chapter: 2,
