@@ -407,6 +407,6 @@ var Table = []Stage{
 		Variants: always("A finalizer special is attached to the object's span; the collector queues it when the object dies.")},
 	{ID: "gcStart", Symbols: []string{"runtime.gcStart"}, Chapter: 6, Later: true,
 		Title: "a garbage collection cycle",
-		Variants: always("The world stops briefly, the write barrier is turned on and mark workers start; runtime.GC() or heap " +
-			"growth triggers it.")},
+		Variants: always("The mark worker goroutines are created, the world stops briefly to turn the write barrier on, and marking " +
+			"runs concurrently; runtime.GC(), heap growth or two minutes without a collection trigger it.")},
 }
