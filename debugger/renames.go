@@ -44,6 +44,11 @@ var Renames = []Rename{
 	{Old: "runtime.sched.gfreeStack", New: "runtime.sched.gFree.stack", In: rangeFrom("go1.12")},
 	{Old: "runtime.sched.gfreeNoStack", New: "runtime.sched.gFree.noStack", In: rangeFrom("go1.12")},
 	{Old: "runtime.sched.gflock", New: "runtime.sched.gFree.lock", In: rangeFrom("go1.12")},
+	{Old: "runtime.sched.ngfree", New: "runtime.sched.gFree.n", In: rangeBetween("go1.12", "go1.25")},
+	{Old: "runtime.sched.ngfree", In: rangeFrom("go1.25"),
+		Gone: "from go1.25 each free list counts itself: runtime.sched.gFree.stack.size and runtime.sched.gFree.noStack.size"},
+	// m's random state: fastrand, cheaprand from go1.22 (chacha8rand).
+	{Old: "runtime.m0.fastrand", New: "runtime.m0.cheaprand", In: rangeFrom("go1.22")},
 	{Old: "runtime.m0.mcache", In: rangeFrom("go1.16"),
 		Gone: "from go1.16 the mcache belongs only to the P: print runtime.allp[0].mcache"},
 }
@@ -53,6 +58,9 @@ var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func rangeFrom(v string) loader.Range   { return loader.Range{From: loader.MustVersion(v)} }
 func rangeBefore(v string) loader.Range { return loader.Range{To: loader.MustVersion(v)} }
+func rangeBetween(a, b string) loader.Range {
+	return loader.Range{From: loader.MustVersion(a), To: loader.MustVersion(b)}
+}
 
 // resolved is a name as the user typed it and as the binary calls it.
 type resolved struct {

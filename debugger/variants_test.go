@@ -450,3 +450,44 @@ func TestRenamedSessions(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveName checks the mapping itself: both directions, fields and
+// indexes after a renamed name, names that are gone, names without a
+// package, and names that only share a prefix.
+func TestResolveName(t *testing.T) {
+	v11, v26 := loader.MustVersion("go1.11.1"), loader.MustVersion("go1.26.8")
+	for _, tc := range []struct {
+		expr      string
+		v         loader.Version
+		wantExpr  string // "" when no row applies
+		wantLabel string
+		wantErr   string
+	}{
+		{"runtime.ncpu", v26, "runtime.numCPUStartup", "runtime.ncpu (runtime.numCPUStartup in go1.26.8)", ""},
+		{"runtime.numCPUStartup", v11, "runtime.ncpu", "runtime.numCPUStartup (runtime.ncpu in go1.11.1)", ""},
+		{"ncpu", v26, "runtime.numCPUStartup", "ncpu (runtime.numCPUStartup in go1.26.8)", ""},
+		{"runtime.sched.runqhead", v26, "runtime.sched.runq.head", "runtime.sched.runqhead (runtime.sched.runq.head in go1.26.8)", ""},
+		{"runtime.sched.runq.head", v11, "runtime.sched.runqhead", "runtime.sched.runq.head (runtime.sched.runqhead in go1.11.1)", ""},
+		{"runtime.gcController.gcPercent", v11, "runtime.gcpercent", "runtime.gcController.gcPercent (runtime.gcpercent in go1.11.1)", ""},
+		{"runtime.m0.mcache.tiny", v26, "", "", "runtime.m0.mcache is not in go1.26.8: from go1.16"},
+		{"main_init", v11, "main.init", "main_init (main.init in go1.11.1)", ""},
+		{"runtime.main_init", v26, "", "", "runtime.main_init is not in go1.26.8: from go1.13"},
+		{"runtime.ncpuX", v26, "", "", ""},
+		{"runtime.ncpu", v11, "", "", ""}, // the book's own version: nothing to map
+		{"*0xzz", v26, "", "", ""},
+	} {
+		r, ok, err := resolveName(tc.expr, tc.v)
+		switch {
+		case tc.wantErr != "":
+			if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
+				t.Errorf("resolveName(%q, %s): got error %v, want %q...", tc.expr, tc.v, err, tc.wantErr)
+			}
+		case err != nil:
+			t.Errorf("resolveName(%q, %s): got error %v", tc.expr, tc.v, err)
+		case ok != (tc.wantExpr != ""):
+			t.Errorf("resolveName(%q, %s): got ok %v (%q), want %v", tc.expr, tc.v, ok, r.Expr, tc.wantExpr != "")
+		case ok && (r.Expr != tc.wantExpr || r.Label() != tc.wantLabel):
+			t.Errorf("resolveName(%q, %s): got %q labelled %q, want %q labelled %q", tc.expr, tc.v, r.Expr, r.Label(), tc.wantExpr, tc.wantLabel)
+		}
+	}
+}
