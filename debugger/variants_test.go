@@ -5,6 +5,7 @@ import (
 	"debug/dwarf"
 	"debug/elf"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -200,6 +201,9 @@ func TestBannersTrue(t *testing.T) {
 			for _, r := range w.s.stages.Stages() {
 				if !r.Variant.In.Contains(v) {
 					t.Errorf("stage %s: banner for %s, binary is %s", r.ID, r.Variant.In, v)
+				}
+				if v.Known() && v.Compare(loader.MustVersion("go1.12")) < 0 && r.Variant.In.From.Known() {
+					t.Errorf("stage %s: %s gets the banner for %s, not the book's", r.ID, v, r.Variant.In)
 				}
 				if (r.Symbol == "") != (r.Variant.Absent != "") && r.Symbol != "" {
 					t.Errorf("stage %s: found as %s in %s, but the table says it is absent: %s", r.ID, r.Symbol, v, r.Variant.Absent)
@@ -489,5 +493,34 @@ func TestResolveName(t *testing.T) {
 		case ok && (r.Expr != tc.wantExpr || r.Label() != tc.wantLabel):
 			t.Errorf("resolveName(%q, %s): got %q labelled %q, want %q labelled %q", tc.expr, tc.v, r.Expr, r.Label(), tc.wantExpr, tc.wantLabel)
 		}
+	}
+}
+
+// disasmLine matches the instruction printCurrent shows after a banner.
+var disasmLine = regexp.MustCompile(`^   0x[0-9a-f]+:\t`)
+
+// TestBootBanners keeps the banners of hello's whole boot, as 'stage'
+// prints them (heading, explanation, the new goroutine's function), on
+// go1.11.1 and the machine's Go in testdata/stages/banners.TOOLCHAIN.txt
+// (regenerate with -update and read the diff).
+func TestBootBanners(t *testing.T) {
+	for _, tg := range helloTargets() {
+		if tg.name != testbin.Go111.Short && tg.name != testbin.Machine.Short {
+			continue
+		}
+		t.Run(tg.name, func(t *testing.T) {
+			w := walkBoot(t, tg.bin(t), []string{})
+			var b strings.Builder
+			for _, r := range w.order {
+				for _, l := range strings.Split(w.banner[r.ID], "\n") {
+					if strings.HasPrefix(l, "── stage") || strings.HasPrefix(l, "   ") && !strings.HasPrefix(l, "     ") &&
+						!strings.HasPrefix(l, "   syscalls since") && !strings.HasPrefix(l, "   at ") &&
+						!strings.HasPrefix(l, "   watched since") && !disasmLine.MatchString(l) {
+						b.WriteString(l + "\n")
+					}
+				}
+			}
+			checkGolden(t, filepath.Join("testdata", "stages", "banners."+tg.name+".txt"), b.String())
+		})
 	}
 }
