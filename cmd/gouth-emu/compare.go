@@ -260,7 +260,14 @@ func compareTable(boots []*boot, hostTimes bool) []byte {
 	section := func(name string) { rows = append(rows, []string{name}) }
 
 	// One row per stage of the table that some binary has; the trackers
-	// all list the whole table, in its order.
+	// all list the whole table, in its order. Why a stage is absent can
+	// take a sentence: the cell gets a note number, the note follows the
+	// stages.
+	var notes []string
+	note := func(text string) string {
+		notes = append(notes, text)
+		return fmt.Sprintf("[%d]", len(notes))
+	}
 	first := boots[0].tr.Stages()
 	for _, later := range []bool{false, true} {
 		if later {
@@ -290,9 +297,16 @@ func compareTable(boots []*boot, hostTimes bool) []byte {
 			}
 			row := []string{name, strconv.Itoa(st.Chapter)}
 			for _, b := range boots {
-				row = append(row, stageCell(b, b.tr.Stages()[i], len(symbols) > 1))
+				row = append(row, stageCell(b, b.tr.Stages()[i], len(symbols) > 1, note))
 			}
 			rows = append(rows, row)
+		}
+	}
+
+	if len(notes) > 0 {
+		rows = append(rows, []string{""})
+		for i, n := range notes {
+			rows = append(rows, []string{fmt.Sprintf("[%d] %s", i+1, n)})
 		}
 	}
 
@@ -343,14 +357,13 @@ func compareTable(boots []*boot, hostTimes bool) []byte {
 	return formatRows(rows)
 }
 
-// stageCell says when b reached stage r, or why not. named adds the
+// stageCell says when b reached stage r, or why not: an absent stage is
+// "absent" and a note, which note adds and numbers. named adds the
 // function that marks the stage, for rows the binaries resolve to
 // different functions.
-func stageCell(b *boot, r *stages.Resolved, named bool) string {
+func stageCell(b *boot, r *stages.Resolved, named bool, note func(string) string) string {
 	if r.Symbol == "" {
-		// "absent in go1.11.1 (no function ...)": the column names the version.
-		why := strings.Replace(r.Why, " in "+b.file.GoVersion, "", 1)
-		return why
+		return "absent " + note(r.ID+" "+r.Why)
 	}
 	var notes []string
 	if named {

@@ -210,14 +210,18 @@ var Table = []Stage{
 	{ID: "goenvs", Symbols: []string{"runtime.goenvs"}, Parent: "schedinit", Chapter: 2,
 		Title:    "goenvs: the environment",
 		Variants: always("envp's strings become the slice behind os.Environ and syscall.Getenv.")},
-	{ID: "parsedebugvars", Symbols: []string{"runtime.parsedebugvars"}, Parent: "schedinit", Chapter: 2,
+	{ID: "parsedebugvars", Symbols: []string{"runtime.parseRuntimeDebugVars", "runtime.parsedebugvars"}, Parent: "schedinit", Chapter: 2,
 		Title: "parsedebugvars: GODEBUG",
 		Variants: []Variant{
 			{In: before("go1.16"),
 				Text: "GODEBUG and GOTRACEBACK are parsed into the runtime's debug settings (gctrace, schedtrace, ...). " +
 					"GODEBUG=inittrace, which times package initialisation, came in go1.16."},
-			{In: from("go1.16"),
+			{In: between("go1.16", "go1.26"),
 				Text: "GODEBUG and GOTRACEBACK are parsed; try --env GODEBUG=inittrace=1 to see package initialisation times."},
+			{In: from("go1.26"),
+				Text: "GODEBUG is parsed (parseRuntimeDebugVars, the old parsedebugvars) at the very start of schedinit, " +
+					"read straight from envp before stackinit, so that its settings apply to memory set-up too; " +
+					"GOTRACEBACK follows after goenvs. Try --env GODEBUG=inittrace=1 to see package initialisation times."},
 		}},
 	{ID: "gcinit", Symbols: []string{"runtime.gcinit"}, Parent: "schedinit", Chapter: 6,
 		Title: "gcinit: the garbage collector",
