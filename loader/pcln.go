@@ -823,3 +823,51 @@ func (f *File) loadPCLN() (*pclnTable, error) {
 	t.read = f.ReadImage
 	return t, nil
 }
+
+// funcdataArgsPointerMaps is the funcdata number of a function's argument
+// pointer maps, in every layout (runtime _FUNCDATA_ArgsPointerMaps).
+const funcdataArgsPointerMaps = 0
+
+// maxStackMapBits bounds the words of an argument area read from a pointer
+// map; no function has half a megabyte of arguments.
+const maxStackMapBits = 1 << 16
+
+// ArgPointers returns which 8-byte words of fn's argument area (its
+// arguments and results on the stack, from the caller's SP after the
+// call's return address) hold a pointer at some safe point of fn: the
+// union of its argument pointer maps (runtime.stackmap: n, nbit int32 and
+// n bitmaps of nbit bits). It is false when fn has no map or the map
+// cannot be read.
+func (fn *Func) ArgPointers() ([]bool, bool) {
+	t := fn.t
+	if t.read == nil {
+		return nil, false
+	}
+	addr, ok := fn.funcdata(funcdataArgsPointerMaps)
+	if !ok {
+		return nil, false
+	}
+	hdr, ok := t.read(addr, 8)
+	if !ok || len(hdr) < 8 {
+		return nil, false
+	}
+	le := binary.LittleEndian
+	n, nbit := int32(le.Uint32(hdr)), int32(le.Uint32(hdr[4:]))
+	if n <= 0 || nbit < 0 || nbit > maxStackMapBits || int64(n)*int64(nbit) > 8*maxStackMapBits {
+		return nil, false
+	}
+	per := uint64(nbit+7) / 8
+	maps, ok := t.read(addr+8, uint64(n)*per)
+	if !ok || uint64(len(maps)) < uint64(n)*per {
+		return nil, false
+	}
+	words := make([]bool, nbit)
+	for i := uint64(0); i < uint64(n); i++ {
+		for w := range words {
+			if maps[i*per+uint64(w/8)]&(1<<(w%8)) != 0 {
+				words[w] = true
+			}
+		}
+	}
+	return words, true
+}
