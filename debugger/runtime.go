@@ -78,6 +78,7 @@ type mState struct {
 	addr              uint64
 	id                int64
 	g0, curg, gsignal uint64
+	procid            uint64 // the thread id minit records; 0 before
 }
 
 // uintPath reads a dot-separated path of fields of v as an integer.
@@ -145,6 +146,7 @@ func (rt *goRuntime) m(addr uint64) (mState, error) {
 			return mState{}, err
 		}
 	}
+	m.procid, _ = uintPath(v, "procid")
 	return m, nil
 }
 

@@ -299,15 +299,32 @@ func (v *rtView) running() map[uint64]onThread {
 	return running
 }
 
-// threads maps the guest threads to their g and M.
+// threads maps the guest threads to their g and M. A thread just created
+// by clone without CLONE_SETTLS (go1.11 sets its TLS itself, in
+// runtime.clone, after the syscall) still has its parent's FS base: of
+// threads sharing one, only the M's own (its procid, else the first)
+// runs that g.
 func (v *rtView) threads() []threadOf {
 	var out []threadOf
+	owner := map[uint64]int{} // FS base → index in out of the thread that has it
 	for _, t := range v.s.m.Threads() {
 		to := threadOf{ThreadInfo: t, g: v.rt.tlsG(t.FSBase)}
 		if gs, err := v.rt.g(to.g); err == nil {
 			to.m = gs.m
 		} else {
 			to.g = 0
+		}
+		if to.g != 0 {
+			if i, shared := owner[t.FSBase]; shared {
+				if ms, err := v.rt.m(to.m); err == nil && ms.procid == uint64(t.Tid) {
+					out[i].g, out[i].m = 0, 0
+					owner[t.FSBase] = len(out)
+				} else {
+					to.g, to.m = 0, 0
+				}
+			} else {
+				owner[t.FSBase] = len(out)
+			}
 		}
 		out = append(out, to)
 	}
