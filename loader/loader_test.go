@@ -927,6 +927,13 @@ func FuzzOpen(f *testing.F) {
 		file.InlineSites("runtime.main")
 		for _, s := range syms.All() {
 			syms.LineForPC(s.Addr)
+			// The function table, in whichever layout the magic names.
+			if fn, ok := file.FuncAt(s.Addr); ok {
+				fn.SPDelta(s.Addr)
+				fn.FileLine(s.Addr)
+				fn.SourceFrames(s.Addr)
+				fn.ArgPointers()
+			}
 		}
 	})
 }

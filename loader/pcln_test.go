@@ -763,6 +763,13 @@ func synthPCLN12(funcs []synthFunc) []byte {
 		d = append(d, node...)
 		name := str(fn.inlName)
 		le.PutUint32(d[at+12:], name)
+		// FUNCDATA 0, the argument pointer maps: two maps of two words,
+		// the second word a pointer in one of them.
+		pad8()
+		le.PutUint64(d[p.at-16:], synthAddr+uint64(len(d)))
+		d = le.AppendUint32(d, 2)
+		d = le.AppendUint32(d, 2)
+		d = append(d, 0, 2)
 	}
 	return d
 }
@@ -864,6 +871,12 @@ func TestPCLNSynthetic(t *testing.T) {
 			}
 			if got, ok := b.SPDelta(synthText + 0x20 + 0x200); !ok || got != 1000 {
 				t.Errorf("b.SPDelta(+0x200) = %d, %v, want 1000 (multi-byte varints)", got, ok)
+			}
+			if ptrs, ok := b.ArgPointers(); magic == pclntab12 && (!ok || len(ptrs) != 2 || ptrs[0] || !ptrs[1]) {
+				t.Errorf("b.ArgPointers() = %v, %v, want [false true]", ptrs, ok)
+			}
+			if _, ok := a.ArgPointers(); ok {
+				t.Error("a.ArgPointers(): found maps in a function without funcdata")
 			}
 			want := []SourceFrame{{"pkg.inlined", "/src/inl.go", 300, true}, {"main.b", "/src/b.go", 21, false}}
 			if got := b.SourceFrames(synthText + 0x20 + 0x18); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
@@ -973,6 +986,7 @@ func FuzzPCLN(f *testing.F) {
 				got.SPDelta(pc)
 				got.FileLine(pc)
 				got.SourceFrames(pc)
+				got.ArgPointers()
 			}
 		}
 	})
