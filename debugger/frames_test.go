@@ -166,3 +166,44 @@ func TestStackABIArgs(t *testing.T) {
 		})
 	}
 }
+
+// TestNeverRunGoroutine checks the location of a goroutine that has not
+// run yet: its saved pc is its function's entry (newproc's gostartcallfn),
+// not a return address, so it is shown in that function, where `go`
+// started it. At runtime.gcenable, runtime.main's init has started
+// forcegchelper, which has not run. The running goroutine is on the
+// thread that stopped, not on a thread go1.11 has just cloned.
+func TestNeverRunGoroutine(t *testing.T) {
+	root, err := testbin.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bins := []struct {
+		name string
+		bin  func(t *testing.T) string
+	}{
+		{"go1.11", func(t *testing.T) string { return testbin.Go111Guest(t, root, "goroutines", t.TempDir()) }},
+		{"go-machine", func(t *testing.T) string { return testbin.Machine.BuildGuest(t, root, "goroutines", t.TempDir()) }},
+	}
+	for _, b := range bins {
+		t.Run(b.name, func(t *testing.T) {
+			out := session(t, b.bin(t), "break runtime.gcenable\ncontinue\ngoroutines\ngoroutine 1\n", emu.Config{Env: []string{}, Cpus: 2})
+			found := false
+			for _, l := range strings.Split(out, "\n") {
+				f := strings.Fields(strings.TrimPrefix(l, "*"))
+				if len(f) >= 6 && f[3] == "runtime.forcegchelper" {
+					found = true
+					if f[1] != "runnable" || f[4] != "runtime.forcegchelper" || !strings.HasPrefix(f[5], "runtime/proc.go:") {
+						t.Errorf("never-run goroutine: %q, want runnable at runtime.forcegchelper runtime/proc.go:N", l)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no forcegchelper goroutine in:\n%s", out)
+			}
+			if !strings.Contains(out, "goroutine 1, running on thread 1000:") || !strings.Contains(out, "in runtime.gcenable() at ") {
+				t.Errorf("goroutine 1 is not shown on thread 1000 in runtime.gcenable:\n%s", out)
+			}
+		})
+	}
+}
