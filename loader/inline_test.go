@@ -63,7 +63,7 @@ func TestInlineSites(t *testing.T) {
 				t.Fatal(err)
 			}
 			index := inlineIndexOf(t, f)
-			code, _ := objdump(t, path, `^runtime\.`)
+			code, _ := b.objdump(t, path, `^runtime\.`)
 			at := map[uint64]insn{}
 			callerOf := map[uint64]string{}
 			for name, insns := range code {

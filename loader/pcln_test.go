@@ -22,6 +22,19 @@ type pclnBinary struct {
 	// mainLine and callLine are the lines of func main and of its call
 	// of fmt.Println.
 	mainLine, callLine int
+	// tc is the toolchain that built it, nil for go1.17's.
+	tc *testbin.Toolchain
+}
+
+// objdump disassembles b's binary at path with go tool objdump of the
+// toolchain that built it where its go command alone selects it (go1.11,
+// go1.19), else with the machine's (see testbin.Objdump).
+func (b pclnBinary) objdump(t *testing.T, path, re string) (map[string][]insn, map[string]string) {
+	t.Helper()
+	if b.tc != nil && b.tc.Legacy {
+		return testbin.Objdump(t, b.tc.Need(t), path, re)
+	}
+	return objdump(t, path, re)
 }
 
 // pclnBinaries are the hello guest of every toolchain of
@@ -30,9 +43,9 @@ var pclnBinaries = func() []pclnBinary {
 	magics := map[string]uint32{"go1.11": pclntab12, "go1.19": pclntab118, "go-machine": pclntab120, "go1.27": pclntab120}
 	var list []pclnBinary
 	for _, tc := range testbin.Toolchains {
-		list = append(list, pclnBinary{tc.Short, magics[tc.Short], func(t *testing.T) string { return guestBinary(t, tc, "hello") }, 6, 7})
+		list = append(list, pclnBinary{tc.Short, magics[tc.Short], func(t *testing.T) string { return guestBinary(t, tc, "hello") }, 6, 7, tc})
 	}
-	return append(list, pclnBinary{"go1.17", pclntab116, go117Binary, 0, 0})
+	return append(list, pclnBinary{"go1.17", pclntab116, go117Binary, 0, 0, nil})
 }()
 
 // allFuncs lists every function of the table, in table order.
@@ -377,7 +390,7 @@ func TestSPDeltaPrologues(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			path := b.binary(t)
 			f := openT(t, path)
-			code, src := objdump(t, path, "")
+			code, src := b.objdump(t, path, "")
 			checked, sched := 0, false
 			for name, insns := range code {
 				checks, frame, ok := prologueFrame(insns)
@@ -431,7 +444,7 @@ func TestSourceFramesInlined(t *testing.T) {
 			path := b.binary(t)
 			f := openT(t, path)
 			var at *insn
-			all, _ := objdump(t, path, `^main\.main$`)
+			all, _ := b.objdump(t, path, `^main\.main$`)
 			code := all["main.main"]
 			for i, in := range code {
 				if strings.HasPrefix(in.Pos, "print.go:") {
@@ -1004,7 +1017,7 @@ func TestSourceFramesAgainstObjdump(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			path := b.binary(t)
 			f := openT(t, path)
-			code, src := objdump(t, path, `^runtime\.`)
+			code, src := b.objdump(t, path, `^runtime\.`)
 			checked := 0
 			for name, insns := range code {
 				if name == "runtime.init" {
