@@ -124,7 +124,9 @@ func TestStackABIArgs(t *testing.T) {
 		all     = `main.kinds(b=-3, n=42, s="gouth", xs=[]int len: 3, cap: 3, [7,8,9], v=main.vec {X: 1, Y: 2, Z: 3}, p=0x`
 		regABI  = `main.kinds(b=-3, n=42, s="gouth", xs=[]int len: 3, cap: 3, [7,8,9], v=?, p=0x`
 		spilled = `main.kinds(b=-3, n=?, s={?, 0x5}, xs={?, 0x3, ?}, v=?, p=0x`
-		noSrc   = `main.kinds(s="gouth", xs=[]int len: 3, cap: 3, [7,8,9], p=0x`
+		// b, n and v could be in one another's slots: unknown, and
+		// placed where the first of them could be.
+		noSrc = `main.kinds(b=?, n=?, v=?, s="gouth", xs=[]int len: 3, cap: 3, [7,8,9], p=0x`
 	)
 	targets := []struct {
 		name                     string
@@ -133,7 +135,7 @@ func TestStackABIArgs(t *testing.T) {
 	}{
 		{"go1.11", untrimmed(testbin.Go111), all, all, "main.pair(a=10, b=4)", ") at "},
 		{"go1.11-committed", func(t *testing.T) string { return testbin.CommittedGo111(t, root, "argkinds", t.TempDir()) },
-			noSrc, noSrc, "main.pair(a=?, b=?)", ", b=?, n=?, v=?) at "},
+			noSrc, noSrc, "main.pair(a=?, b=?)", ") at "},
 		{"go1.19", untrimmed(testbin.Go119Toolchain), regABI, spilled, "main.pair(a=?, b=?)", ") at "},
 		{"go-machine", untrimmed(testbin.Machine), regABI, spilled, "main.pair(a=?, b=?)", ") at "},
 	}

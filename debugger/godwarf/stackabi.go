@@ -180,7 +180,7 @@ func (in *Info) stackSlotsFrom(f *Func, fn *loader.Func, args []arg, src []strin
 	// Walk every order (the permutations of each group, combined).
 	slot := make([]int64, len(f.Params)) // agreed offset by param index
 	known := make([]bool, len(f.Params))
-	var first []arg // the first consistent order
+	lowest := make([]int64, len(f.Params)) // the lowest offset in any consistent order
 	found := 0
 	order := append([]arg(nil), args...)
 	var walk func(g int)
@@ -189,16 +189,14 @@ func (in *Info) stackSlotsFrom(f *Func, fn *loader.Func, args []arg, src []strin
 			if !layout(order) {
 				return
 			}
-			if found == 0 {
-				first = append([]arg(nil), order...)
-			}
 			for k, a := range order {
 				switch {
 				case found == 0:
-					slot[a.i], known[a.i] = offs[k], true
+					slot[a.i], known[a.i], lowest[a.i] = offs[k], true, offs[k]
 				case slot[a.i] != offs[k]:
 					known[a.i] = false
 				}
+				lowest[a.i] = min(lowest[a.i], offs[k])
 			}
 			found++
 			return
@@ -215,23 +213,31 @@ func (in *Info) stackSlotsFrom(f *Func, fn *loader.Func, args []arg, src []strin
 			f.Params[i].slot, f.Params[i].hasSlot = slot[i], true
 		}
 	}
-	// Declaration order: the slots' order where known (every consistent
-	// order agrees on it), the DWARF's for the rest.
+	// Declaration order: by slot, which every consistent order agrees on
+	// where it is known. Arguments that could trade places with others
+	// go where the first of them could be, in the DWARF's order; results
+	// last.
 	params := make([]Param, 0, len(f.Params))
-	var rest, results []Param
-	for _, a := range first {
-		p := f.Params[a.i]
-		switch {
-		case p.Result:
+	keys := make([]int64, 0, len(f.Params))
+	var results []Param
+	for i, p := range f.Params {
+		if p.Result {
 			results = append(results, p)
-		case p.hasSlot:
-			params = append(params, p)
-		default:
-			rest = append(rest, p)
+			continue
 		}
+		params = append(params, p)
+		keys = append(keys, lowest[i])
 	}
-	params = append(append(params, rest...), results...)
-	f.Params = params
+	idx := make([]int, len(params))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return keys[idx[i]] < keys[idx[j]] })
+	ordered := make([]Param, 0, len(f.Params))
+	for _, i := range idx {
+		ordered = append(ordered, params[i])
+	}
+	f.Params = append(ordered, results...)
 	return true
 }
 
