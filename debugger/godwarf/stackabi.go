@@ -50,9 +50,9 @@ func (in *Info) layoutStackArgs(f *Func, fn *loader.Func) {
 }
 
 // stackSlots assigns f's parameters their stack slots (Param.slot) and
-// puts them in declaration order where it is known: inputs, by slot,
-// then those without one, then results. fn is the function's pclntab
-// record.
+// puts them in declaration order as far as it is known: inputs by slot
+// (an argument without one where the first of those it could trade places
+// with could be), then results. fn is the function's pclntab record.
 func (in *Info) stackSlots(f *Func, fn *loader.Func) {
 	args := make([]arg, 0, len(f.Params))
 	for i, p := range f.Params {
