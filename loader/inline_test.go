@@ -189,7 +189,7 @@ func TestInlineCallLines(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tab.node.line < 0 || tab.node.parentPC < 0 {
-				t.Skipf("%s trees do not record both the call line and a pc at the call", tab.versions)
+				t.Skipf("the trees of %s do not record both the call line and a pc at the call", tab.versions)
 			}
 			checked := 0
 			for _, fn := range allFuncs(t, f) {

@@ -195,7 +195,7 @@ func (fn *Func) SourceFrames(pc uint64) []SourceFrame {
 // a field the format does not have.
 type pclnLayout struct {
 	magic    uint32
-	versions string // the Go releases that write it, for messages
+	versions Range // the Go releases whose linker writes it
 
 	// The header: the 8-byte prefix (magic, pad, quantum, pointer size)
 	// and then words pointer-sized words, nfunc first.
@@ -254,7 +254,7 @@ type inlNodeLayout struct {
 // _func, inlinedCall, _PCDATA_/_FUNCDATA_ constants) of each version.
 var pclnLayouts = []*pclnLayout{
 	{
-		magic: pclntab12, versions: "go1.2-go1.15",
+		magic: pclntab12, versions: Range{MustVersion("go1.2"), MustVersion("go1.16")},
 		words: 1, textWord: -1, tabWords: [5]int{-1, -1, -1, -1, -1},
 		wideEntries: true, ftabAfterHeader: true, fileTabAfterFtab: true,
 		// entry uintptr, nameoff, args, funcID uint32, pcsp, pcfile,
@@ -268,7 +268,7 @@ var pclnLayouts = []*pclnLayout{
 		node: inlNodeLayout{size: 16, parent: 0, parentSize: 4, file: 4, line: 8, name: 12, parentPC: -1},
 	},
 	{
-		magic: pclntab116, versions: "go1.16-go1.17",
+		magic: pclntab116, versions: Range{MustVersion("go1.16"), MustVersion("go1.18")},
 		words: 7, textWord: -1, tabWords: [5]int{2, 3, 4, 5, 6},
 		wideEntries: true,
 		// entry uintptr, nameoff, args, deferreturn, pcsp, pcfile, pcln,
@@ -282,7 +282,7 @@ var pclnLayouts = []*pclnLayout{
 		node: inlNodeLayout{size: 20, parent: 0, parentSize: 2, file: 4, line: 8, name: 12, parentPC: 16},
 	},
 	{
-		magic: pclntab118, versions: "go1.18-go1.19",
+		magic: pclntab118, versions: Range{MustVersion("go1.18"), MustVersion("go1.20")},
 		words: 8, textWord: 2, tabWords: [5]int{3, 4, 5, 6, 7},
 		// entryoff uint32, then as go1.16.
 		name: 4, args: 8, deferReturn: 12, pcsp: 16, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32,
@@ -291,7 +291,7 @@ var pclnLayouts = []*pclnLayout{
 		node: inlNodeLayout{size: 20, parent: 0, parentSize: 2, file: 4, line: 8, name: 12, parentPC: 16},
 	},
 	{
-		magic: pclntab120, versions: "go1.20 and later",
+		magic: pclntab120, versions: Range{From: MustVersion("go1.20")},
 		words: 8, textWord: 2, tabWords: [5]int{3, 4, 5, 6, 7},
 		// As go1.18 with startLine int32 before funcID.
 		name: 4, args: 8, deferReturn: 12, pcsp: 16, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32,

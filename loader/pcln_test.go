@@ -175,7 +175,7 @@ func TestPCLNFlags(t *testing.T) {
 			// rt0_go (the first thread) or sigtramp (signal handlers,
 			// since go1.18). The Go 1.2 layout has no flags.
 			if tab.flag < 0 && len(top) != 0 {
-				t.Errorf("%s layout has no flags, got top frames %v", tab.versions, top)
+				t.Errorf("the layout of %s has no flags, got top frames %v", tab.versions, top)
 			}
 			for name := range top {
 				switch name {
@@ -213,6 +213,9 @@ func TestPCLNVersions(t *testing.T) {
 			want := b.magic
 			if tab.magic != want {
 				t.Errorf("magic %#x, want %#x", tab.magic, want)
+			}
+			if v := f.Version(); !tab.versions.Contains(v) {
+				t.Errorf("%s binary read with the layout of %s", v, tab.versions)
 			}
 			fn, ok := f.FuncAt(mustSym(t, f, "main.main").Addr)
 			if !ok {
