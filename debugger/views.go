@@ -299,7 +299,8 @@ func (v *rtView) running() map[uint64]onThread {
 	return running
 }
 
-// threads maps the guest threads to their g and M.
+// threads maps the guest threads to their g and M (threadG says which g
+// a thread that shares its parent's FS base really runs).
 func (v *rtView) threads() []threadOf {
 	var out []threadOf
 	for _, t := range v.s.m.Threads() {
