@@ -15,7 +15,7 @@ func TestREADMECommandList(t *testing.T) {
 // TestREADMESession keeps the README's example session equal to the
 // transcript test's golden file for it.
 func TestREADMESession(t *testing.T) {
-	b, err := os.ReadFile("testdata/transcripts/readme.go-machine.golden")
+	b, err := os.ReadFile("testdata/transcripts/readme.go1.11.golden")
 	if err != nil {
 		t.Fatal(err)
 	}

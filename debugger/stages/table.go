@@ -221,7 +221,7 @@ var Table = []Stage{
 			{In: from("go1.26"),
 				Text: "GODEBUG is parsed (parseRuntimeDebugVars, the old parsedebugvars) at the very start of schedinit, " +
 					"read straight from envp before stackinit, so that its settings apply to memory set-up too; " +
-					"GOTRACEBACK follows after goenvs. Try --env GODEBUG=inittrace=1 to see package initialisation times."},
+					"GOTRACEBACK follows after goenvs; try --env GODEBUG=inittrace=1 to see package initialisation times."},
 		}},
 	{ID: "gcinit", Symbols: []string{"runtime.gcinit"}, Parent: "schedinit", Chapter: 6,
 		Title: "gcinit: the garbage collector",
