@@ -53,3 +53,29 @@ func readmeSection(t *testing.T, name, want string) {
 	}
 	t.Errorf("README.md %s section is stale; run 'go test ./debugger -run README -update'.\ngot:\n%s\nwant:\n%s", name, got, want)
 }
+
+// TestREADMEBook keeps the README's go1.11 stage excerpt a piece of the
+// go1.11 stage transcript, as that test records it.
+func TestREADMEBook(t *testing.T) {
+	b, err := os.ReadFile("testdata/transcripts/stages.go1.11.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	begin, end := "<!-- book:begin -->\n", "<!-- book:end -->"
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q ... %q section", begin, end)
+	}
+	var excerpt strings.Builder
+	for _, line := range strings.Split(strings.TrimSuffix(s[i+len(begin):j], "\n"), "\n") {
+		excerpt.WriteString(strings.TrimPrefix(line, "    ") + "\n")
+	}
+	if excerpt.Len() < 200 || !strings.Contains(string(b), excerpt.String()) {
+		t.Errorf("README.md's book section is not an excerpt of stages.go1.11.golden; copy it again from there:\n%s", excerpt.String())
+	}
+}

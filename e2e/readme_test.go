@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
+)
+
+// TestREADMEStages checks the README's `run --stages` excerpt: the first
+// stage lines of the go1.11.1 hello, run as the README shows it (./hello
+// in its directory, a clean environment), then "...".
+func TestREADMEStages(t *testing.T) {
+	dir := t.TempDir()
+	bin := testbin.Go111Guest(t, repoRoot, "hello", t.TempDir())
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hello"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(emulator, "run", "--clean-env", "--stages", "./hello")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	begin, end := "<!-- stages:begin -->\n", "<!-- stages:end -->"
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q ... %q section", begin, end)
+	}
+	lines := strings.Split(strings.TrimSuffix(s[i+len(begin):j], "\n"), "\n")
+	if len(lines) < 3 || lines[len(lines)-1] != "    ..." || !strings.Contains(lines[0], "go1.11.1") {
+		t.Fatalf("README.md's stages section: want the command, stage lines and ..., got:\n%s", s[i:j])
+	}
+	got := strings.Split(string(out), "\n")
+	for k, want := range lines[1 : len(lines)-1] {
+		if k >= len(got) || "    "+got[k] != want {
+			t.Errorf("README.md stages line %d: got %q, want %q (from the run)", k+1, want, "    "+got[min(k, len(got)-1)])
+		}
+	}
+}
