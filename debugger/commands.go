@@ -787,6 +787,9 @@ func (s *Session) evalNamed(info *godwarf.Info, expr string) (resolved, godwarf.
 func (s *Session) dwarf() (*godwarf.Info, error) {
 	if s.dwarfInfo == nil && s.dwarfErr == nil {
 		s.dwarfInfo, s.dwarfErr = godwarf.Load(s.cfg.File)
+		if s.dwarfInfo != nil {
+			s.dwarfInfo.SourceDir = s.cfg.SrcDir
+		}
 	}
 	return s.dwarfInfo, s.dwarfErr
 }

@@ -1,12 +1,17 @@
 package debugger
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gouth-emu/gouth-emu/debugger/disasm"
 	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"github.com/gouth-emu/gouth-emu/loader"
@@ -207,5 +212,66 @@ func TestNeverRunGoroutine(t *testing.T) {
 				t.Errorf("goroutine 1 is not shown on thread 1000 in runtime.gcenable:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestStackABIArgsFromSource: in a trimmed go1.11 build, runtime.newm(fn
+// func(), _p_ *p) has two pointer arguments that DWARF lists by name and
+// the binary cannot order; with --src naming the toolchain's source tree
+// the declaration order comes from runtime/proc.go, and fn is the funcval
+// of runtime.sysmon (newm(sysmon, nil) in runtime.main).
+func TestStackABIArgsFromSource(t *testing.T) {
+	testbin.Go111.Need(t)
+	root := testbin.Go111.GOROOT()
+	repo, err := testbin.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := testbin.Go111.BuildGuest(t, repo, "hello", t.TempDir())
+	script := "break syscall clone\ncontinue\nbt\n"
+	run := func(src string) string {
+		f, err := loader.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		s, err := New(Config{File: f, Guest: emu.Config{Args: []string{bin}, Stdout: &out, Stderr: &out, Warn: &out},
+			Out: &out, Syntax: disasm.Go, SrcDir: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		s.Script(strings.NewReader(script))
+		return out.String()
+	}
+	newm := regexp.MustCompile(`in runtime\.newm\((.*)\) at runtime/proc\.go`)
+	if m := newm.FindStringSubmatch(run("")); m == nil || m[1] != "_p_=?, fn=?" {
+		t.Errorf("without --src: newm's arguments %q, want _p_=?, fn=? (tied in a trimmed build)", m)
+	}
+	m := newm.FindStringSubmatch(run(filepath.Join(root, "src")))
+	if m == nil {
+		t.Fatal("no runtime.newm frame with --src")
+	}
+	fv := regexp.MustCompile(`^fn=(0x[0-9a-f]+), _p_=nil$`).FindStringSubmatch(m[1])
+	if fv == nil {
+		t.Fatalf("with --src: newm's arguments %q, want fn=0x..., _p_=nil", m[1])
+	}
+	// fn points at a funcval whose first word is runtime.sysmon's entry.
+	f, err := loader.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sysmon, ok := syms.Lookup("runtime.sysmon")
+	if !ok {
+		t.Fatal("no runtime.sysmon")
+	}
+	addr, _ := strconv.ParseUint(fv[1][2:], 16, 64)
+	word, ok := f.ReadImage(addr, 8)
+	if !ok || binary.LittleEndian.Uint64(word) != sysmon.Addr {
+		t.Errorf("fn=%s holds %x, want runtime.sysmon's entry %#x", fv[1], word, sysmon.Addr)
 	}
 }

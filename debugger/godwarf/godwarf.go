@@ -98,6 +98,11 @@ type global struct {
 // Info is the DWARF view of one guest executable. It is safe for
 // concurrent use.
 type Info struct {
+	// SourceDir, when set, is the source tree that relative file names
+	// (trimmed builds: runtime/proc.go) are read from, for the parameter
+	// order the stack ABI needs. The caller sets it before use.
+	SourceDir string
+
 	data *dwarf.Data
 	syms *loader.Symbols // nil if the binary has no symbols
 

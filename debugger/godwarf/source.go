@@ -27,6 +27,11 @@ type sourceFile struct {
 // in declaration order, read from its source file, or nil.
 func (in *Info) sourceOrder(f *Func) []string {
 	path := in.declPath(f)
+	if path != "" && !filepath.IsAbs(path) && in.SourceDir != "" {
+		// A trimmed build names runtime/proc.go: the user's --src says
+		// which tree that is.
+		path = filepath.Join(in.SourceDir, path)
+	}
 	if path == "" || !filepath.IsAbs(path) {
 		return nil
 	}

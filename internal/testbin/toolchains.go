@@ -138,6 +138,9 @@ func (tc *Toolchain) BuildArgs(out, srcDir string, files ...string) []string {
 	return append(args, files...)
 }
 
+// GOROOT is the toolchain's GOROOT, "" if unknown or not installed.
+func (tc *Toolchain) GOROOT() string { return tc.goroot() }
+
 // goroot is the toolchain's GOROOT, "" if unknown.
 func (tc *Toolchain) goroot() string {
 	if tc.GoCmd() == "" {
