@@ -46,7 +46,7 @@ func (g *guestFlags) register(c *cobra.Command) {
 	f.DurationVar(&g.timeout, "timeout", 0, "stop the guest after this much host time, e.g. 10s (exit status 124)")
 	f.BoolVar(&g.stats, "stats", false, "print instruction, syscall and time counters on stderr at exit")
 	f.StringVar(&g.fs, "fs", "ro", "what the guest may do to the host filesystem: ro (read only), rw, or none (hidden)")
-	f.StringVar(&g.memLimit, "mem-limit", "", "most guest memory that may be committed, e.g. 512M, 2G (default: a quarter of host memory, at most 16G)")
+	f.StringVar(&g.memLimit, "mem-limit", "", "most guest memory that may be committed, e.g. 512M, 2G (default: a quarter of the host's or container's memory, at most 16G, less if ulimit -v is tight)")
 }
 
 func (g *guestFlags) config(args []string) (emu.Config, error) {
@@ -67,7 +67,7 @@ func (g *guestFlags) config(args []string) (emu.Config, error) {
 	if err != nil {
 		return emu.Config{}, usageError{fmt.Errorf("--fs %v", err)}
 	}
-	limit := emu.DefaultMemLimit()
+	var limit uint64 // 0: emu.New fits it to the host
 	if g.memLimit != "" {
 		if limit, err = parseSize(g.memLimit); err != nil {
 			return emu.Config{}, usageError{fmt.Errorf("--mem-limit %q: %v", g.memLimit, err)}
@@ -165,6 +165,10 @@ func runGuest(g *guestFlags, args []string) error {
 	}
 	defer rc.close()
 	m, err := emu.New(f, cfg)
+	var re *emu.ResourceError
+	if errors.As(err, &re) {
+		return err // the host's doing, not the binary's
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %v", args[0], err)
 	}
