@@ -167,7 +167,7 @@ func TestBudget(t *testing.T) {
 		{tree: "no-proc", limit: 100*mib + 1, want: Budget{100*mib + 4096, 100*mib + 4096 + 64*mib + 4096, 256 * mib}},
 	}
 	for _, tt := range tests {
-		got, err := ReadHost("testdata/hosts/"+tt.tree).Budget(tt.limit)
+		got, err := ReadHost("testdata/hosts/" + tt.tree).Budget(tt.limit)
 		gotErr := ""
 		if err != nil {
 			gotErr = err.Error()
