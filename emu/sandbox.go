@@ -173,15 +173,19 @@ func (h Host) Budget(limit uint64) (Budget, error) {
 // that fits instead.
 func reserve(h Host, b Budget, chosen bool) (*engine, Budget, error) {
 	try := b
+	var first *reserveError
 	for {
 		eng, err := newEngine(try)
 		var re *reserveError
 		if !errors.As(err, &re) {
 			if err == nil && chosen && try != b {
 				eng.close()
-				return nil, b, resourceErr("cannot reserve %s of memory for the guest (%s); use --mem-limit %s", sizeText(b.Phys), h.refusal(), flagSize(try.Limit))
+				return nil, b, resourceErr("cannot reserve %s of memory for the guest (%s); use --mem-limit %s", sizeText(b.Phys), h.refusal(first.errno), flagSize(try.Limit))
 			}
 			return eng, try, err
+		}
+		if first == nil {
+			first = re
 		}
 		switch {
 		case re.tcg && try.TCG > tcgMin:
@@ -192,20 +196,21 @@ func reserve(h Host, b Budget, chosen bool) (*engine, Budget, error) {
 		case re.tcg && (re.errno == syscall.EACCES || re.errno == syscall.EPERM):
 			return nil, b, resourceErr("cannot map %s of writable, executable memory for Unicorn's translation buffer: %v; allow it for gouth-emu (SELinux deny_execmem, PaX MPROTECT)", sizeText(re.size), re.errno)
 		default:
-			return nil, b, resourceErr("%v (%s); free some memory and try again", re, h.refusal())
+			return nil, b, resourceErr("%v (%s); free some memory and try again", re, h.refusal(re.errno))
 		}
 	}
 }
 
-// refusal says why the host may refuse a mapping, for messages.
-func (h Host) refusal() string {
+// refusal says why the host may have refused a mapping with errno, for
+// messages.
+func (h Host) refusal(errno syscall.Errno) string {
 	switch {
 	case h.StrictCommit:
 		return "vm.overcommit_memory=2 and " + sizeText(h.CommitFree) + " left to commit"
 	case h.AddrSpace != 0:
 		return "ulimit -v is " + sizeText(h.AddrSpace)
 	}
-	return "the kernel refused the mapping"
+	return "mmap: " + errno.Error()
 }
 
 // Budget returns the host resources behind the guest: its memory limit,

@@ -2,6 +2,9 @@ package emu
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -256,4 +259,61 @@ func TestNewOnOddHosts(t *testing.T) {
 			t.Errorf("MemTotal %d kB: budget %+v, Unicorn's buffer %d, run %v %v; want %+v, buffer %d, exit 0", kb, got, tcg, x, err, want, want.TCG)
 		}
 	}
+}
+
+// TestReserveFallback runs New in a child process under a real ulimit -v
+// that the host facts it is given do not show, as under strict overcommit,
+// where the kernel refuses reservations no limit predicts: the default
+// limit falls back by halves until the reservation fits and the guest
+// runs; a limit the user chose is not shrunk but named in the error.
+func TestReserveFallback(t *testing.T) {
+	if os.Getenv("GOUTH_EMU_RESERVE_CHILD") == "1" {
+		reserveChild()
+		return
+	}
+	cmd := exec.Command("sh", "-c", `ulimit -v 3000000 && exec "$0" -test.run='^TestReserveFallback$' -test.count=1`, os.Args[0])
+	cmd.Env = append(os.Environ(), "GOUTH_EMU_RESERVE_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var limit uint64
+	var status int
+	var chosenErr string
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "default: "); ok {
+			fmt.Sscanf(rest, "limit %d status %d", &limit, &status)
+		}
+		if rest, ok := strings.CutPrefix(line, "chosen: "); ok {
+			chosenErr = rest
+		}
+	}
+	// 16 GiB halved until it fits in 3000000 KiB with the test binary.
+	if limit < MinMemLimit || limit > 1*gib || (16*gib)%limit != 0 || status != 0 {
+		t.Fatalf("default under ulimit -v 3000000: limit %d, status %d; want 16 GiB halved to at most 1 GiB, status 0\n%s", limit, status, out)
+	}
+	want := "cannot reserve 20.0 GiB of memory for the guest (mmap: cannot allocate memory); use --mem-limit " + flagSize(limit)
+	if chosenErr != want {
+		t.Fatalf("--mem-limit 16G under ulimit -v 3000000:\ngot  %q\nwant %q", chosenErr, want)
+	}
+}
+
+// reserveChild is TestReserveFallback's child: the host facts claim
+// 64 GiB and no limits.
+func reserveChild() {
+	h := Host{MemTotal: 64 * gib}
+	m, err := New(rawFile(exitGroupEDI), Config{Args: []string{"test"}, Host: &h})
+	if err != nil {
+		fmt.Println("default: error", err)
+	} else {
+		x, err := m.Run()
+		if err != nil {
+			fmt.Println("default: run error", err)
+		} else {
+			fmt.Printf("default: limit %d status %d\n", m.Budget().Limit, x.Status)
+		}
+		m.Close()
+	}
+	_, err = New(rawFile(exitGroupEDI), Config{Args: []string{"test"}, Host: &h, MemLimit: 16 * gib})
+	fmt.Printf("chosen: %v\n", err)
 }
