@@ -120,22 +120,28 @@ func DefaultMemLimit() uint64 {
 // gouth-emu itself, its headroom and the translation buffer. The error,
 // a *ResourceError, names the limit that does not fit and the remedy.
 func (h Host) Budget(limit uint64) (Budget, error) {
-	room, bound, remedy := h.room()
+	limit = pageAlign(limit)
+	room, bound := h.room()
+	// A quarter of the room for translated code, within bounds, but the
+	// guest first: its limit, or the minimum when it is to be chosen.
+	want := PhysSize(max(limit, MinMemLimit))
 	tcg := uint64(tcgMax)
 	if room < tcgMax*4 {
 		tcg = max(room/4&^(1<<20-1), tcgMin)
+	}
+	if room >= want+tcgMin && room-tcg < want {
+		tcg = (room - want) &^ (1<<20 - 1)
 	}
 	fit := uint64(0) // the largest limit whose reservation fits, 0 if none does
 	if room > tcg {
 		fit = limitFor(room - tcg)
 	}
 	if limit != 0 {
-		limit = pageAlign(limit)
 		if limit > fit {
 			if fit < MinMemLimit {
-				return Budget{}, resourceErr("cannot reserve %s of %s for the guest (%s); %s", sizeText(PhysSize(limit)), bound.what, bound.text, remedy)
+				return Budget{}, resourceErr("cannot reserve %s of %s for the guest (%s); %s", sizeText(want), bound.what, bound.text, h.remedy(want))
 			}
-			return Budget{}, resourceErr("cannot reserve %s of %s for the guest (%s); use --mem-limit %s", sizeText(PhysSize(limit)), bound.what, bound.text, flagSize(fit))
+			return Budget{}, resourceErr("cannot reserve %s of %s for the guest (%s); use --mem-limit %s", sizeText(want), bound.what, bound.text, flagSize(fit))
 		}
 		return Budget{limit, PhysSize(limit), tcg}, nil
 	}
@@ -157,7 +163,7 @@ func (h Host) Budget(limit uint64) (Budget, error) {
 				left = sizeText(fit) + " of " + bound.what
 			}
 			return Budget{}, resourceErr("%s, which leaves %s for the guest, less than the %s a Go program needs to start; %s",
-				bound.text, left, sizeText(MinMemLimit), remedy)
+				bound.text, left, sizeText(MinMemLimit), h.remedy(want))
 		}
 		limit = fit
 	}
@@ -223,16 +229,11 @@ type bound struct{ what, text string }
 // room is the address space or commit left for the guest's reservation
 // and the translation buffer: ^0 if neither is limited. bound and remedy
 // describe the tighter limit.
-func (h Host) room() (room uint64, b bound, remedy string) {
+func (h Host) room() (room uint64, b bound) {
 	room = ^uint64(0)
-	// What a machine with the smallest guest needs beyond what the
-	// process has now, for the remedy.
-	least := ownHeadroom + tcgMin + PhysSize(MinMemLimit)
 	if h.AddrSpace != 0 {
 		room = sub(h.AddrSpace, h.VmSize+ownHeadroom)
-		need := (h.VmSize + least + 1<<20 - 1) &^ (1<<20 - 1)
 		b = bound{"address space", "ulimit -v is " + sizeText(h.AddrSpace)}
-		remedy = fmt.Sprintf("raise it with ulimit -v %d or more", need>>10)
 	}
 	// Under strict overcommit gouth-emu's own heap is charged as it
 	// grows, like its address space under RLIMIT_AS.
@@ -240,10 +241,20 @@ func (h Host) room() (room uint64, b bound, remedy string) {
 		if r := sub(h.CommitFree, ownHeadroom); r < room {
 			room = r
 			b = bound{"memory", "vm.overcommit_memory=2 and only " + sizeText(h.CommitFree) + " is left to commit"}
-			remedy = "free memory, raise vm.overcommit_ratio or set vm.overcommit_memory=0"
 		}
 	}
-	return room, b, remedy
+	return room, b
+}
+
+// remedy says what gives the host room for a reservation of phys bytes.
+func (h Host) remedy(phys uint64) string {
+	if h.StrictCommit && sub(h.CommitFree, ownHeadroom) < sub(h.AddrSpace, h.VmSize+ownHeadroom) || h.AddrSpace == 0 {
+		return "free memory, raise vm.overcommit_ratio or set vm.overcommit_memory=0"
+	}
+	// The process's own size varies by tens of MiB from run to run
+	// (thread stacks, heap arenas): ask for 64 MiB more than it needs.
+	need := (h.VmSize + ownHeadroom + tcgMin + phys + 64<<20 + 64<<20 - 1) &^ (64<<20 - 1)
+	return fmt.Sprintf("raise it with ulimit -v %d or more", need>>10)
 }
 
 func sub(a, b uint64) uint64 {

@@ -156,12 +156,18 @@ func TestBudget(t *testing.T) {
 		// largest limit is 1880641536 (+ 470167552 + 4096).
 		{tree: "ulimit-4000000", want: Budget{1880641536, 2350809088, 256 * mib}},
 		{tree: "ulimit-2500000", want: Budget{651841536, 814809088, 256 * mib}},
+		// 700 MiB needs a 875 MiB reservation: the buffer gives way, to
+		// the 158 MiB left of 1083244544.
+		{tree: "ulimit-2500000", limit: 700 * mib, want: Budget{700 * mib, 700*mib + 175*mib + 4096, 158 * mib}},
 		{tree: "ulimit-4000000", limit: 1 * gib, want: Budget{1 * gib, 1*gib + 256*mib + 4096, 256 * mib}},
 		{tree: "ulimit-4000000", limit: 7 * gib, wantErr: "cannot reserve 8.8 GiB of address space for the guest (ulimit -v is 3.8 GiB); use --mem-limit 1793M"},
 		// 1587200000 - 1208320000 - 256 MiB leaves 110444544: 32 MiB of
-		// buffer, and a reservation of 76890112 holds a 9 MiB guest.
-		{tree: "ulimit-1550000", wantErr: "ulimit -v is 1.5 GiB, which leaves 9 MiB of address space for the guest, less than the 64 MiB a Go program needs to start; raise it with ulimit -v 1606656 or more"},
-		{tree: "ulimit-1550000", limit: 512 * mib, wantErr: "cannot reserve 640 MiB of address space for the guest (ulimit -v is 1.5 GiB); raise it with ulimit -v 1606656 or more"},
+		// buffer, and a reservation of 76890112 holds a 9 MiB guest. The
+		// remedy: 1208320000 + 256 MiB + 32 MiB + PhysSize(64 MiB) and
+		// 64 MiB to spare, rounded up to 64 MiB (1703936 KiB); for
+		// 512 MiB, PhysSize(512 MiB) instead (2228224 KiB).
+		{tree: "ulimit-1550000", wantErr: "ulimit -v is 1.5 GiB, which leaves 9 MiB of address space for the guest, less than the 64 MiB a Go program needs to start; raise it with ulimit -v 1703936 or more"},
+		{tree: "ulimit-1550000", limit: 512 * mib, wantErr: "cannot reserve 640 MiB of address space for the guest (ulimit -v is 1.5 GiB); raise it with ulimit -v 2228224 or more"},
 		// 7813529 kB / 4 rounded down to a page; 3 GiB of commit holds it.
 		{tree: "strict-3g", want: Budget{2000261120, 2000261120 + 500068352 + 4096, 256 * mib}},
 		{tree: "strict-200m", wantErr: "vm.overcommit_memory=2 and only 200 MiB is left to commit, which leaves no room for the guest, less than the 64 MiB a Go program needs to start; free memory, raise vm.overcommit_ratio or set vm.overcommit_memory=0"},
