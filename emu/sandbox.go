@@ -202,7 +202,7 @@ func reserve(h Host, b Budget, chosen bool) (*engine, Budget, error) {
 		case re.tcg && (re.errno == syscall.EACCES || re.errno == syscall.EPERM):
 			return nil, b, resourceErr("cannot map %s of writable, executable memory for Unicorn's translation buffer: %v; allow it for gouth-emu (SELinux deny_execmem, PaX MPROTECT)", sizeText(re.size), re.errno)
 		default:
-			return nil, b, resourceErr("%v (%s); free some memory and try again", re, h.refusal(re.errno))
+			return nil, b, resourceErr("%v (%s); %s", re, h.refusal(re.errno), h.remedy(PhysSize(MinMemLimit)))
 		}
 	}
 }
@@ -248,8 +248,10 @@ func (h Host) room() (room uint64, b bound) {
 
 // remedy says what gives the host room for a reservation of phys bytes.
 func (h Host) remedy(phys uint64) string {
-	if h.StrictCommit && sub(h.CommitFree, ownHeadroom) < sub(h.AddrSpace, h.VmSize+ownHeadroom) || h.AddrSpace == 0 {
+	if _, b := h.room(); b.what == "memory" {
 		return "free memory, raise vm.overcommit_ratio or set vm.overcommit_memory=0"
+	} else if b.what == "" {
+		return "free some memory and try again"
 	}
 	// The process's own size varies by tens of MiB from run to run
 	// (thread stacks, heap arenas): ask for 64 MiB more than it needs.
