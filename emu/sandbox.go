@@ -141,7 +141,7 @@ func (h Host) Budget(limit uint64) (Budget, error) {
 			if fit < MinMemLimit {
 				return Budget{}, resourceErr("cannot reserve %s of %s for the guest (%s); %s", sizeText(want), bound.what, bound.text, h.remedy(want))
 			}
-			return Budget{}, resourceErr("cannot reserve %s of %s for the guest (%s); use --mem-limit %s", sizeText(want), bound.what, bound.text, flagSize(fit))
+			return Budget{}, resourceErr("cannot reserve %s of %s for the guest (%s); use --mem-limit %s", sizeText(want), bound.what, bound.text, flagSize(suggestLimit(fit)))
 		}
 		return Budget{limit, PhysSize(limit), tcg}, nil
 	}
@@ -276,6 +276,13 @@ func limitFor(room uint64) uint64 {
 		return PhysSize(uint64(i)*mem.PageSize) > room
 	})
 	return uint64(n-1) * mem.PageSize
+}
+
+// suggestLimit is the --mem-limit to suggest when fit is the largest
+// that fits now: 64 MiB less, in whole 64 MiB, since the process's own
+// size varies from run to run; at least MinMemLimit.
+func suggestLimit(fit uint64) uint64 {
+	return max(sub(fit, 64<<20)&^(64<<20-1), MinMemLimit)
 }
 
 // sizeText renders n bytes for messages: "7.4 GiB", "512 MiB".

@@ -160,7 +160,9 @@ func TestBudget(t *testing.T) {
 		// the 158 MiB left of 1083244544.
 		{tree: "ulimit-2500000", limit: 700 * mib, want: Budget{700 * mib, 700*mib + 175*mib + 4096, 158 * mib}},
 		{tree: "ulimit-4000000", limit: 1 * gib, want: Budget{1 * gib, 1*gib + 256*mib + 4096, 256 * mib}},
-		{tree: "ulimit-4000000", limit: 7 * gib, wantErr: "cannot reserve 8.8 GiB of address space for the guest (ulimit -v is 3.8 GiB); use --mem-limit 1793M"},
+		// 1880641536 fits; the suggestion keeps 64 MiB to spare, in
+		// whole 64 MiB.
+		{tree: "ulimit-4000000", limit: 7 * gib, wantErr: "cannot reserve 8.8 GiB of address space for the guest (ulimit -v is 3.8 GiB); use --mem-limit 1728M"},
 		// 1587200000 - 1208320000 - 256 MiB leaves 110444544: 32 MiB of
 		// buffer, and a reservation of 76890112 holds a 9 MiB guest. The
 		// remedy: 1208320000 + 256 MiB + 32 MiB + PhysSize(64 MiB) and
