@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gouth-emu/gouth-emu/emu/mem"
@@ -128,6 +129,27 @@ func TestReadHost(t *testing.T) {
 		if got := ReadHost("testdata/hosts/" + tt.tree); got != tt.want {
 			t.Errorf("%s: got %+v, want %+v", tt.tree, got, tt.want)
 		}
+	}
+}
+
+// TestReadHostSelf checks ReadHost("/") against the system calls that
+// report the same facts.
+func TestReadHostSelf(t *testing.T) {
+	h := ReadHost("/")
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err != nil {
+		t.Fatal(err)
+	}
+	wantAS := rl.Cur
+	if rl.Cur == ^uint64(0) { // RLIM_INFINITY
+		wantAS = 0
+	}
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err != nil {
+		t.Fatal(err)
+	}
+	if wantMem := uint64(si.Totalram) * uint64(si.Unit); h.AddrSpace != wantAS || h.MemTotal != wantMem || h.VmSize == 0 {
+		t.Fatalf("ReadHost(\"/\") = %+v; want AddrSpace %d (getrlimit), MemTotal %d (sysinfo), VmSize > 0", h, wantAS, wantMem)
 	}
 }
 
@@ -285,16 +307,20 @@ func TestReserveFallback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	var limit uint64
+	var limit, addrSpace uint64
 	var status int
 	var chosenErr string
 	for _, line := range strings.Split(string(out), "\n") {
+		fmt.Sscanf(line, "addrspace: %d", &addrSpace)
 		if rest, ok := strings.CutPrefix(line, "default: "); ok {
 			fmt.Sscanf(rest, "limit %d status %d", &limit, &status)
 		}
 		if rest, ok := strings.CutPrefix(line, "chosen: "); ok {
 			chosenErr = rest
 		}
+	}
+	if addrSpace != 3000000*kib {
+		t.Errorf("ReadHost under ulimit -v 3000000: AddrSpace %d, want %d", addrSpace, 3000000*kib)
 	}
 	// 16 GiB halved until it fits in 3000000 KiB with the test binary.
 	if limit < MinMemLimit || limit > 1*gib || (16*gib)%limit != 0 || status != 0 {
@@ -309,6 +335,7 @@ func TestReserveFallback(t *testing.T) {
 // reserveChild is TestReserveFallback's child: the host facts claim
 // 64 GiB and no limits.
 func reserveChild() {
+	fmt.Printf("addrspace: %d\n", ReadHost("/").AddrSpace)
 	h := Host{MemTotal: 64 * gib}
 	m, err := New(rawFile(exitGroupEDI), Config{Args: []string{"test"}, Host: &h})
 	if err != nil {
