@@ -54,7 +54,9 @@ func TestUlimit(t *testing.T) {
 	})
 	t.Run("1000000", func(t *testing.T) {
 		oneLine(t, ulimitRun(t, "1000000", emuArgs(nil, nil, hello)...), 2,
-			"gouth-emu: ulimit -v is 1000000, less than the 1572864 (KiB) gouth-emu itself needs to start; raise it with ulimit -v 1572864 or more")
+			"gouth-emu: ulimit -v is 1000000, less than the 1572864 gouth-emu itself needs to start; raise it with ulimit -v 1835008 or more")
+		// The remedy must work.
+		compare(t, ulimitRun(t, "1835008", emuArgs(nil, nil, hello)...), native, nil, nil, hello)
 	})
 }
 

@@ -27,11 +27,14 @@ static const uint8_t vsyscall_getcpu[] = {0xb8, 0x35, 0x01, 0x00, 0x00, 0x0f, 0x
 
 // GOUTH_MIN_AS is the address space (RLIMIT_AS, ulimit -v) below which
 // gouth-emu's own Go runtime cannot start: on 64-bit hosts it reserves
-// about 1.1 GiB for its heap metadata before main runs. Measured; see
-// docs/ARCHITECTURE.md.
+// about 1.1 GiB for its heap metadata before main runs. GOUTH_RUN_AS is
+// what a run of a small guest takes: about 1.25 GiB for gouth-emu, 256 MiB
+// of headroom, a 32 MiB translation buffer, the 128 MiB reservation of a
+// 64 MiB guest, and 64 MiB to spare. Measured; see docs/ARCHITECTURE.md.
 #ifndef GOUTH_MIN_AS
 #define GOUTH_MIN_AS (1536ull << 20)
 #endif
+#define GOUTH_RUN_AS (1792ull << 20)
 
 // gouth_host_init runs before the Go runtime starts (an ELF constructor),
 // so that a ulimit -v too small for gouth-emu itself is one line and
@@ -45,9 +48,9 @@ __attribute__((constructor)) static void gouth_host_init(void) {
     struct rlimit r;
     if (getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < GOUTH_MIN_AS) {
         fprintf(stderr,
-                "gouth-emu: ulimit -v is %llu, less than the %llu (KiB) gouth-emu itself needs to start; "
+                "gouth-emu: ulimit -v is %llu, less than the %llu gouth-emu itself needs to start; "
                 "raise it with ulimit -v %llu or more\n",
-                (unsigned long long)r.rlim_cur >> 10, GOUTH_MIN_AS >> 10, GOUTH_MIN_AS >> 10);
+                (unsigned long long)r.rlim_cur >> 10, GOUTH_MIN_AS >> 10, GOUTH_RUN_AS >> 10);
         _exit(2);
     }
 }
