@@ -128,7 +128,20 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 	}
 	addrs, desc, err := s.locations(loc)
 	if err != nil {
-		return err
+		// A book name the binary calls otherwise (or a newer name on an
+		// older binary).
+		rn, ok, rerr := resolveName(strings.TrimSpace(loc), s.cfg.File.Version())
+		if rerr != nil {
+			return rerr
+		}
+		if !ok {
+			return err
+		}
+		if addrs, desc, err = s.locations(rn.Expr); err != nil {
+			return err
+		}
+		bp.Loc = rn.Expr
+		desc += ", for " + rn.Label()
 	}
 	for i, a := range addrs {
 		if err := s.m.AddBreakpoint(a); err != nil {
@@ -225,24 +238,24 @@ func (s *Session) cmdWatch(args string) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	expr, v, err := s.evalArg(args, "watch what? e.g. 'watch runtime.sched.npidle'")
+	name, v, err := s.evalArg(args, "watch what? e.g. 'watch runtime.sched.npidle'")
 	if err != nil {
 		return err
 	}
 	size := v.Type.Size()
 	switch {
 	case v.Addr == 0 || size <= 0:
-		return fmt.Errorf("cannot watch %s: it has no address and size in memory", expr)
+		return fmt.Errorf("cannot watch %s: it has no address and size in memory", name.Label())
 	case size > emu.MaxWatchLen:
-		return fmt.Errorf("cannot watch %s: %d bytes, at most %d (watch a field)", expr, size, emu.MaxWatchLen)
+		return fmt.Errorf("cannot watch %s: %d bytes, at most %d (watch a field)", name.Label(), size, emu.MaxWatchLen)
 	}
-	bp := &Breakpoint{ID: s.nextID, Loc: expr, Addr: v.Addr, Syscall: -1, Enabled: true, Watch: true, Size: int(size)}
+	bp := &Breakpoint{ID: s.nextID, Loc: name.Expr, Addr: v.Addr, Syscall: -1, Enabled: true, Watch: true, Size: int(size)}
 	if err := s.arm(bp); err != nil {
 		return err
 	}
 	s.nextID++
 	s.bps = append(s.bps, bp)
-	s.printf("Watchpoint %d: %s (%d bytes at %#x)\n", bp.ID, expr, size, v.Addr)
+	s.printf("Watchpoint %d: %s (%d bytes at %#x)\n", bp.ID, name.Label(), size, v.Addr)
 	return nil
 }
 
@@ -263,13 +276,14 @@ func (s *Session) cmdDisplay(args string) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	if _, _, err := s.evalArg(expr, ""); err != nil {
+	name, _, err := s.evalArg(expr, "")
+	if err != nil {
 		return err
 	}
 	s.nextDisplay++
-	d := display{id: s.nextDisplay, expr: expr}
+	d := display{id: s.nextDisplay, expr: name.Expr, label: name.Label()}
 	s.displays = append(s.displays, d)
-	s.printf("%d: %s = %s\n", d.id, d.expr, s.evalString(d.expr))
+	s.printf("%d: %s = %s\n", d.id, d.label, s.evalString(d.expr))
 	return nil
 }
 
@@ -723,30 +737,50 @@ func signed(v uint64, size int) int64 {
 }
 
 func (s *Session) cmdPrint(args string) error {
-	expr, v, err := s.evalArg(args, "print what? e.g. 'p runtime.ncpu'")
+	name, v, err := s.evalArg(args, "print what? e.g. 'p runtime.ncpu'")
 	if err != nil {
 		return err
 	}
-	s.printf("%s = %s\n", expr, v.String())
+	s.printf("%s = %s\n", name.Label(), v.String())
 	return nil
 }
 
 // evalArg evaluates a command's argument as a Go expression through DWARF
-// (print, watch, display); usage is the error for a missing one.
-func (s *Session) evalArg(args, usage string) (string, godwarf.Value, error) {
+// (print, watch, display); usage is the error for a missing one. A name
+// the binary does not know goes through Renames: the result says what was
+// typed and what was evaluated.
+func (s *Session) evalArg(args, usage string) (resolved, godwarf.Value, error) {
 	if s.m == nil {
-		return "", godwarf.Value{}, errExited
+		return resolved{}, godwarf.Value{}, errExited
 	}
 	expr := strings.TrimSpace(args)
 	if expr == "" {
-		return "", godwarf.Value{}, errors.New(usage)
+		return resolved{}, godwarf.Value{}, errors.New(usage)
 	}
 	info, err := s.dwarf()
 	if err != nil {
-		return "", godwarf.Value{}, err
+		return resolved{}, godwarf.Value{}, err
 	}
+	return s.evalNamed(info, expr)
+}
+
+// evalNamed evaluates expr, or, if that fails, the name Renames gives it
+// in this binary's version.
+func (s *Session) evalNamed(info *godwarf.Info, expr string) (resolved, godwarf.Value, error) {
+	r := resolved{Typed: expr, Expr: expr}
 	v, err := info.Eval(expr, s.m)
-	return expr, v, err
+	if err == nil {
+		return r, v, nil
+	}
+	rn, ok, rerr := resolveName(expr, s.cfg.File.Version())
+	if rerr != nil {
+		return r, v, rerr
+	}
+	if !ok {
+		return r, v, err
+	}
+	v, err = info.Eval(rn.Expr, s.m)
+	return rn, v, err
 }
 
 // dwarf loads the binary's DWARF once.
@@ -904,13 +938,22 @@ func (s *Session) cmdList(args string) error {
 	}
 	path := file
 	if s.cfg.SrcDir != "" {
+		// An untrimmed path is GOROOT/src/PKG/FILE; a trimmed one
+		// (-trimpath, or go1.11's -gcflags=-trimpath=GOROOT/src) is
+		// PKG/FILE already.
 		if i := strings.LastIndex(file, "/src/"); i >= 0 {
 			path = filepath.Join(s.cfg.SrcDir, file[i+len("/src/"):])
+		} else if !filepath.IsAbs(file) {
+			path = filepath.Join(s.cfg.SrcDir, file)
 		}
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		s.printf("%s:%d (source not available: %v)\n", shortPath(file), line, err)
+		hint := ""
+		if s.cfg.SrcDir == "" && !filepath.IsAbs(file) {
+			hint = "; the binary has trimmed paths: --src DIR names the Go source tree (GOROOT/src) it was built from"
+		}
+		s.printf("%s:%d (source not available: %v%s)\n", shortPath(file), line, err, hint)
 		return nil
 	}
 	defer f.Close()
@@ -938,7 +981,7 @@ func (s *Session) cmdThreads(string) error {
 	labels := make([]string, len(threads))
 	stateW, labelW := 0, 0
 	for i, t := range threads {
-		labels[i] = s.threadLabel(rt, t.FSBase)
+		labels[i] = s.threadLabel(rt, t.Tid, t.FSBase)
 		stateW = max(stateW, len(t.State))
 		labelW = max(labelW, len(labels[i]))
 	}

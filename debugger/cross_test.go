@@ -37,7 +37,7 @@ func newSession(t *testing.T, bin string) (*Session, *bytes.Buffer) {
 
 // TestExamineMatchesFile: x/32bx of main.main shows the executable's bytes.
 func TestExamineMatchesFile(t *testing.T) {
-	bin := toolchains[0].binary(t, "hello")
+	bin := machine.binary(t, "hello")
 	s, out := newSession(t, bin)
 	f, _ := loader.Open(bin)
 	syms, _ := f.Symbols()
@@ -71,7 +71,7 @@ func TestExamineMatchesFile(t *testing.T) {
 // TestLocationsMatchNm: breakpoint locations resolve to the addresses
 // `go tool nm` gives.
 func TestLocationsMatchNm(t *testing.T) {
-	bin := toolchains[0].binary(t, "hello")
+	bin := machine.binary(t, "hello")
 	s, _ := newSession(t, bin)
 	nm, err := exec.Command("go", "tool", "nm", bin).Output()
 	if err != nil {
@@ -125,6 +125,52 @@ func TestListMatchesSource(t *testing.T) {
 		if !strings.Contains(buf.String(), line) {
 			t.Errorf("list main.main is missing %q:\n%s", line, buf.String())
 		}
+	}
+}
+
+// TestListTrimmedSource: on a binary with trimmed paths, list with a
+// source tree (step --src) shows that toolchain's runtime source around
+// the line the pclntab gives, on every toolchain.
+func TestListTrimmedSource(t *testing.T) {
+	for _, tc := range toolchains {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			bin := tc.binary(t, "hello")
+			root := tc.goroot(t)
+			f, err := loader.Open(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			s, err := New(Config{File: f, Guest: emu.Config{Args: []string{bin}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out},
+				Out: &out, Syntax: disasm.Go, SrcDir: filepath.Join(root, "src")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			addr, _, err := s.location("runtime.schedinit")
+			if err != nil {
+				t.Fatal(err)
+			}
+			file, line, _ := s.syms.LineForPC(addr)
+			if file != "runtime/proc.go" {
+				t.Fatalf("runtime.schedinit is in %q, want the trimmed runtime/proc.go", file)
+			}
+			if err := s.Exec("list runtime.schedinit"); err != nil {
+				t.Fatal(err)
+			}
+			src, err := os.ReadFile(filepath.Join(root, "src", "runtime", "proc.go"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(string(src), "\n")
+			if line < 1 || line > len(lines) || !strings.HasPrefix(lines[line-1], "func schedinit()") {
+				t.Fatalf("proc.go:%d of %s is %q, want func schedinit()", line, root, lines[line-1])
+			}
+			if want := fmt.Sprintf("=> %d\t%s\n", line, lines[line-1]); !strings.Contains(out.String(), want) {
+				t.Errorf("list runtime.schedinit: got\n%s\nwant a line %q", out.String(), want)
+			}
+		})
 	}
 }
 

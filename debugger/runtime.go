@@ -78,6 +78,7 @@ type mState struct {
 	addr              uint64
 	id                int64
 	g0, curg, gsignal uint64
+	procid            uint64 // the thread's id, once minit ran on it
 }
 
 // uintPath reads a dot-separated path of fields of v as an integer.
@@ -140,7 +141,7 @@ func (rt *goRuntime) m(addr uint64) (mState, error) {
 	for _, f := range []struct {
 		path string
 		dst  *uint64
-	}{{"g0", &m.g0}, {"curg", &m.curg}, {"gsignal", &m.gsignal}} {
+	}{{"g0", &m.g0}, {"curg", &m.curg}, {"gsignal", &m.gsignal}, {"procid", &m.procid}} {
 		if *f.dst, err = uintPath(v, f.path); err != nil {
 			return mState{}, err
 		}
@@ -159,6 +160,22 @@ func (rt *goRuntime) tlsG(fs uint64) uint64 {
 		return 0
 	}
 	return binary.LittleEndian.Uint64(b[:])
+}
+
+// threadG is tlsG for thread tid: 0 when the slot's g belongs to an M
+// that minit has bound to another thread. go1.11's runtime.clone passes no
+// CLONE_SETTLS (go1.19's does), so a new thread runs on its parent's FS
+// base, whose TLS names the parent's M, until the child calls settls.
+func (rt *goRuntime) threadG(tid int, fs uint64) uint64 {
+	g := rt.tlsG(fs)
+	gs, err := rt.g(g)
+	if err != nil {
+		return g
+	}
+	if ms, err := rt.m(gs.m); err == nil && ms.procid != 0 && ms.procid != uint64(tid) {
+		return 0
+	}
+	return g
 }
 
 // owner returns the g whose stack holds sp among g itself and the g0,
@@ -385,14 +402,14 @@ find:
 	return hop{start: unwind.Start{PC: rip, SP: rsp}, g: owner, note: note + " ---"}, true
 }
 
-// threadLabel describes the M and g a thread with FS base fs runs:
+// threadLabel describes the M and g thread tid, with FS base fs, runs:
 // "M0 G1 (runtime.main)", "M2 g0", "M0 g0 (curg G1 runtime.main)"; "" when
 // unknown.
-func (s *Session) threadLabel(rt *goRuntime, fs uint64) string {
+func (s *Session) threadLabel(rt *goRuntime, tid int, fs uint64) string {
 	if rt == nil {
 		return ""
 	}
-	gs, err := rt.g(rt.tlsG(fs))
+	gs, err := rt.g(rt.threadG(tid, fs))
 	if err != nil {
 		return ""
 	}

@@ -3,7 +3,6 @@ package debugger
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/loader"
 )
 
 // rtDeepSrc grows the main goroutine's stack: runtime.newstack runs on g0,
@@ -37,7 +37,6 @@ func main() {
 var rtGuests struct {
 	sync.Mutex
 	bins map[string]string
-	errs map[string]error
 }
 
 // rtGuest builds, once per run, a guest the transcript toolchains do
@@ -45,30 +44,28 @@ var rtGuests struct {
 // "hello-nodwarf" and "preempt-nodwarf" (linked with -w).
 func rtGuest(t *testing.T, tc *toolchain, name string) string {
 	t.Helper()
-	if _, err := os.Stat(tc.goCmd); tc.goCmd != "go" && err != nil {
-		t.Skipf("%s not installed (Debian package golang-1.19-go)", tc.goCmd)
-	}
+	tc.tc.Need(t)
 	rtGuests.Lock()
 	defer rtGuests.Unlock()
 	key := tc.name + "-" + name
 	if rtGuests.bins == nil {
-		rtGuests.bins, rtGuests.errs = map[string]string{}, map[string]error{}
-	}
-	if err := rtGuests.errs[key]; err != nil {
-		t.Fatal(err)
+		rtGuests.bins = map[string]string{}
 	}
 	if p, ok := rtGuests.bins[key]; ok {
 		return p
 	}
-	out := filepath.Join(binDir, "extra-"+key)
-	args := []string{"build", "-trimpath", "-o", out}
+	out, err := filepath.Abs(filepath.Join(binDir, "extra-"+key))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var dir string
+	var flags []string
 	switch name {
 	case "preempt":
 		dir = filepath.Join("..", "testdata", "guests", "preempt")
 	case "hello-nodwarf", "preempt-nodwarf":
 		dir = filepath.Join("..", "testdata", "guests", strings.TrimSuffix(name, "-nodwarf"))
-		args = append(args, "-ldflags=-w")
+		flags = []string{"-ldflags=-w"}
 	case "deep":
 		dir = filepath.Join(binDir, "src-"+key)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -80,14 +77,10 @@ func rtGuest(t *testing.T, tc *toolchain, name string) string {
 	default:
 		t.Fatalf("no guest %q", name)
 	}
-	cmd := exec.Command(tc.goCmd, append(args, "main.go")...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GO111MODULE=off", "GOTOOLCHAIN=local",
-		"GOCACHE="+filepath.Join(binDir, "cache-"+tc.name), "GOPATH="+filepath.Join(binDir, "gopath"))
-	if b, err := cmd.CombinedOutput(); err != nil {
-		rtGuests.errs[key] = fmt.Errorf("building %s with %s: %v\n%s", name, tc.goCmd, err, b)
-		t.Fatal(rtGuests.errs[key])
+	if dir, err = filepath.Abs(dir); err != nil {
+		t.Fatal(err)
 	}
+	tc.build(t, dir, out, flags...)
 	rtGuests.bins[key] = out
 	return out
 }
@@ -236,6 +229,8 @@ func TestRuntimeStackSwitches(t *testing.T) {
 		guest  string
 		script string
 		check  func(t *testing.T, bts []string)
+		// versions, when set, are the releases the case holds for.
+		versions loader.Range
 	}{{
 		// A goroutine parks: mcall(park_m) on g0, curg still set.
 		name: "park", guest: "hello",
@@ -298,8 +293,9 @@ func TestRuntimeStackSwitches(t *testing.T) {
 			}
 		},
 	}, {
-		// Preemption: SIGURG interrupts the spinning goroutine.
-		name: "signal", guest: "preempt",
+		// Preemption: SIGURG interrupts the spinning goroutine. Signals
+		// preempt since go1.14; the guest uses atomic.Bool (go1.19).
+		name: "signal", guest: "preempt", versions: loader.Range{From: loader.MustVersion("go1.19")},
 		script: "break runtime.sighandler\ncontinue\nbt\n",
 		check: func(t *testing.T, bts []string) {
 			funcs, sw := rtFrames(t, bts[0])
@@ -325,6 +321,8 @@ func TestRuntimeStackSwitches(t *testing.T) {
 					bin = go117(t)
 				case tc == nil:
 					t.Skipf("no %s guest built with go1.17", c.guest)
+				case c.versions != (loader.Range{}) && !c.versions.Contains(tc.version(t)):
+					t.Skipf("case %s holds for %v, not %s", c.name, c.versions, tc.tc.Name)
 				case c.guest == "hello" || c.guest == "goroutines":
 					bin = tc.binary(t, c.guest)
 				default:
@@ -354,7 +352,7 @@ func TestRuntimeStackSwitches(t *testing.T) {
 // pclntab gives: no Ms or gs, so no switches to a goroutine's stack; only
 // signal frames, which the stack itself describes, are followed.
 func TestRuntimeNoDWARF(t *testing.T) {
-	bin := rtGuest(t, toolchains[0], "hello-nodwarf")
+	bin := rtGuest(t, machine, "hello-nodwarf")
 	out := rtOutputs(rtRun(t, bin, "break syscall clone\ncontinue\nbt\nthreads\n"))
 	if len(out) != 4 {
 		t.Fatalf("outputs: %q", out)
@@ -366,7 +364,7 @@ func TestRuntimeNoDWARF(t *testing.T) {
 		t.Errorf("threads:\n%s", out[3])
 	}
 
-	bin = rtGuest(t, toolchains[0], "preempt-nodwarf")
+	bin = rtGuest(t, machine, "preempt-nodwarf")
 	out = rtOutputs(rtRun(t, bin, "break runtime.sighandler\ncontinue\nbt\n"))
 	if len(out) != 3 {
 		t.Fatalf("outputs: %q", out)
@@ -375,5 +373,46 @@ func TestRuntimeNoDWARF(t *testing.T) {
 	rtCheckTop(t, funcs, out[2])
 	if len(sw) != 1 || sw[0] != "--- switched to the interrupted stack, interrupted by SIGURG ---" {
 		t.Errorf("bt:\n%s", out[2])
+	}
+}
+
+// TestRuntimeThreadsOneMEach stops just after each of the first clones of
+// hello's boot, when the new thread has not run yet: threads must never
+// show one M on two threads. The child shares its parent's FS base until
+// it sets its own TLS (go1.11 clones without CLONE_SETTLS), and minit has
+// bound the parent's M to the parent's thread id.
+func TestRuntimeThreadsOneMEach(t *testing.T) {
+	for _, tc := range toolchains {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			bin := tc.binary(t, "hello")
+			script := "break syscall clone\n" + strings.Repeat("continue\nsi\nthreads\n", 3)
+			out := rtOutputs(rtRun(t, bin, script))
+			if len(out) != 10 {
+				t.Fatalf("outputs: %q", out)
+			}
+			for i := 3; i < len(out); i += 3 {
+				threads := 0
+				seen := map[string]string{}
+				for _, l := range strings.Split(strings.TrimRight(out[i], "\n"), "\n") {
+					m := rtThreadLine.FindStringSubmatch(l)
+					if m == nil {
+						t.Fatalf("threads printed %q", l)
+					}
+					threads++
+					if m[4] == "" {
+						continue
+					}
+					id := strings.Fields(m[4])[0]
+					if other, ok := seen[id]; ok {
+						t.Errorf("%s on threads %s and %s:\n%s", id, other, m[2], out[i])
+					}
+					seen[id] = m[2]
+				}
+				if want := i/3 + 1; threads != want {
+					t.Errorf("after clone %d: got %d threads, want %d:\n%s", i/3, threads, want, out[i])
+				}
+			}
+		})
 	}
 }

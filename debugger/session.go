@@ -93,8 +93,9 @@ type Session struct {
 
 // display is an expression 'display' shows at every stop.
 type display struct {
-	id   int
-	expr string
+	id    int
+	expr  string // evaluated at each stop
+	label string // shown: what was typed, and expr if it differs (renames.go)
 }
 
 // New starts a session stopped at the guest's first instruction.
@@ -257,7 +258,7 @@ func (s *Session) reportStop(st emu.Stop) {
 // showDisplays prints every display expression's current value.
 func (s *Session) showDisplays() {
 	for _, d := range s.displays {
-		s.printf("%d: %s = %s\n", d.id, d.expr, s.evalString(d.expr))
+		s.printf("%d: %s = %s\n", d.id, d.label, s.evalString(d.expr))
 	}
 }
 

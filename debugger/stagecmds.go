@@ -91,18 +91,18 @@ func (s *Session) cmdStage(args string) error {
 // previous stage.
 func (s *Session) banner(r *stages.Resolved, prevSyscalls uint64) {
 	s.printf("%s\n", r.Heading(s.stages.Total()))
-	s.printf("%s\n", wrap(r.Text, 78, "   "))
-	if r.FuncArg {
-		if fn := s.funcArg(); fn != "" {
+	s.printf("%s\n", wrap(r.Variant.Text, 78, "   "))
+	if slot, ok := r.FuncArgAt(s.cfg.File.Version()); ok {
+		if fn := s.funcArg(slot); fn != "" {
 			s.printf("   start function of the new goroutine: %s\n", fn)
 		}
 	}
 	// The previous stage's watches show what it did; this stage's show
 	// the state it starts from.
-	if p := s.prevStage; p != nil && len(p.Watch) > 0 {
-		s.watches("watched since "+p.Symbol+", now:", p.Watch)
+	if p := s.prevStage; p != nil && len(p.Variant.Watch) > 0 {
+		s.watches("watched since "+p.Symbol+", now:", p.Variant.Watch)
 	}
-	s.watches("at "+r.Symbol+":", r.Watch)
+	s.watches("at "+r.Symbol+":", r.Variant.Watch)
 	s.prevStage = r
 	n := int(r.Syscalls - prevSyscalls)
 	if n > 0 {
@@ -124,8 +124,11 @@ func (s *Session) watches(label string, exprs []string) {
 	}
 	var lines []string
 	for _, w := range exprs {
-		if v, err := info.Eval(w, s.m); err == nil {
-			lines = append(lines, fmt.Sprintf("     %s = %s", w, truncate(v.String(), 160)))
+		// The table's watches use the book's names: a renamed one shows
+		// as print shows it; one with no value yet (allgs[0] before the
+		// first goroutine) is left out.
+		if name, v, err := s.evalNamed(info, w); err == nil {
+			lines = append(lines, fmt.Sprintf("     %s = %s", name.Label(), truncate(v.String(), 160)))
 		}
 	}
 	if len(lines) > 0 {
@@ -133,16 +136,20 @@ func (s *Session) watches(label string, exprs []string) {
 	}
 }
 
-// funcArg names the code of the *funcval passed as the first argument of
-// the function the thread just entered: in AX with the register ABI (go1.17
-// and later), on the stack above the return address before.
-func (s *Session) funcArg() string {
+// funcArg names the code of the *funcval that the function the thread
+// just entered takes, found where slot says (a register, or the stack
+// above the return address).
+func (s *Session) funcArg(slot stages.ArgSlot) string {
 	var fv uint64
-	if s.goVersionAtLeast(17) {
-		fv = s.m.Reg(uc.X86_REG_RAX)
+	if slot.Reg != "" {
+		reg, ok := regNames[slot.Reg]
+		if !ok {
+			return ""
+		}
+		fv = s.m.Reg(reg)
 	} else {
 		var b [8]byte
-		if s.m.Peek(s.m.Reg(uc.X86_REG_RSP)+8, b[:]) != nil {
+		if s.m.Peek(s.m.Reg(uc.X86_REG_RSP)+uint64(slot.SP), b[:]) != nil {
 			return ""
 		}
 		fv = binary.LittleEndian.Uint64(b[:])

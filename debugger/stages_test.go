@@ -20,14 +20,16 @@ import (
 // (regenerate with -update and read the diff), and every stage of the
 // table is either reached or says why it cannot be.
 func TestStageOrder(t *testing.T) {
-	targets := []struct {
+	type target struct {
 		name string
 		bin  func(t *testing.T) string
-	}{
-		{"go-machine", func(t *testing.T) string { return toolchains[0].binary(t, "hello") }},
-		{"go1.19", func(t *testing.T) string { return toolchains[1].binary(t, "hello") }},
-		{"go1.17", go117},
 	}
+	var targets []target
+	for _, tc := range toolchains {
+		tc := tc
+		targets = append(targets, target{tc.name, func(t *testing.T) string { return tc.binary(t, "hello") }})
+	}
+	targets = append(targets, target{"go1.17", go117})
 	for _, tg := range targets {
 		t.Run(tg.name, func(t *testing.T) {
 			bin := tg.bin(t)
@@ -99,7 +101,7 @@ func TestChaptersExist(t *testing.T) {
 // known independently: the CPUs given with --cpus, GOMAXPROCS from the
 // environment, and the main goroutine's id.
 func TestWatchFacts(t *testing.T) {
-	bin := toolchains[0].binary(t, "hello")
+	bin := machine.binary(t, "hello")
 	for _, tc := range []struct {
 		cpus     int
 		env      []string

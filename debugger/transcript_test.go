@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
@@ -20,22 +19,30 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts")
 
-// toolchain builds the test guests; binaries are built once per test run.
+// toolchain is one of testbin.Toolchains as the debugger tests use it:
+// name is the golden file suffix (testbin's Short: "go1.11", "go1.19",
+// "go-machine", "go1.27").
 type toolchain struct {
-	name  string // golden file suffix
-	goCmd string
-	once  sync.Once
-	bins  map[string]string
-	err   error
+	tc   *testbin.Toolchain
+	name string
 }
 
 var (
-	toolchains = []*toolchain{
-		{name: "go-machine", goCmd: "go"},
-		{name: "go1.19", goCmd: testbin.Go119},
-	}
-	binDir string
+	// toolchains are testbin.Toolchains, oldest first; machine is the one
+	// of the go command running the tests, for tests that need just one.
+	toolchains []*toolchain
+	machine    *toolchain
+	binDir     string
 )
+
+func init() {
+	for _, tc := range testbin.Toolchains {
+		toolchains = append(toolchains, &toolchain{tc: tc, name: tc.Short})
+		if tc == testbin.Machine {
+			machine = toolchains[len(toolchains)-1]
+		}
+	}
+}
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -50,32 +57,84 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// binary builds testdata/guests/NAME with tc, with -trimpath so that source
-// paths in the transcripts do not depend on where the tree is checked out.
+// binary builds testdata/guests/NAME with tc (once per run), trimmed so
+// that source paths in the transcripts do not depend on where the tree is
+// checked out. Without the go1.11.1 toolchain it takes the committed
+// go1.11.1 build, or skips when there is none of NAME.
 func (tc *toolchain) binary(t *testing.T, name string) string {
 	t.Helper()
-	if _, err := os.Stat(tc.goCmd); tc.goCmd != "go" && err != nil {
-		t.Skipf("%s not installed (Debian package golang-1.19-go)", tc.goCmd)
+	root, err := testbin.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
 	}
-	tc.once.Do(func() {
-		tc.bins = map[string]string{}
-		for _, g := range []string{"hello", "goroutines", "nilrecover", "numg", "frameargs"} {
-			out := filepath.Join(binDir, tc.name+"-"+g)
-			cmd := exec.Command(tc.goCmd, "build", "-trimpath", "-o", out, "main.go")
-			cmd.Dir = filepath.Join("..", "testdata", "guests", g)
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GO111MODULE=off", "GOTOOLCHAIN=local",
-				"GOCACHE="+filepath.Join(binDir, "cache-"+tc.name), "GOPATH="+filepath.Join(binDir, "gopath"))
-			if b, err := cmd.CombinedOutput(); err != nil {
-				tc.err = fmt.Errorf("building %s with %s: %v\n%s", g, tc.goCmd, err, b)
-				return
-			}
-			tc.bins[g] = out
-		}
-	})
-	if tc.err != nil {
-		t.Fatal(tc.err)
+	if tc.tc == testbin.Go111 {
+		return testbin.Go111Guest(t, root, name, binDir) // GOPATH mode, as build below
 	}
-	return tc.bins[name]
+	out := filepath.Join(binDir, tc.name+"-"+name)
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	tc.build(t, filepath.Join(root, "testdata", "guests", name), out)
+	return out
+}
+
+// build builds main.go of srcDir into out with tc, trimmed, adding flags,
+// and checks that the binary is of tc's release.
+//
+// Every toolchain builds in GOPATH mode: in module mode this repository's
+// go.mod would choose the guest's language version and GODEBUG defaults,
+// so the boot in the goldens would change with the go line of go.mod.
+// GOPATH mode also turns off GOTOOLCHAIN's switch to another release, so
+// the toolchain's own go command runs, from its GOROOT.
+func (tc *toolchain) build(t *testing.T, srcDir, out string, flags ...string) {
+	t.Helper()
+	goCmd := tc.tc.Need(t)
+	env := tc.tc.Env()
+	if !tc.tc.Legacy {
+		goCmd = filepath.Join(tc.goroot(t), "bin", "go")
+		env = append(env, "GOTOOLCHAIN=local")
+	}
+	cmd := exec.Command(goCmd, tc.tc.BuildArgs(out, srcDir, append(flags, "main.go")...)...)
+	cmd.Dir = srcDir
+	cmd.Env = append(env, "GO111MODULE=off")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s with %s: %v\n%s", srcDir, tc.tc.Name, err, b)
+	}
+	f, err := loader.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.Version(), tc.version(t); got != want {
+		t.Fatalf("%s built by the %s toolchain is of %v, want %v", out, tc.name, got, want)
+	}
+}
+
+// goroot is the toolchain's GOROOT; the test is skipped when the
+// toolchain is not installed.
+func (tc *toolchain) goroot(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command(tc.tc.Need(t), "env", "GOROOT")
+	cmd.Env = tc.tc.Env()
+	root, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s env GOROOT: %v", tc.tc.Name, err)
+	}
+	return strings.TrimSpace(string(root))
+}
+
+// version is the toolchain's release, for tests whose expectations differ
+// between versions.
+func (tc *toolchain) version(t *testing.T) loader.Version {
+	t.Helper()
+	if tc.tc == testbin.Go111 {
+		return loader.MustVersion(tc.tc.Name) // also when only the committed builds are there
+	}
+	tc.tc.Need(t)
+	v, ok := loader.ParseVersion(tc.tc.Name)
+	if !ok {
+		t.Fatalf("toolchain %s reports version %q", tc.name, tc.tc.Name)
+	}
+	return v
 }
 
 // go117 decodes the go1.17 binary shipped in GOROOT.

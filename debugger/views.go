@@ -299,11 +299,12 @@ func (v *rtView) running() map[uint64]onThread {
 	return running
 }
 
-// threads maps the guest threads to their g and M.
+// threads maps the guest threads to their g and M (threadG says which g
+// a thread that shares its parent's FS base really runs).
 func (v *rtView) threads() []threadOf {
 	var out []threadOf
 	for _, t := range v.s.m.Threads() {
-		to := threadOf{ThreadInfo: t, g: v.rt.tlsG(t.FSBase)}
+		to := threadOf{ThreadInfo: t, g: v.rt.threadG(t.Tid, t.FSBase)}
 		if gs, err := v.rt.g(to.g); err == nil {
 			to.m = gs.m
 		} else {
@@ -317,7 +318,7 @@ func (v *rtView) threads() []threadOf {
 // current returns the selected thread's g and M (0 if unknown).
 func (v *rtView) current() (g, m uint64) {
 	fs := v.s.reg(uc.X86_REG_FS_BASE)
-	g = v.rt.tlsG(fs)
+	g = v.rt.threadG(v.s.tid, fs)
 	gs, err := v.rt.g(g)
 	if err != nil {
 		return 0, 0

@@ -121,7 +121,7 @@ func TestViewsGoroutines(t *testing.T) {
 
 // TestViewsNoDWARF checks the one-line error of each view without DWARF.
 func TestViewsNoDWARF(t *testing.T) {
-	bin := rtGuest(t, toolchains[0], "hello-nodwarf")
+	bin := rtGuest(t, machine, "hello-nodwarf")
 	cmds := []string{"goroutines", "grs all", "ms", "ps", "sched"}
 	out := rtOutputs(rtRun(t, bin, "break runtime.main\ncontinue\n"+strings.Join(cmds, "\n")+"\n"))
 	if len(out) != 2+len(cmds) {

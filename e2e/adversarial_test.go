@@ -75,7 +75,7 @@ func TestAdversarialNative(t *testing.T) {
 	}
 	for _, tc := range toolchains {
 		tc := tc
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name(), func(t *testing.T) {
 			t.Parallel()
 			for _, tt := range tests {
 				tt := tt
@@ -122,7 +122,7 @@ func TestAdversarialNative(t *testing.T) {
 // fork, exec, change files, never end or take all memory) or whose native
 // answer depends on the host, and checks the documented outcome.
 func TestAdversarialEmulated(t *testing.T) {
-	bin := toolchains[0].binary(t, "adversarial")
+	bin := machine.binary(t, "adversarial")
 	tests := []struct {
 		name       string
 		flags      []string
@@ -189,7 +189,7 @@ kill -1: ok 0
 // rename, delete and mkdir in a directory under --fs ro and none: every
 // attempt must fail and the directory must stay as it was.
 func TestAdversarialHostFiles(t *testing.T) {
-	bin := toolchains[0].binary(t, "adversarial")
+	bin := machine.binary(t, "adversarial")
 	tests := []struct{ mode, want string }{
 		{"ro", `openat create new.txt: errno 13 EACCES
 openat overwrite existing.txt: errno 13 EACCES

@@ -69,7 +69,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	spin := toolchains[0].binary(t, "spin")
+	spin := machine.binary(t, "spin")
 	t.Run("max-insns", func(t *testing.T) {
 		t.Parallel()
 		r := run(t, nil, emulator, "run", "--max-insns", "2000000", spin)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gouth-emu/gouth-emu/internal/testbin"
+	"github.com/gouth-emu/gouth-emu/loader"
 )
 
 const (
@@ -32,37 +33,73 @@ var (
 	emulator  string // absolute path to bin/gouth-emu
 	workDir   string // scratch directory for binaries built by TestMain
 
-	toolchains []*toolchain
+	// toolchains holds every toolchain of testbin.Toolchains, oldest
+	// first, with its builds of the guests; machine is the one of the go
+	// command running the tests, for tests that need just one.
+	toolchains []*guestBuilds
+	machine    *guestBuilds
 	go117Bin   string // the go1.17 binary shipped in GOROOT, or "" on error
 	go117Err   error
 )
 
-// toolchain is one Go installation used to build the guests.
-type toolchain struct {
-	name    string // subtest name, e.g. "go1.26.8"
-	goCmd   string // path to the go command; "" if not installed
-	missing string // skip message when goCmd is ""
-	env     []string
-	legacy  bool // Go 1.19: build outside module mode
+// guestBuilds is one toolchain's builds of the guests, made by TestMain.
+type guestBuilds struct {
+	tc      *testbin.Toolchain
+	version loader.Version // tc's release; zero when not installed
 
 	mu     sync.Mutex
 	bins   map[string]string // guest name -> binary
 	errors map[string]error  // guest name -> build failure
 }
 
-func (tc *toolchain) binary(t *testing.T, guest string) string {
+// name is the subtest name: the toolchain's version, e.g. "go1.26.8".
+func (b *guestBuilds) name() string {
+	if ok, _ := b.tc.Available(); ok {
+		return b.tc.Name
+	}
+	return b.tc.Short
+}
+
+// guestNeeds lists the guests some Go releases cannot build or run, each
+// with the releases it works on and why. The matrix skips the other
+// (guest, toolchain) pairs, naming the reason.
+var guestNeeds = []struct {
+	guest    string
+	versions loader.Range
+	why      string
+}{
+	// Before asynchronous preemption (go1.14) the spinning goroutine
+	// keeps the garbage collector from stopping the world: a go1.11 build
+	// never ends natively.
+	{"preempt", loader.Range{From: loader.MustVersion("go1.19")}, "uses sync/atomic.Bool (go1.19) and needs asynchronous preemption (go1.14)"},
+	{"sandbox", loader.Range{From: loader.MustVersion("go1.16")}, "uses io/fs and os.ReadDir (go1.16)"},
+}
+
+// unsupported returns why guest cannot be built or run with a toolchain of
+// version v, or "" if it can.
+func unsupported(guest string, v loader.Version) string {
+	for _, n := range guestNeeds {
+		if n.guest == guest && !n.versions.Contains(v) {
+			return fmt.Sprintf("guest %s does not work with %v: it %s", guest, v, n.why)
+		}
+	}
+	return ""
+}
+
+func (b *guestBuilds) binary(t *testing.T, guest string) string {
 	t.Helper()
-	if tc.goCmd == "" {
-		t.Skip(tc.missing)
+	b.tc.Need(t)
+	if why := unsupported(guest, b.version); why != "" {
+		t.Skip(why)
 	}
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if err := tc.errors[guest]; err != nil {
-		t.Fatalf("building guest %s with %s: %v", guest, tc.name, err)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.errors[guest]; err != nil {
+		t.Fatalf("building guest %s with %s: %v", guest, b.name(), err)
 	}
-	bin, ok := tc.bins[guest]
+	bin, ok := b.bins[guest]
 	if !ok {
-		t.Fatalf("guest %s was not built with %s", guest, tc.name)
+		t.Fatalf("guest %s was not built with %s", guest, b.name())
 	}
 	return bin
 }
@@ -119,18 +156,31 @@ func setup() error {
 	if err != nil {
 		return err
 	}
-	toolchains = []*toolchain{machineToolchain(goCmd), legacyToolchain()}
+	for _, tc := range testbin.Toolchains {
+		b := &guestBuilds{tc: tc}
+		if ok, _ := tc.Available(); ok {
+			v, ok := loader.ParseVersion(tc.Name)
+			if !ok {
+				return fmt.Errorf("toolchain %s reports version %q, which is not a Go release", tc.Short, tc.Name)
+			}
+			b.version = v
+		}
+		toolchains = append(toolchains, b)
+		if tc == testbin.Machine {
+			machine = b
+		}
+	}
 
 	var wg sync.WaitGroup
-	for _, tc := range toolchains {
-		if tc.goCmd == "" {
+	for _, b := range toolchains {
+		if !b.version.Known() {
 			continue
 		}
 		wg.Add(1)
-		go func(tc *toolchain) {
+		go func(b *guestBuilds) {
 			defer wg.Done()
-			tc.buildAll(guests)
-		}(tc)
+			b.buildAll(guests)
+		}(b)
 	}
 	wg.Wait()
 
@@ -187,78 +237,59 @@ func listGuests() ([]string, error) {
 	return names, nil
 }
 
-func machineToolchain(goCmd string) *toolchain {
-	name := "go"
-	if out, err := exec.Command(goCmd, "env", "GOVERSION").Output(); err == nil {
-		if v := strings.TrimSpace(string(out)); v != "" {
-			name = v
+// buildAll builds every guest the toolchain supports. The first build
+// runs alone so that it fills the build cache (the standard library); the
+// rest then run in parallel.
+func (b *guestBuilds) buildAll(guests []string) {
+	b.bins = map[string]string{}
+	b.errors = map[string]error{}
+	var todo []string
+	for _, g := range guests {
+		if unsupported(g, b.version) == "" {
+			todo = append(todo, g)
 		}
 	}
-	return &toolchain{
-		name:  name,
-		goCmd: goCmd,
-		env:   append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS="),
-	}
-}
-
-func legacyToolchain() *toolchain {
-	tc := &toolchain{name: "go1.19", legacy: true}
-	if _, err := os.Stat(testbin.Go119); err != nil {
-		tc.missing = fmt.Sprintf("%s not found; install the golang-1.19-go package to test guests built with Go 1.19", testbin.Go119)
-		return tc
-	}
-	tc.goCmd = testbin.Go119
-	// Go 1.19 must not see the newer toolchain's settings (GOROOT,
-	// GOEXPERIMENT, ...), and needs a GOPATH and a cache it can write.
-	// The cache lives in the user cache directory so that the standard
-	// library is compiled only once across runs.
-	cache := filepath.Join(workDir, "go1.19-cache")
-	if dir, err := os.UserCacheDir(); err == nil {
-		cache = filepath.Join(dir, "gouth-emu-e2e", "go1.19-build")
-	}
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "GO") || strings.HasPrefix(kv, "CGO_") {
-			continue
-		}
-		tc.env = append(tc.env, kv)
-	}
-	tc.env = append(tc.env,
-		"CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local", "GO111MODULE=off",
-		"GOPATH="+filepath.Join(workDir, "go1.19-path"), "GOCACHE="+cache)
-	return tc
-}
-
-// buildAll builds every guest. The first build runs alone so that it fills
-// the build cache (the standard library); the rest then run in parallel.
-func (tc *toolchain) buildAll(guests []string) {
-	tc.bins = map[string]string{}
-	tc.errors = map[string]error{}
-	dir := filepath.Join(workDir, tc.name)
+	dir := filepath.Join(workDir, b.tc.Short)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		for _, g := range guests {
-			tc.errors[g] = err
+		for _, g := range todo {
+			b.errors[g] = err
 		}
 		return
 	}
 	build := func(g string) {
 		out := filepath.Join(dir, g)
-		// Building the single file avoids module questions: Go 1.19
-		// cannot parse this module's go.mod, so it builds in GOPATH mode.
-		cmd := exec.Command(tc.goCmd, "build", "-o", out, "main.go")
-		cmd.Dir = filepath.Join(guestsDir, g)
-		cmd.Env = tc.env
-		b, err := cmd.CombinedOutput()
-		tc.mu.Lock()
-		defer tc.mu.Unlock()
+		src := filepath.Join(guestsDir, g)
+		// Building the single file avoids module questions: old
+		// toolchains cannot parse this module's go.mod (see Legacy).
+		cmd := exec.Command(b.tc.GoCmd(), b.tc.BuildArgs(out, src, "main.go")...)
+		cmd.Dir = src
+		cmd.Env = b.tc.Env()
+		out2, err := cmd.CombinedOutput()
+		b.mu.Lock()
+		defer b.mu.Unlock()
 		if err != nil {
-			tc.errors[g] = fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, b)
+			b.errors[g] = fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out2)
 			return
 		}
-		tc.bins[g] = out
+		// The matrix is only as good as its toolchains: GOTOOLCHAIN, for
+		// one, silently does nothing in GOPATH mode.
+		f, err := loader.Open(out)
+		if err != nil {
+			b.errors[g] = err
+			return
+		}
+		if f.Version() != b.version {
+			b.errors[g] = fmt.Errorf("%s: got a binary of %v, want %v", strings.Join(cmd.Args, " "), f.Version(), b.version)
+			return
+		}
+		b.bins[g] = out
 	}
-	build(guests[0])
+	if len(todo) == 0 {
+		return
+	}
+	build(todo[0])
 	var wg sync.WaitGroup
-	for _, g := range guests[1:] {
+	for _, g := range todo[1:] {
 		wg.Add(1)
 		go func(g string) {
 			defer wg.Done()
@@ -439,13 +470,15 @@ func guestCases() []guestCase {
 		{name: "preempt-cpus2", guest: "preempt", cpus: 2},
 		{name: "notify", guest: "notify"},
 		{name: "timerblock", guest: "timerblock"},
+		{name: "numg", guest: "numg"},
+		{name: "frameargs", guest: "frameargs"},
 	}
 }
 
 func TestGuests(t *testing.T) {
 	for _, tc := range toolchains {
 		tc := tc
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name(), func(t *testing.T) {
 			t.Parallel()
 			for _, c := range guestCases() {
 				c := c
@@ -513,20 +546,19 @@ func TestGo117(t *testing.T) {
 	compare(t, emu, native, nil, nil, go117Bin)
 }
 
-// TestDeterminism runs guests twice with --strace --stats and requires the
-// same system calls and the same instruction count both times.
-// TestDeterminism runs guests twice and requires the same trace and the
-// same instruction count. It covers every toolchain: go1.17 and go1.19 seed
-// per-M random state from RDTSC, so they catch a host TSC leaking in.
+// TestDeterminism runs guests twice and requires the same trace (--strace)
+// and the same instruction count (--stats). It covers every toolchain:
+// go1.11, go1.17 and go1.19 seed per-M random state from RDTSC, so they
+// catch a host TSC leaking in.
 func TestDeterminism(t *testing.T) {
 	type target struct{ name, bin string }
 	var targets []target
 	for _, guest := range []string{"hello", "goroutines"} {
-		targets = append(targets, target{toolchains[0].name + "/" + guest, toolchains[0].binary(t, guest)})
+		targets = append(targets, target{machine.name() + "/" + guest, machine.binary(t, guest)})
 	}
-	for _, tc := range toolchains[1:] {
-		if tc.goCmd != "" {
-			targets = append(targets, target{tc.name + "/hello", tc.binary(t, "hello")})
+	for _, tc := range toolchains {
+		if tc != machine && tc.version.Known() {
+			targets = append(targets, target{tc.name() + "/hello", tc.binary(t, "hello")})
 		}
 	}
 	if go117Err == nil {

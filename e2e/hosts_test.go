@@ -26,7 +26,7 @@ func ulimitRun(t *testing.T, kb string, args ...string) result {
 // Go trace.
 func TestUlimit(t *testing.T) {
 	t.Parallel()
-	hello := toolchains[0].binary(t, "hello")
+	hello := machine.binary(t, "hello")
 	native := runNative(t, nil, hello)
 	if native.status != 0 || len(native.stdout) == 0 {
 		t.Fatalf("native hello: %v", native)
@@ -38,7 +38,7 @@ func TestUlimit(t *testing.T) {
 	}
 	t.Run("go1.11-2500000", func(t *testing.T) {
 		// go1.11 commits 108 MiB to start, twice what later runtimes do.
-		old := testbin.CommittedGo111(t, repoRoot, "hello", t.TempDir())
+		old := testbin.Go111Guest(t, repoRoot, "hello", t.TempDir())
 		compare(t, ulimitRun(t, "2500000", emuArgs(nil, nil, old)...), runNative(t, nil, old), nil, nil, old)
 	})
 	t.Run("1600000", func(t *testing.T) {
@@ -65,7 +65,7 @@ func TestUlimit(t *testing.T) {
 // suggestion must then work.
 func TestUlimitMemLimit(t *testing.T) {
 	t.Parallel()
-	hello := toolchains[0].binary(t, "hello")
+	hello := machine.binary(t, "hello")
 	native := runNative(t, nil, hello)
 	compare(t, ulimitRun(t, "2500000", emuArgs([]string{"--mem-limit", "256M"}, nil, hello)...), native, nil, nil, hello)
 	r := ulimitRun(t, "2500000", emuArgs([]string{"--mem-limit", "8G"}, nil, hello)...)
@@ -89,7 +89,7 @@ func TestMemLimitFlag(t *testing.T) {
 // demo itself and on broken demos: a broken one must fail CI.
 func TestCheckDemo(t *testing.T) {
 	t.Parallel()
-	hello := toolchains[0].binary(t, "hello")
+	hello := machine.binary(t, "hello")
 	script := filepath.Join(repoRoot, "tools", "check-demo.sh")
 	tests := []struct {
 		name   string

@@ -15,7 +15,7 @@ import (
 // --memprofile and checks that both files are gzip-compressed profiles that
 // go tool pprof reads, of the expected type.
 func TestProfiles(t *testing.T) {
-	hello := toolchains[0].binary(t, "hello")
+	hello := machine.binary(t, "hello")
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -53,7 +53,7 @@ func TestProfiles(t *testing.T) {
 // the symbol table loaded only when something needs it. Timings are not
 // checked: they are host measurements.
 func TestStartupStats(t *testing.T) {
-	hello := toolchains[0].binary(t, "hello")
+	hello := machine.binary(t, "hello")
 	line := regexp.MustCompile(`(?m)^gouth-emu: stats: startup wall time [0-9.]+ms to the first instruction: ` +
 		`go runtime and flags [0-9.]+ms, elf load [0-9.]+ms, uc_open [0-9.]+ms, engine set-up [0-9.]+ms, ` +
 		`process image [0-9.]+ms, boot stages [0-9.]+ms, other [0-9.]+ms; symbol table (not loaded|loaded in [0-9.]+ms)$`)

@@ -13,7 +13,7 @@ import (
 // exit status 2, when mmap returns ENOMEM.
 func TestMemLimit(t *testing.T) {
 	t.Parallel()
-	bin := toolchains[0].binary(t, "memlimit")
+	bin := machine.binary(t, "memlimit")
 	r := runEmu(t, []string{"--mem-limit", "256M"}, nil, bin)
 	if r.status != 2 || !strings.Contains(string(r.stderr), "fatal error: runtime: out of memory") || len(r.stdout) != 0 {
 		t.Fatalf("got %v, stdout %s, stderr %s; want status 2, no output and the runtime's \"out of memory\"",
@@ -39,7 +39,7 @@ func dirNames(t *testing.T, dir string) []string {
 // mode: with rw it must print what a native run prints; with ro and none
 // the host directory must stay as it was.
 func TestFSModes(t *testing.T) {
-	bin := toolchains[0].binary(t, "sandbox")
+	bin := machine.binary(t, "sandbox")
 	t.Run("rw", func(t *testing.T) {
 		t.Parallel()
 		native := runNative(t, nil, bin, "files", t.TempDir())
@@ -102,7 +102,7 @@ readdir: ok [no such file or directory]
 // TestProcAndNetwork checks what the guest sees of /proc/self and that it
 // cannot use the network, in every --fs mode.
 func TestProcAndNetwork(t *testing.T) {
-	bin := toolchains[0].binary(t, "sandbox")
+	bin := machine.binary(t, "sandbox")
 	want := `cmdline: ok true
 maps: ok true true
 status: ok [Pid: 1000 PPid: 1]

@@ -26,8 +26,8 @@ func TestTraceOutAndTimeline(t *testing.T) {
 	type target struct{ name, bin string }
 	var targets []target
 	for _, tc := range toolchains {
-		if tc.goCmd != "" {
-			targets = append(targets, target{tc.name, tc.binary(t, "hello")})
+		if tc.version.Known() {
+			targets = append(targets, target{tc.name(), tc.binary(t, "hello")})
 		}
 	}
 	if go117Err == nil {
@@ -145,7 +145,7 @@ func TestTraceOutAndTimeline(t *testing.T) {
 }
 
 func TestTimelineUsage(t *testing.T) {
-	bin := toolchains[0].binary(t, "hello")
+	bin := machine.binary(t, "hello")
 	dir := t.TempDir()
 	for _, c := range []struct {
 		args []string

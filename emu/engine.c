@@ -95,8 +95,14 @@ static uint64_t phys_alloc(gouth_engine *g) {
 }
 
 static void phys_release(gouth_engine *g, uint64_t pa) {
-    // Give the host page back and make the next user see zeros.
-    madvise(g->phys + pa, PAGE, MADV_DONTNEED);
+    // The next user must see zeros. Where a guest page is a whole host
+    // page, giving it back to the host does that. Where host pages are
+    // larger (16 KiB or 64 KiB on some arm64 kernels) one guest page
+    // cannot be given back alone: madvise would fail with EINVAL, or drop
+    // its neighbours too, so it is cleared instead and stays resident.
+    if (g->host_page != PAGE || madvise(g->phys + pa, PAGE, MADV_DONTNEED) != 0) {
+        memset(g->phys + pa, 0, PAGE);
+    }
     if (g->free_len == g->free_cap) {
         uint64_t cap = g->free_cap ? g->free_cap * 2 : 1024;
         uint64_t *n = realloc(g->free_pages, cap * sizeof(uint64_t));
@@ -404,6 +410,8 @@ gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, uint64_t tcg_size, ch
         return NULL;
     }
     g->uc = uc;
+    // checkHost (host.go) has made sure it is a power-of-two multiple of PAGE.
+    g->host_page = (uint64_t)sysconf(_SC_PAGESIZE);
     g->phys_size = phys_size;
     g->commit_limit = phys_size / PAGE;
     g->phys = mmap(NULL, phys_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

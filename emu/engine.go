@@ -76,6 +76,9 @@ func (e *reserveError) Error() string {
 // bytes of physical memory; a host that has no room for either gets a
 // *reserveError.
 func newEngine(b Budget) (*engine, error) {
+	if err := checkHost(thisHost()); err != nil {
+		return nil, err
+	}
 	t0 := time.Now()
 	u, err := uc.NewUnicorn(uc.ARCH_X86, uc.MODE_64)
 	if err != nil {
@@ -153,6 +156,10 @@ func (e *engine) discardRange(start, end uint64) {
 }
 
 func (e *engine) flushTLB() { C.gouth_flush_tlb(e.g) }
+
+// setHostPage makes the engine treat the host's pages as n bytes, for
+// tests of the large-page path on a 4 KiB host.
+func (e *engine) setHostPage(n uint64) { e.g.host_page = C.uint64_t(n) }
 
 // run executes from pc with the given instruction budget; see gouth_run.
 func (e *engine) run(pc uint64, budget int64) error {

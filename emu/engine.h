@@ -63,6 +63,7 @@ typedef struct gouth_engine {
     uint64_t free_len, free_cap;
     uint64_t committed;   // pages in use
     uint64_t commit_limit;
+    uint64_t host_page;   // the host's page size (sysconf), a multiple of 4 KiB
 
     // Instruction accounting. Between runs, insns and budget are exact;
     // during a run the translated code updates acct (see ACCT_*).

@@ -45,6 +45,9 @@ type rawSite struct {
 	pc     uint64
 	fn     *Func  // the caller, which holds the body
 	parent uint64 // pc of the call in fn; 0 when it is not in fn's code
+	// The call's file number and line, for formats whose nodes give the
+	// position rather than a pc (Go 1.2); line 0 when unknown.
+	file, line int32
 }
 
 // InlineSites returns the places where the function name (exact, with or
@@ -86,15 +89,20 @@ func (f *File) InlineSites(name string) ([]InlineSite, error) {
 // site decodes r's call position.
 func (r rawSite) site() InlineSite {
 	s := InlineSite{PC: r.pc, Caller: r.fn.Name}
-	if r.parent != 0 {
+	switch {
+	case r.parent != 0:
 		s.File, s.Line, _ = r.fn.FileLine(r.parent)
+	case r.line != 0:
+		if file, ok := r.fn.t.fileName(r.fn.cuOffset(), r.file); ok {
+			s.File, s.Line = file, int(r.line)
+		}
 	}
 	return s
 }
 
 // buildInlineIndex scans every function's inlining index table.
 func (t *pclnTable) buildInlineIndex() (map[string][]rawSite, error) {
-	if t.read == nil || t.magic != pclntab116 && t.gofunc == 0 {
+	if t.read == nil || !t.funcdataPtrs && t.gofunc == 0 {
 		return nil, errors.New("the inlining trees cannot be located (no go:func.* symbol)")
 	}
 	b := inlineIndexBuilder{sites: make(map[string][]rawSite), names: make(map[int32]string)}
@@ -130,7 +138,7 @@ func (b *inlineIndexBuilder) add(fn *Func) {
 	if !ok {
 		return
 	}
-	off, ok := fn.pcdataOff(pcdataInlTreeIndex)
+	off, ok := fn.pcdataOff(fn.t.pcdataInlIndex)
 	if !ok {
 		return
 	}
@@ -169,22 +177,26 @@ func (b *inlineIndexBuilder) add(fn *Func) {
 				break
 			}
 			b.seen[idx] = true
-			nameOff, parentPC, ok := tree.node(idx)
+			call, ok := tree.node(idx)
 			if !ok {
 				break
 			}
-			name, known := b.names[nameOff]
+			name, known := b.names[call.nameOff]
 			if !known {
-				n, ok := cString(fn.t.funcnames, int64(nameOff))
+				n, ok := tree.name(call)
 				if !ok {
 					break
 				}
 				name = strings.TrimSuffix(n, ".abi0")
-				b.names[nameOff] = name
+				b.names[call.nameOff] = name
 			}
 			site := rawSite{pc: r.start, fn: fn}
 			idx = -1
-			if parent := fn.Entry + uint64(parentPC); parentPC >= 0 && parent >= fn.Entry && parent < fn.End {
+			if !call.hasPC {
+				// Go 1.2: the node gives the call's position and parent.
+				site.file, site.line = call.file, call.line
+				idx = call.parent
+			} else if parent, _, _, _, ok := tree.callSite(call); ok {
 				site.parent = parent
 				idx = indexAt(parent)
 			}

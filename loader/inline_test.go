@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
 // inlineIndexOf returns the whole inline index of f, built through
@@ -60,7 +63,7 @@ func TestInlineSites(t *testing.T) {
 				t.Fatal(err)
 			}
 			index := inlineIndexOf(t, f)
-			code, _ := objdump(t, path, `^runtime\.`)
+			code, _ := b.objdump(t, path, `^runtime\.`)
 			at := map[uint64]insn{}
 			callerOf := map[uint64]string{}
 			for name, insns := range code {
@@ -121,14 +124,20 @@ func TestInlineSites(t *testing.T) {
 				t.Errorf("only %d sites checked", checked)
 			}
 
-			// Known ones: goenvs is a one-line wrapper everywhere;
-			// stackinit is inlined since go1.18 or so, cpuinit later.
+			// Known ones: goenvs is a one-line wrapper inlined since
+			// mid-stack inlining (go1.12); go1.11 inlines only leaves,
+			// such as tracebackinit (which itself holds an inlined
+			// funcPC); stackinit is inlined since go1.18 or so, cpuinit
+			// later.
 			known := []string{"runtime.goenvs"}
-			if b.name == "go1.19" {
+			switch b.name {
+			case "go1.11":
+				known = []string{"runtime.tracebackinit"}
+			case "go1.19":
 				known = append(known, "runtime.stackinit")
 			}
 			for _, name := range []string{"runtime.stackinit", "runtime.cpuinit"} {
-				if _, ok := syms.Lookup(name); !ok && b.name == "machine" {
+				if _, ok := syms.Lookup(name); !ok && (b.name == "go-machine" || b.name == "go1.27") {
 					known = append(known, name)
 				}
 			}
@@ -179,13 +188,13 @@ func TestInlineCallLines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tab.magic == pclntab120 {
-				t.Skip("go1.20 and later trees record no call line")
+			if tab.node.line < 0 || tab.node.parentPC < 0 {
+				t.Skipf("the trees of %s do not record both the call line and a pc at the call", tab.versions)
 			}
 			checked := 0
 			for _, fn := range allFuncs(t, f) {
 				tree, ok := fn.inlineTree()
-				off, ok2 := fn.pcdataOff(pcdataInlTreeIndex)
+				off, ok2 := fn.pcdataOff(tab.pcdataInlIndex)
 				if !ok || !ok2 {
 					continue
 				}
@@ -196,14 +205,15 @@ func TestInlineCallLines(t *testing.T) {
 					}
 					seen[idx] = true
 					node, ok := tab.read(tree.addr+20*uint64(idx), 20)
-					call, ok2 := tree.call(idx)
+					call, ok2 := tree.node(idx)
+					name, _ := tree.name(call)
 					if !ok || !ok2 {
 						t.Errorf("%s: node %d unreadable", fn.Name, idx)
 						return false
 					}
 					_, line, _ := fn.FileLine(fn.Entry + uint64(call.parentPC))
 					if want := int(int32(binary.LittleEndian.Uint32(node[8:]))); line != want {
-						t.Errorf("%s: node %d (%s): line %d at the parent pc, %d in the tree", fn.Name, idx, call.name, line, want)
+						t.Errorf("%s: node %d (%s): line %d at the parent pc, %d in the tree", fn.Name, idx, name, line, want)
 					}
 					checked++
 					return true
@@ -220,7 +230,7 @@ func TestInlineCallLines(t *testing.T) {
 // TestInlineSitesSynthetic finds pkg.inlined in the synthetic tables of
 // every format.
 func TestInlineSitesSynthetic(t *testing.T) {
-	for _, magic := range []uint32{pclntab116, pclntab118, pclntab120} {
+	for _, magic := range synthMagics {
 		t.Run(strconv.FormatUint(uint64(magic), 16), func(t *testing.T) {
 			tab := synthTable(t, magic)
 			raw, err := tab.buildInlineIndex()
@@ -239,7 +249,7 @@ func TestInlineSitesSynthetic(t *testing.T) {
 			if !reflect.DeepEqual(sites, want) {
 				t.Errorf("got %+v, want %+v", sites, want)
 			}
-			if magic != pclntab116 {
+			if !tab.funcdataPtrs {
 				tab.gofunc = 0
 				if _, err := tab.buildInlineIndex(); err == nil {
 					t.Error("no error without go:func.*")
@@ -277,5 +287,44 @@ func TestPrefetch(t *testing.T) {
 		if got := <-done; !reflect.DeepEqual(got, want) {
 			t.Errorf("inline index after Prefetch differs from a direct build (%d names, want %d)", len(got), len(want))
 		}
+	}
+}
+
+// TestInlineCallSourceGo111 checks the call positions of the Go 1.2
+// layout's inlining trees, which record a file and line instead of a pc:
+// in the go1.11.1 source, each is a line that calls the inlined function.
+func TestInlineCallSourceGo111(t *testing.T) {
+	goCmd := testbin.Go111.Need(t)
+	cmd := exec.Command(goCmd, "env", "GOROOT")
+	cmd.Env = testbin.Go111.Env()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal("go env GOROOT: ", err)
+	}
+	src := filepath.Join(strings.TrimSpace(string(out)), "src")
+	f := openT(t, guestBinary(t, testbin.Go111, "hello"))
+	index := inlineIndexOf(t, f)
+	checked := 0
+	for name, sites := range index {
+		short := name[strings.LastIndexByte(name, '.')+1:]
+		for _, s := range sites {
+			// Closures are called through the variables that hold them.
+			if !strings.HasPrefix(name, "runtime.") || strings.Contains(name, ".func") || filepath.IsAbs(s.File) {
+				continue
+			}
+			text, ok := sourceLine(filepath.Join(src, s.File), s.Line)
+			if !ok {
+				t.Errorf("%s: call site %s:%d is not in the go1.11.1 source", name, s.File, s.Line)
+				continue
+			}
+			if !strings.Contains(text, short+"(") {
+				t.Errorf("%s: call site %s:%d reads %q", name, s.File, s.Line, text)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d call sites checked against the source", checked)
+	if checked < 500 {
+		t.Errorf("only %d call sites", checked)
 	}
 }

@@ -25,9 +25,33 @@ func main() { fmt.Println("hello, guest") }
 `
 
 func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "loader-guests")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	guestDir = dir
 	code := m.Run()
 	testbin.RemoveBuilds()
+	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// guestDir holds the guests built by guestBinary, for the whole run.
+var guestDir string
+
+// guestBinary builds testdata/guests/NAME with tc, once per run (for
+// go1.11.1, the committed build when the toolchain is missing).
+func guestBinary(t *testing.T, tc *testbin.Toolchain, name string) string {
+	t.Helper()
+	root, err := testbin.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tc == testbin.Go111 {
+		return testbin.Go111Guest(t, root, name, guestDir)
+	}
+	return tc.BuildGuest(t, root, name, guestDir)
 }
 
 func goTool(t *testing.T) string  { return testbin.GoTool(t) }
@@ -903,6 +927,13 @@ func FuzzOpen(f *testing.F) {
 		file.InlineSites("runtime.main")
 		for _, s := range syms.All() {
 			syms.LineForPC(s.Addr)
+			// The function table, in whichever layout the magic names.
+			if fn, ok := file.FuncAt(s.Addr); ok {
+				fn.SPDelta(s.Addr)
+				fn.FileLine(s.Addr)
+				fn.SourceFrames(s.Addr)
+				fn.ArgPointers()
+			}
 		}
 	})
 }

@@ -3,9 +3,11 @@ package loader
 // A reader of the function table in .gopclntab, for what debug/gosym does
 // not expose: the per-function records (flags, FuncID, argument size) and
 // the pc-value tables other than the line table (stack pointer deltas,
-// inlining indexes). It handles the layouts of go1.16/go1.17 (magic
-// 0xfffffffa), go1.18/go1.19 (0xfffffff0) and go1.20 and later
-// (0xfffffff1), for 64-bit pointers.
+// inlining indexes). It handles every layout since Go 1.2, for 64-bit
+// pointers: Go 1.2 (go1.2 to go1.15, magic 0xfffffffb), go1.16/go1.17
+// (0xfffffffa), go1.18/go1.19 (0xfffffff0) and go1.20 and later
+// (0xfffffff1). Each is described once, as data (pclnLayouts); the format
+// is chosen when a table is parsed.
 //
 // Every offset read from the table is checked against the bytes that hold
 // it, so a corrupt table yields "not found" answers, never a panic or an
@@ -104,7 +106,7 @@ func (f *File) FileLine(pc uint64) (file string, line int, ok bool) {
 // SourceFrames returns the source-level frames at pc, innermost first: the
 // calls inlined at pc, if any, then the function containing pc. It returns
 // nil if pc is in no function. Inlined calls are found only when the
-// binary's inlining trees can be located (go1.16 and go1.17 always; later
+// binary's inlining trees can be located (before go1.18 always; later
 // versions when the ELF symbol table names go:func.*).
 func (f *File) SourceFrames(pc uint64) []SourceFrame {
 	fn, ok := f.FuncAt(pc)
@@ -116,7 +118,7 @@ func (f *File) SourceFrames(pc uint64) []SourceFrame {
 
 // SPDelta returns the pcsp value of fn at pc (see File.SPDelta).
 func (fn *Func) SPDelta(pc uint64) (int64, bool) {
-	v, ok := fn.value(fn.t.pcspField(), pc)
+	v, ok := fn.value(fn.t.pcsp, pc)
 	if !ok || v < 0 {
 		return 0, false
 	}
@@ -126,11 +128,11 @@ func (fn *Func) SPDelta(pc uint64) (int64, bool) {
 // FileLine returns the source position of pc, which must be in fn.
 func (fn *Func) FileLine(pc uint64) (file string, line int, ok bool) {
 	t := fn.t
-	fileno, ok := fn.value(t.pcfileField(), pc)
+	fileno, ok := fn.value(t.pcfile, pc)
 	if !ok {
 		return "", 0, false
 	}
-	ln, ok := fn.value(t.pclnField(), pc)
+	ln, ok := fn.value(t.pcln, pc)
 	if !ok {
 		return "", 0, false
 	}
@@ -149,37 +151,193 @@ const maxInlineDepth = 256
 // (see File.SourceFrames).
 func (fn *Func) SourceFrames(pc uint64) []SourceFrame {
 	var frames []SourceFrame
+	file, line, _ := fn.FileLine(pc)
+	idx := int32(-1)
 	tree, ok := fn.inlineTree()
-	for depth := 0; ok && depth < maxInlineDepth; depth++ {
-		idx, found := fn.pcdata(pcdataInlTreeIndex, pc)
-		if !found || idx < 0 {
-			break
+	if ok {
+		if v, found := fn.pcdata(fn.t.pcdataInlIndex, pc); found {
+			idx = v
 		}
-		call, found := tree.call(idx)
+	}
+	for depth := 0; idx >= 0 && depth < maxInlineDepth; depth++ {
+		call, found := tree.node(idx)
 		if !found {
 			break
 		}
-		file, line, _ := fn.FileLine(pc)
-		frames = append(frames, SourceFrame{Func: call.name, File: file, Line: line, Inlined: true})
-		next := fn.Entry + uint64(call.parentPC)
-		if call.parentPC < 0 || next < fn.Entry || next >= fn.End {
+		name, found := tree.name(call)
+		if !found {
 			break
 		}
-		pc = next
+		frames = append(frames, SourceFrame{Func: name, File: file, Line: line, Inlined: true})
+		at, cfile, cline, parent, found := tree.callSite(call)
+		if !found {
+			break
+		}
+		if at == 0 {
+			file, line, idx = cfile, cline, parent
+			continue
+		}
+		file, line, _ = fn.FileLine(at)
+		idx = -1
+		if v, found := fn.pcdata(fn.t.pcdataInlIndex, at); found {
+			idx = v
+		}
 	}
-	file, line, _ := fn.FileLine(pc)
 	return append(frames, SourceFrame{Func: fn.Name, File: file, Line: line})
+}
+
+// pclnLayout describes one format of the pclntab, as the linker of the
+// versions that write it lays it out for 64-bit pointers: where the header
+// keeps its tables, the shape of the function table and of the function
+// records (runtime._func), and where the inlining trees are and what their
+// nodes hold. A table is parsed with the layout its magic names, once, and
+// everything after reads fields through it. Offsets are in bytes; -1 marks
+// a field the format does not have.
+type pclnLayout struct {
+	magic    uint32
+	versions Range // the Go releases whose linker writes it
+
+	// The header: the 8-byte prefix (magic, pad, quantum, pointer size)
+	// and then words pointer-sized words, nfunc first.
+	words int
+	// textWord is the header word holding the address function entries
+	// are relative to, -1 when entries are absolute addresses.
+	textWord int
+	// tabWords are the header words holding the section offsets of
+	// funcnametab, cutab, filetab, pctab and functab, in that order; -1
+	// for a table that is the whole section (offsets into it are section
+	// offsets), as in the Go 1.2 layout.
+	tabWords [5]int
+	// wideEntries: a functab entry is (entry, funcoff) as two 8-byte
+	// words; otherwise two uint32, the entry relative to the text start.
+	wideEntries bool
+	// ftabAfterHeader: the entries start right after the header, and
+	// funcoff is relative to the section (Go 1.2); otherwise both are
+	// relative to the functab.
+	ftabAfterHeader bool
+	// fileTabAfterFtab: the uint32 after the last entry (the end of the
+	// last function) is the section offset of the file table, a uint32
+	// count and then the section offsets of the file names, indexed by
+	// file number from 1 (Go 1.2). Otherwise file numbers are relative to
+	// the function's compilation unit, through cutab.
+	fileTabAfterFtab bool
+
+	// The fields of a function record.
+	name, args, deferReturn, pcsp, pcfile, pcln, npcdata, cuOffset, startLine int
+	funcID, funcIDSize, flag, nfuncdata, nfuncdataSize                        int
+	recSize                                                                   int // the fixed part; pcdata offsets follow
+	// funcdataPtrs: funcdata are 8-byte addresses after the pcdata,
+	// aligned to 8 in memory; otherwise uint32 offsets from go:func.*.
+	funcdataPtrs bool
+
+	// The inlining tree: its funcdata and pcdata numbers, and its nodes.
+	pcdataInlIndex uint32
+	funcdataInl    uint8
+	node           inlNodeLayout
+}
+
+// inlNodeLayout is the layout of a node of an inlining tree
+// (runtime.inlinedCall). A node names the inlined function and says where
+// the call is: by a pc in the outermost function at the call site
+// (parentPC, go1.16 and later), or by the call's file and line and the
+// parent node's index (Go 1.2).
+type inlNodeLayout struct {
+	size               int
+	parent, parentSize int // index of the parent node, or < 0
+	file, line         int // position of the call
+	name               int // funcnametab offset of the inlined function
+	parentPC           int // offset from the entry of a pc at the call site
+}
+
+// pclnLayouts are the formats the reader knows, by magic. Sources:
+// cmd/link/internal/ld/pcln.go and runtime/symtab.go (moduledata,
+// _func, inlinedCall, _PCDATA_/_FUNCDATA_ constants) of each version.
+var pclnLayouts = []*pclnLayout{
+	{
+		magic: pclntab12, versions: Range{MustVersion("go1.2"), MustVersion("go1.16")},
+		words: 1, textWord: -1, tabWords: [5]int{-1, -1, -1, -1, -1},
+		wideEntries: true, ftabAfterHeader: true, fileTabAfterFtab: true,
+		// entry uintptr, nameoff, args, funcID uint32, pcsp, pcfile,
+		// pcln, npcdata, nfuncdata int32.
+		name: 8, args: 12, deferReturn: -1, funcID: 16, funcIDSize: 4,
+		pcsp: 20, pcfile: 24, pcln: 28, npcdata: 32, nfuncdata: 36, nfuncdataSize: 4,
+		cuOffset: -1, startLine: -1, flag: -1, recSize: 40,
+		funcdataPtrs:   true,
+		pcdataInlIndex: 1, funcdataInl: 2,
+		// {parent, file, line, func_ int32}.
+		node: inlNodeLayout{size: 16, parent: 0, parentSize: 4, file: 4, line: 8, name: 12, parentPC: -1},
+	},
+	{
+		magic: pclntab116, versions: Range{MustVersion("go1.16"), MustVersion("go1.18")},
+		words: 7, textWord: -1, tabWords: [5]int{2, 3, 4, 5, 6},
+		wideEntries: true,
+		// entry uintptr, nameoff, args, deferreturn, pcsp, pcfile, pcln,
+		// npcdata, cuOffset; funcID, flag (go1.17; padding in go1.16),
+		// pad, nfuncdata uint8.
+		name: 8, args: 12, deferReturn: 16, pcsp: 20, pcfile: 24, pcln: 28, npcdata: 32, cuOffset: 36,
+		startLine: -1, funcID: 40, funcIDSize: 1, flag: 41, nfuncdata: 43, nfuncdataSize: 1, recSize: 44,
+		funcdataPtrs:   true,
+		pcdataInlIndex: 2, funcdataInl: 3,
+		// {parent int16, funcID uint8, pad, file, line, func_, parentPc int32}.
+		node: inlNodeLayout{size: 20, parent: 0, parentSize: 2, file: 4, line: 8, name: 12, parentPC: 16},
+	},
+	{
+		magic: pclntab118, versions: Range{MustVersion("go1.18"), MustVersion("go1.20")},
+		words: 8, textWord: 2, tabWords: [5]int{3, 4, 5, 6, 7},
+		// entryoff uint32, then as go1.16.
+		name: 4, args: 8, deferReturn: 12, pcsp: 16, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32,
+		startLine: -1, funcID: 36, funcIDSize: 1, flag: 37, nfuncdata: 39, nfuncdataSize: 1, recSize: 40,
+		pcdataInlIndex: 2, funcdataInl: 3,
+		node: inlNodeLayout{size: 20, parent: 0, parentSize: 2, file: 4, line: 8, name: 12, parentPC: 16},
+	},
+	{
+		magic: pclntab120, versions: Range{From: MustVersion("go1.20")},
+		words: 8, textWord: 2, tabWords: [5]int{3, 4, 5, 6, 7},
+		// As go1.18 with startLine int32 before funcID.
+		name: 4, args: 8, deferReturn: 12, pcsp: 16, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32,
+		startLine: 36, funcID: 40, funcIDSize: 1, flag: 41, nfuncdata: 43, nfuncdataSize: 1, recSize: 44,
+		pcdataInlIndex: 2, funcdataInl: 3,
+		// {funcID uint8, pad [3], func_, parentPc, startLine int32}.
+		node: inlNodeLayout{size: 16, parent: -1, file: -1, line: -1, name: 4, parentPC: 8},
+	},
+}
+
+// layoutOf returns the layout with the given magic.
+func layoutOf(magic uint32) (*pclnLayout, bool) {
+	for _, l := range pclnLayouts {
+		if l.magic == magic {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+// headerSize is the size of the header: the prefix and the words.
+func (l *pclnLayout) headerSize() int { return 8 + 8*l.words }
+
+// entrySize is the size of one functab entry.
+func (l *pclnLayout) entrySize() uint64 {
+	if l.wideEntries {
+		return 16
+	}
+	return 8
 }
 
 // pclnTable is a parsed .gopclntab header with its tables.
 type pclnTable struct {
-	magic     uint32
+	*pclnLayout
 	quantum   uint64 // instruction size quantum (1 on x86)
 	nfunc     int
-	textStart uint64 // go1.18+: the address function entries are relative to
+	textStart uint64 // the address narrow function entries are relative to
 	size      int    // bytes in the section
-	// The tables, each from its start to the end of the section.
-	funcnames, cutab, filetab, pctab, functab []byte
+	// The tables, each from its start to the end of the section. ftab
+	// holds the (entry, funcoff) pairs and functab the records funcoff
+	// points to: the same slice except in the Go 1.2 layout, where ftab
+	// follows the header and funcoff is a section offset.
+	funcnames, cutab, filetab, pctab, functab, ftab []byte
+	// nfiles bounds the file numbers of the Go 1.2 layout's global file
+	// table (cutab there); 0 in the other layouts.
+	nfiles uint32
 
 	// For the funcdata of inlining trees, which live outside the pclntab.
 	// They are zero or nil when unknown (a table parsed from bytes alone).
@@ -190,21 +348,6 @@ type pclnTable struct {
 	inl inlineIndex // the inline sites of every function, built on first use
 }
 
-// Indexes of the pcdata and funcdata tables that the inlining trees use.
-const (
-	pcdataInlTreeIndex = 2
-	funcdataInlTree    = 3
-)
-
-// headerWords is the number of pointer-sized words after the 8-byte
-// pclntab header, per format.
-func headerWords(magic uint32) int {
-	if magic == pclntab116 {
-		return 7
-	}
-	return 8
-}
-
 // parsePCLN parses a 64-bit .gopclntab. textStart is the address of
 // runtime.text, used by go1.18+ tables when their header does not record
 // it (go1.20 and later leave it zero).
@@ -213,14 +356,11 @@ func parsePCLN(d []byte, textStart uint64) (*pclnTable, error) {
 		return nil, errors.New("pclntab: truncated header")
 	}
 	le := binary.LittleEndian
-	t := &pclnTable{magic: le.Uint32(d), size: len(d)}
-	switch t.magic {
-	case pclntab116, pclntab118, pclntab120:
-	case pclntab12:
-		return nil, errors.New("pclntab: go1.2-go1.15 format is not supported")
-	default:
-		return nil, fmt.Errorf("pclntab: unknown magic %#x", t.magic)
+	l, ok := layoutOf(le.Uint32(d))
+	if !ok {
+		return nil, fmt.Errorf("pclntab: unknown magic %#x", le.Uint32(d))
 	}
+	t := &pclnTable{pclnLayout: l, size: len(d)}
 	if d[4] != 0 || d[5] != 0 {
 		return nil, errors.New("pclntab: bad header padding")
 	}
@@ -231,8 +371,8 @@ func parsePCLN(d []byte, textStart uint64) (*pclnTable, error) {
 		return nil, fmt.Errorf("pclntab: pointer size %d, want 8", d[7])
 	}
 	t.quantum = uint64(d[6])
-	n := headerWords(t.magic)
-	if len(d) < 8+8*n {
+	hdr := l.headerSize()
+	if len(d) < hdr {
 		return nil, errors.New("pclntab: truncated header")
 	}
 	w := func(i int) uint64 { return le.Uint64(d[8+8*i:]) }
@@ -242,81 +382,64 @@ func parsePCLN(d []byte, textStart uint64) (*pclnTable, error) {
 		return nil, fmt.Errorf("pclntab: %d functions do not fit in %d bytes", nfunc, len(d))
 	}
 	t.nfunc = int(nfunc)
-	offs := []uint64{w(2), w(3), w(4), w(5), w(6)}
-	if t.magic != pclntab116 {
-		if w(2) != 0 {
-			textStart = w(2)
+	if l.textWord >= 0 {
+		if w(l.textWord) != 0 {
+			textStart = w(l.textWord)
 		}
 		t.textStart = textStart
-		offs = []uint64{w(3), w(4), w(5), w(6), w(7)}
 	}
 	tabs := []*[]byte{&t.funcnames, &t.cutab, &t.filetab, &t.pctab, &t.functab}
-	for i, off := range offs {
-		if off < uint64(8+8*n) || off > uint64(len(d)) {
+	for i, word := range l.tabWords {
+		if word < 0 {
+			*tabs[i] = d
+			continue
+		}
+		off := w(word)
+		if off < uint64(hdr) || off > uint64(len(d)) {
 			return nil, fmt.Errorf("pclntab: table offset %#x outside the %#x-byte section", off, len(d))
 		}
 		*tabs[i] = d[off:len(d):len(d)]
 	}
-	if uint64(len(t.functab)) < uint64(t.nfunc+1)*t.entrySize() {
+	t.ftab = t.functab
+	if l.ftabAfterHeader {
+		t.ftab = d[hdr:]
+	}
+	need := uint64(t.nfunc+1) * l.entrySize()
+	if l.fileTabAfterFtab {
+		// The last entry is only the end address, then the offset.
+		need = uint64(t.nfunc)*l.entrySize() + 8 + 4
+	}
+	if uint64(len(t.ftab)) < need {
 		return nil, errors.New("pclntab: function table truncated")
 	}
-	return t, nil
-}
-
-// entrySize is the size of one functab entry: (entry, funcoff).
-func (t *pclnTable) entrySize() uint64 {
-	if t.magic == pclntab116 {
-		return 16
+	if l.fileTabAfterFtab {
+		off := uint64(le.Uint32(t.ftab[need-4:]))
+		if off < uint64(hdr) || off+4 > uint64(len(d)) {
+			return nil, fmt.Errorf("pclntab: file table offset %#x outside the %#x-byte section", off, len(d))
+		}
+		t.cutab = d[off:]
+		t.nfiles = le.Uint32(t.cutab)
 	}
-	return 8
+	return t, nil
 }
 
 // entry returns the entry address of function i, 0 <= i <= nfunc (entry
 // nfunc is the end of the last function).
 func (t *pclnTable) entry(i int) uint64 {
 	le := binary.LittleEndian
-	if t.magic == pclntab116 {
-		return le.Uint64(t.functab[16*i:])
+	if t.wideEntries {
+		return le.Uint64(t.ftab[16*i:])
 	}
-	return t.textStart + uint64(le.Uint32(t.functab[8*i:]))
+	return t.textStart + uint64(le.Uint32(t.ftab[8*i:]))
 }
 
 // funcOff returns the offset of function i's record in the functab.
 func (t *pclnTable) funcOff(i int) uint64 {
 	le := binary.LittleEndian
-	if t.magic == pclntab116 {
-		return le.Uint64(t.functab[16*i+8:])
+	if t.wideEntries {
+		return le.Uint64(t.ftab[16*i+8:])
 	}
-	return uint64(le.Uint32(t.functab[8*i+4:]))
-}
-
-// Offsets of the fields of the function record (runtime._func) that move
-// between formats: go1.16/17 have an 8-byte entry where later versions
-// have a 4-byte offset, and go1.20 added startLine before funcID.
-func (t *pclnTable) shift() int {
-	if t.magic == pclntab116 {
-		return 4
-	}
-	return 0
-}
-func (t *pclnTable) pcspField() int   { return 16 + t.shift() }
-func (t *pclnTable) pcfileField() int { return 20 + t.shift() }
-func (t *pclnTable) pclnField() int   { return 24 + t.shift() }
-
-// funcSize is the size of the fixed part of the function record.
-func (t *pclnTable) funcSize() int {
-	if t.magic == pclntab118 {
-		return 40
-	}
-	return 44
-}
-
-// idField is the offset of funcID; flag and nfuncdata follow at +1, +3.
-func (t *pclnTable) idField() int {
-	if t.magic == pclntab120 {
-		return 40
-	}
-	return 36 + t.shift()
+	return uint64(le.Uint32(t.ftab[8*i+4:]))
 }
 
 // funcAt finds the function containing pc by binary search.
@@ -336,27 +459,24 @@ func (t *pclnTable) funcIndex(i int) (*Func, bool) {
 		return nil, false
 	}
 	off := t.funcOff(i)
-	if off > uint64(len(t.functab)) || uint64(len(t.functab))-off < uint64(t.funcSize()) {
+	if off > uint64(len(t.functab)) || uint64(len(t.functab))-off < uint64(t.recSize) {
 		return nil, false
 	}
 	rec := t.functab[off:]
-	le := binary.LittleEndian
-	s := t.shift()
-	id := t.idField()
 	fn := &Func{
-		Entry:       entry,
-		End:         end,
-		Args:        int32(le.Uint32(rec[8+s:])),
-		DeferReturn: le.Uint32(rec[12+s:]),
-		FuncID:      rec[id],
-		Flag:        rec[id+1], // padding, so 0, in go1.16
+		Entry: entry,
+		End:   end,
+		Args:  int32(field(rec, t.args, 4)),
+		// Only the low byte: no toolchain numbers more than 256 IDs,
+		// and Go 1.2's are uint32.
+		FuncID:      uint8(field(rec, t.funcID, t.funcIDSize)),
+		Flag:        uint8(field(rec, t.flag, 1)), // padding, so 0, in go1.16
+		DeferReturn: field(rec, t.deferReturn, 4),
+		StartLine:   int32(field(rec, t.startLine, 4)),
 		t:           t,
 		rec:         rec,
 	}
-	if t.magic == pclntab120 {
-		fn.StartLine = int32(le.Uint32(rec[36:]))
-	}
-	name, ok := cString(t.funcnames, int64(int32(le.Uint32(rec[4+s:]))))
+	name, ok := cString(t.funcnames, int64(int32(field(rec, t.name, 4))))
 	if !ok {
 		return nil, false
 	}
@@ -364,18 +484,29 @@ func (t *pclnTable) funcIndex(i int) (*Func, bool) {
 	return fn, true
 }
 
-func (fn *Func) cuOffset() uint32 {
-	return binary.LittleEndian.Uint32(fn.rec[32+fn.t.shift():])
+// field reads the little-endian field of size bytes (1, 2 or 4) at offset
+// at of b, or 0 when the layout has no such field (at < 0). Callers check
+// that b holds the fixed part of the record.
+func field(b []byte, at, size int) uint32 {
+	switch {
+	case at < 0:
+		return 0
+	case size == 1:
+		return uint32(b[at])
+	case size == 2:
+		return uint32(binary.LittleEndian.Uint16(b[at:]))
+	}
+	return binary.LittleEndian.Uint32(b[at:])
 }
 
-func (fn *Func) npcdata() uint32 {
-	return binary.LittleEndian.Uint32(fn.rec[28+fn.t.shift():])
-}
+func (fn *Func) cuOffset() uint32 { return field(fn.rec, fn.t.cuOffset, 4) }
+
+func (fn *Func) npcdata() uint32 { return field(fn.rec, fn.t.npcdata, 4) }
 
 // value evaluates the pc-value table whose pctab offset is in the record
-// field at byte offset field.
-func (fn *Func) value(field int, pc uint64) (int32, bool) {
-	return fn.t.pcvalue(binary.LittleEndian.Uint32(fn.rec[field:]), fn.Entry, pc)
+// field at byte offset at.
+func (fn *Func) value(at int, pc uint64) (int32, bool) {
+	return fn.t.pcvalue(field(fn.rec, at, 4), fn.Entry, pc)
 }
 
 // pcdata evaluates pc-value table number i of the pcdata array that
@@ -393,7 +524,7 @@ func (fn *Func) pcdataOff(i uint32) (uint32, bool) {
 	if i >= fn.npcdata() {
 		return 0, false
 	}
-	at := uint64(fn.t.funcSize()) + 4*uint64(i)
+	at := uint64(fn.t.recSize) + 4*uint64(i)
 	if at+4 > uint64(len(fn.rec)) {
 		return 0, false
 	}
@@ -404,13 +535,12 @@ func (fn *Func) pcdataOff(i uint32) (uint32, bool) {
 // function has none or it cannot be located.
 func (fn *Func) funcdata(i uint8) (uint64, bool) {
 	t := fn.t
-	nfuncdata := fn.rec[t.idField()+3]
-	if i >= nfuncdata {
+	if uint32(i) >= field(fn.rec, t.nfuncdata, t.nfuncdataSize) {
 		return 0, false
 	}
 	le := binary.LittleEndian
-	at := uint64(t.funcSize()) + 4*uint64(fn.npcdata())
-	if t.magic == pclntab116 {
+	at := uint64(t.recSize) + 4*uint64(fn.npcdata())
+	if t.funcdataPtrs {
 		// Pointers, aligned to 8 bytes in memory.
 		if t.addr == 0 {
 			return 0, false
@@ -536,9 +666,9 @@ func cString(b []byte, off int64) (string, bool) {
 }
 
 // fileName returns the name of file number fileno of the compilation unit
-// at cutab index cu.
+// at cutab index cu (Go 1.2: of the binary's file table, cu being 0).
 func (t *pclnTable) fileName(cu uint32, fileno int32) (string, bool) {
-	if fileno < 0 {
+	if fileno < 0 || t.fileTabAfterFtab && (fileno == 0 || uint32(fileno) >= t.nfiles) {
 		return "", false
 	}
 	i := 4 * (uint64(cu) + uint64(fileno))
@@ -554,57 +684,75 @@ func (t *pclnTable) fileName(cu uint32, fileno int32) (string, bool) {
 
 // inlineTree locates the inlining tree of fn.
 type inlineTree struct {
-	t    *pclnTable
+	fn   *Func
 	addr uint64
 }
 
-// inlinedCall is one node of an inlining tree.
+// inlinedCall is one node of an inlining tree. The call site is given
+// either by a pc (hasPC: parentPC, an offset from the entry of the
+// outermost function) or by its position and the parent node's index.
 type inlinedCall struct {
-	name     string
-	parentPC int32 // offset from the entry of a pc at the call site
+	nameOff  int32
+	hasPC    bool
+	parentPC int32
+	parent   int32 // index of the node the call is in, < 0 for none
+	file     int32 // file number of the call (of fn's compilation unit)
+	line     int32
 }
 
 func (fn *Func) inlineTree() (inlineTree, bool) {
 	if fn.t.read == nil {
 		return inlineTree{}, false
 	}
-	addr, ok := fn.funcdata(funcdataInlTree)
-	return inlineTree{fn.t, addr}, ok
+	addr, ok := fn.funcdata(fn.t.funcdataInl)
+	return inlineTree{fn, addr}, ok
 }
 
-// call reads node idx of the tree. Before go1.20 a node is {parent int16,
-// funcID uint8, pad, file int32, line int32, name int32, parentPc int32};
-// since then {funcID uint8, pad [3], name int32, parentPc int32,
-// startLine int32}. Names are funcnametab offsets.
-func (tr inlineTree) call(idx int32) (inlinedCall, bool) {
-	nameOff, parentPC, ok := tr.node(idx)
-	if !ok {
-		return inlinedCall{}, false
-	}
-	name, ok := cString(tr.t.funcnames, int64(nameOff))
-	if !ok {
-		return inlinedCall{}, false
-	}
-	return inlinedCall{name: name, parentPC: parentPC}, true
-}
-
-// node reads node idx of the tree without decoding its name: the name's
-// funcnametab offset and the call's pc offset in the outermost function.
-func (tr inlineTree) node(idx int32) (nameOff, parentPC int32, ok bool) {
-	size, nameAt, parentAt := uint64(20), 12, 16
-	if tr.t.magic == pclntab120 {
-		size, nameAt, parentAt = 16, 4, 8
-	}
+// node reads node idx of the tree, without decoding its name.
+func (tr inlineTree) node(idx int32) (inlinedCall, bool) {
+	l := tr.fn.t.node
+	size := uint64(l.size)
 	addr := tr.addr + uint64(idx)*size
 	if idx < 0 || addr < tr.addr {
-		return 0, 0, false
+		return inlinedCall{}, false
 	}
-	b, ok := tr.t.read(addr, size)
+	b, ok := tr.fn.t.read(addr, size)
 	if !ok || uint64(len(b)) < size {
-		return 0, 0, false
+		return inlinedCall{}, false
 	}
-	le := binary.LittleEndian
-	return int32(le.Uint32(b[nameAt:])), int32(le.Uint32(b[parentAt:])), true
+	c := inlinedCall{nameOff: int32(field(b, l.name, 4)), parent: -1}
+	if l.parentPC >= 0 {
+		c.hasPC, c.parentPC = true, int32(field(b, l.parentPC, 4))
+		return c, true
+	}
+	if l.parentSize == 2 {
+		c.parent = int32(int16(field(b, l.parent, 2)))
+	} else {
+		c.parent = int32(field(b, l.parent, 4))
+	}
+	c.file, c.line = int32(field(b, l.file, 4)), int32(field(b, l.line, 4))
+	return c, true
+}
+
+// name decodes the name of the function c inlines.
+func (tr inlineTree) name(c inlinedCall) (string, bool) {
+	return cString(tr.fn.t.funcnames, int64(c.nameOff))
+}
+
+// callSite returns where the call c is: the pc at the call site when the
+// format records one (ok and pc != 0), else the call's position and the
+// index of the node it is nested in (< 0 for the outermost function).
+func (tr inlineTree) callSite(c inlinedCall) (pc uint64, file string, line int, parent int32, ok bool) {
+	fn := tr.fn
+	if c.hasPC {
+		pc := fn.Entry + uint64(c.parentPC)
+		if c.parentPC < 0 || pc < fn.Entry || pc >= fn.End {
+			return 0, "", 0, -1, false
+		}
+		return pc, "", 0, -1, true
+	}
+	file, _ = fn.t.fileName(fn.cuOffset(), c.file)
+	return 0, file, int(c.line), c.parent, true
 }
 
 // The parsed tables are kept per File without a field in File: a map from
@@ -674,4 +822,52 @@ func (f *File) loadPCLN() (*pclnTable, error) {
 	t.gofunc = gofunc
 	t.read = f.ReadImage
 	return t, nil
+}
+
+// funcdataArgsPointerMaps is the funcdata number of a function's argument
+// pointer maps, in every layout (runtime _FUNCDATA_ArgsPointerMaps).
+const funcdataArgsPointerMaps = 0
+
+// maxStackMapBits bounds the words of an argument area read from a pointer
+// map; no function has half a megabyte of arguments.
+const maxStackMapBits = 1 << 16
+
+// ArgPointers returns which 8-byte words of fn's argument area (its
+// arguments and results on the stack, from the caller's SP after the
+// call's return address) hold a pointer at some safe point of fn: the
+// union of its argument pointer maps (runtime.stackmap: n, nbit int32 and
+// n bitmaps of nbit bits). It is false when fn has no map or the map
+// cannot be read.
+func (fn *Func) ArgPointers() ([]bool, bool) {
+	t := fn.t
+	if t.read == nil {
+		return nil, false
+	}
+	addr, ok := fn.funcdata(funcdataArgsPointerMaps)
+	if !ok {
+		return nil, false
+	}
+	hdr, ok := t.read(addr, 8)
+	if !ok || len(hdr) < 8 {
+		return nil, false
+	}
+	le := binary.LittleEndian
+	n, nbit := int32(le.Uint32(hdr)), int32(le.Uint32(hdr[4:]))
+	if n <= 0 || nbit < 0 || nbit > maxStackMapBits || int64(n)*int64(nbit) > 8*maxStackMapBits {
+		return nil, false
+	}
+	per := uint64(nbit+7) / 8
+	maps, ok := t.read(addr+8, uint64(n)*per)
+	if !ok || uint64(len(maps)) < uint64(n)*per {
+		return nil, false
+	}
+	words := make([]bool, nbit)
+	for i := uint64(0); i < uint64(n); i++ {
+		for w := range words {
+			if maps[i*per+uint64(w/8)]&(1<<(w%8)) != 0 {
+				words[w] = true
+			}
+		}
+	}
+	return words, true
 }

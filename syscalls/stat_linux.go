@@ -44,7 +44,7 @@ func infoStat(fi os.FileInfo) statInfo {
 		s.mode |= 0o1000
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		s.dev, s.ino, s.nlink = st.Dev, st.Ino, st.Nlink
+		s.dev, s.ino, s.nlink = st.Dev, st.Ino, uint64(st.Nlink) // uint32 on arm64
 		s.uid, s.gid, s.rdev = uint64(st.Uid), uint64(st.Gid), st.Rdev
 		s.blocks = st.Blocks
 		s.atime = st.Atim.Nano()

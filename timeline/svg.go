@@ -150,9 +150,59 @@ func drawSVG(w *bufio.Writer, t *Timeline, o Options) {
 	}
 	plotX0, plotX1 := headerW, width-marginR
 	sc := newScale(t, plotX0, plotX1)
+	lanes := layoutLanes(t, sc, width)
 
-	// Lanes, and the rows of each lane: an item goes in the first row,
-	// below its parent's, where it does not run into what is already there.
+	// Vertical layout.
+	const titleH, axisH = 66.0, 44.0
+	lanesEnd := placeLanes(lanes, titleH+axisH)
+	legendY := lanesEnd + 28
+	chapters := usedChapters(t)
+	height := legendY + legendH(chapters)
+
+	openSVG(w, width, height)
+
+	// Title.
+	title := o.Title
+	if title == "" {
+		title = "boot timeline"
+	}
+	fmt.Fprintf(w, "<text x=\"12\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>\n", esc(title))
+	fmt.Fprintf(w, "<text x=\"12\" y=\"40\" fill=\"#333\">%s</text>\n", esc(summary(t)))
+	fmt.Fprintf(w, "<text x=\"12\" y=\"56\" fill=\"#555\">%s</text>\n", esc(
+		"x: instructions executed (1 instruction = 1 ns of virtual time), stretched where stages are close: "+
+			"linear between two stage starts, each such interval as wide as the log of its length."))
+
+	drawAxis(w, sc, t.End, plotX0, plotX1, titleH+axisH-8, lanesEnd)
+	drawLanes(w, lanes, sc, width)
+	drawClones(w, t, lanes, sc)
+	drawLegend(w, legendY, width, chapters, o.Chapters)
+	w.WriteString("</svg>\n")
+}
+
+// summary says "359,210 instructions, 4 threads, 201 syscalls, 41 stages
+// and 5 first uses reached."
+func summary(t *Timeline) string {
+	return fmt.Sprintf("%s instructions, %s, %s, %s reached.",
+		group(t.End), plural(len(t.Threads), "thread"), plural(len(t.Syscalls), "syscall"), stageCount(t))
+}
+
+// openSVG writes the root element, the clone arrow's marker and the white
+// background.
+func openSVG(w *bufio.Writer, width, height float64) {
+	fmt.Fprintf(w, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%s\" height=\"%s\" viewBox=\"0 0 %s %s\" font-family=\"%s\" font-size=\"%s\">\n",
+		px(width), px(height), px(width), px(height), fontFamily, px(fontSize))
+	w.WriteString("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">" +
+		"<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#c0392b\"/></marker></defs>\n")
+	fmt.Fprintf(w, "<rect width=\"%s\" height=\"%s\" fill=\"#ffffff\"/>\n", px(width), px(height))
+}
+
+// px writes a coordinate with one decimal.
+func px(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+// layoutLanes makes one lane per thread of t and places its stages and
+// marks along sc: an item goes in the first row, below its parent's, where
+// it does not run into what is already there.
+func layoutLanes(t *Timeline, sc scale, width float64) []*lane {
 	lanes := make([]*lane, len(t.Threads))
 	byTid := map[int]*lane{}
 	for i := range t.Threads {
@@ -220,58 +270,43 @@ func drawSVG(w *bufio.Writer, t *Timeline, o Options) {
 		}
 		l.rows = len(used)
 	}
+	return lanes
+}
 
-	// Vertical layout.
-	const titleH, axisH = 66.0, 44.0
-	y := titleH + axisH
+// placeLanes stacks the lanes from y down and returns where they end.
+func placeLanes(lanes []*lane, y float64) float64 {
 	for _, l := range lanes {
 		l.y = y
 		l.h = math.Max(minLaneH, lanePad+float64(l.rows)*rowH+bandH+lanePad)
 		y += l.h
 	}
-	lanesEnd := y
-	legendY := lanesEnd + 28
-	chapters := usedChapters(t)
-	height := legendY + 20*float64(2+(len(chapters)+3)/4) + 10
+	return y
+}
 
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
-	fmt.Fprintf(w, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%s\" height=\"%s\" viewBox=\"0 0 %s %s\" font-family=\"%s\" font-size=\"%s\">\n",
-		f(width), f(height), f(width), f(height), fontFamily, f(fontSize))
-	w.WriteString("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">" +
-		"<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#c0392b\"/></marker></defs>\n")
-	fmt.Fprintf(w, "<rect width=\"%s\" height=\"%s\" fill=\"#ffffff\"/>\n", f(width), f(height))
-
-	// Title.
-	title := o.Title
-	if title == "" {
-		title = "boot timeline"
-	}
-	fmt.Fprintf(w, "<text x=\"12\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>\n", esc(title))
-	fmt.Fprintf(w, "<text x=\"12\" y=\"40\" fill=\"#333\">%s</text>\n", esc(fmt.Sprintf(
-		"%s instructions, %s, %s, %s reached.",
-		group(t.End), plural(len(t.Threads), "thread"), plural(len(t.Syscalls), "syscall"), stageCount(t))))
-	fmt.Fprintf(w, "<text x=\"12\" y=\"56\" fill=\"#555\">%s</text>\n", esc(
-		"x: instructions executed (1 instruction = 1 ns of virtual time), stretched where stages are close: "+
-			"linear between two stage starts, each such interval as wide as the log of its length."))
-
-	// Axis and gridlines.
-	axisY := titleH + axisH - 8
+// drawAxis draws the instruction axis at axisY, its round counts, and
+// their gridlines down to gridEnd.
+func drawAxis(w *bufio.Writer, sc scale, end uint64, plotX0, plotX1, axisY, gridEnd float64) {
+	f := px
 	fmt.Fprintf(w, "<g class=\"axis\">\n<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#333\"/>\n", f(plotX0), f(axisY), f(plotX1), f(axisY))
 	fmt.Fprintf(w, "<text x=\"12\" y=\"%s\" fill=\"#333\">instructions</text>\n", f(axisY-6))
-	ticks := axisTicks(sc, t.End)
-	for _, v := range minorTicks(sc, t.End, ticks) {
+	ticks := axisTicks(sc, end)
+	for _, v := range minorTicks(sc, end, ticks) {
 		x := sc.x(v)
 		fmt.Fprintf(w, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#777\"><title>%s</title></line>\n", f(x), f(axisY-2), f(x), f(axisY+2), group(v))
 	}
 	for _, tk := range ticks {
 		x := sc.x(tk.v)
 		fmt.Fprintf(w, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#333\"/>\n", f(x), f(axisY-4), f(x), f(axisY+4))
-		fmt.Fprintf(w, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#ddd\" stroke-dasharray=\"3,3\"/>\n", f(x), f(axisY+4), f(x), f(lanesEnd))
+		fmt.Fprintf(w, "<line x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"#ddd\" stroke-dasharray=\"3,3\"/>\n", f(x), f(axisY+4), f(x), f(gridEnd))
 		fmt.Fprintf(w, "<text x=\"%s\" y=\"%s\" text-anchor=\"%s\" fill=\"#333\">%s</text>\n", f(x), f(axisY-8), tk.anchor, esc(tk.label))
 	}
 	w.WriteString("</g>\n")
+}
 
-	// Lanes.
+// drawLanes draws placed lanes: background, thread header, life line,
+// syscall ticks, stage bars and marks.
+func drawLanes(w *bufio.Writer, lanes []*lane, sc scale, width float64) {
+	f := px
 	for i, l := range lanes {
 		bg := "#f7f7f7"
 		if i%2 == 1 {
@@ -334,9 +369,16 @@ func drawSVG(w *bufio.Writer, t *Timeline, o Options) {
 		}
 		w.WriteString("</g>\n")
 	}
+}
 
-	// Clone arrows: from the parent's clone tick down (or up) to the
-	// child's lane, at the instruction of the clone.
+// drawClones draws an arrow for each clone: from the parent's clone tick
+// down (or up) to the child's lane, at the instruction of the clone.
+func drawClones(w *bufio.Writer, t *Timeline, lanes []*lane, sc scale) {
+	f := px
+	byTid := map[int]*lane{}
+	for _, l := range lanes {
+		byTid[l.th.Tid] = l
+	}
 	w.WriteString("<g class=\"clones\">\n")
 	for _, th := range t.Threads {
 		if th.Parent == 0 {
@@ -360,9 +402,16 @@ func drawSVG(w *bufio.Writer, t *Timeline, o Options) {
 			f(x), f(y0), f(x), f(y1), th.Parent, th.Tid, group(th.Start))
 	}
 	w.WriteString("</g>\n")
+}
 
-	// Legend.
-	ly := legendY
+// legendH is the height of the legend for these chapters.
+func legendH(chapters []int) float64 { return 20*float64(2+(len(chapters)+3)/4) + 10 }
+
+// drawLegend explains the marks at y: stage bars, first uses, syscalls,
+// clones, and the colour of each chapter.
+func drawLegend(w *bufio.Writer, y, width float64, chapters []int, names map[int]string) {
+	f := px
+	ly := y
 	lx := 12.0
 	fmt.Fprintf(w, "<g class=\"legend\">\n")
 	fmt.Fprintf(w, "<rect x=\"%s\" y=\"%s\" width=\"26\" height=\"%s\" rx=\"2\" fill=\"#ddd\" stroke=\"#555\" stroke-width=\"0.5\"/>", f(lx), f(ly-barH+2), f(barH))
@@ -387,7 +436,7 @@ func drawSVG(w *bufio.Writer, t *Timeline, o Options) {
 	for i, ch := range chapters {
 		cx := 12 + float64(i%4)*((width-24)/4)
 		cy := ly + 20*float64(1+i/4)
-		name := o.Chapters[ch]
+		name := names[ch]
 		label := fmt.Sprintf("ch.%d", ch)
 		if name != "" {
 			label += " " + name
@@ -395,7 +444,7 @@ func drawSVG(w *bufio.Writer, t *Timeline, o Options) {
 		fmt.Fprintf(w, "<rect x=\"%s\" y=\"%s\" width=\"26\" height=\"%s\" rx=\"2\" fill=\"%s\" stroke=\"#555\" stroke-width=\"0.5\"/>", f(cx), f(cy-barH+2), f(barH), chapterColor(ch))
 		fmt.Fprintf(w, "<text x=\"%s\" y=\"%s\">%s</text>\n", f(cx+32), f(cy), esc(label))
 	}
-	w.WriteString("</g>\n</svg>\n")
+	w.WriteString("</g>\n")
 }
 
 // stageCount says "41 stages and 4 first uses".

@@ -39,6 +39,20 @@ if [ ${#need[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# Optional: the cross toolchain for the linux/arm64 build (make arm64,
+# tools/arm64.sh) and its smoke test under qemu-aarch64 (qemu-user, above).
+# Without it the host build is unaffected and that test skips.
+need=()
+check gcc-aarch64-linux-gnu aarch64-linux-gnu-gcc
+[ "$(uname -m)" = aarch64 ] || check libc6-dev-arm64-cross /usr/aarch64-linux-gnu/include/stdio.h
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else sudo=none; fi
+	[ "$sudo" = none ] || echo "deps: installing ${need[*]} (optional, for make arm64)"
+	if [ "$sudo" = none ] || ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"; } >/dev/null 2>&1; then
+		echo "deps: ${need[*]} not installed; make arm64 and the arm64 test need them (the test will skip): sudo apt-get install -y ${need[*]}" >&2
+	fi
+fi
+
 go mod download
 udir=$(go list -m -f '{{.Dir}}' github.com/unicorn-engine/unicorn)
 mkdir -p build

@@ -186,16 +186,7 @@ func runGuest(g *guestFlags, args []string) error {
 	defer m.Close()
 	st.machine = m.Startup()
 
-	// Ctrl-C ends the guest as SIGINT's default action would; signal
-	// delivery into guest handlers is not emulated yet.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt)
-	defer signal.Stop(sigs)
-	go func() {
-		if _, ok := <-sigs; ok {
-			m.Interrupt()
-		}
-	}()
+	defer interruptOnCtrlC(m)()
 
 	var x *emu.Exit
 	if g.stages || rc != nil {
@@ -228,6 +219,22 @@ func runGuest(g *guestFlags, args []string) error {
 		return exitError{x.Status}
 	}
 	return nil
+}
+
+// interruptOnCtrlC passes Ctrl-C to the guest through m.Interrupt until
+// the returned function is called.
+func interruptOnCtrlC(m *emu.Machine) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	go func() {
+		if _, ok := <-sigs; ok {
+			m.Interrupt()
+		}
+	}()
+	return func() {
+		signal.Stop(sigs) // no more sends after this returns
+		close(sigs)
+	}
 }
 
 // watchStages resolves the boot stages against f (which loads its

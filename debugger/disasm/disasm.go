@@ -9,9 +9,10 @@
 // AT&T syntaxes come from Capstone 4 (gapstone, cgo, -lcapstone) when the
 // package is built with cgo, because Capstone's text is closer to binutils'
 // than x86asm's Intel and GNU printers (je rather than jz, no "ptr" on an
-// lea operand). Without cgo, or if Capstone cannot open a handle at run
-// time, x86asm's IntelSyntax and GNUSyntax print them instead; backendName
-// says which is compiled in.
+// lea operand). Without cgo, with the nocapstone build tag (the linux/arm64
+// build), or if Capstone cannot open a handle at run time, x86asm's
+// IntelSyntax and GNUSyntax print them instead; backendName says which is
+// compiled in.
 package disasm
 
 import (

@@ -16,6 +16,7 @@ import (
 type unit struct {
 	base     uint64 // DW_AT_low_pc: the base address of its location lists
 	addrBase uint64 // DW_AT_addr_base: its part of .debug_addr (DWARF 5)
+	entry    *dwarf.Entry
 }
 
 // funcRange is a subprogram's code, for FuncAt.
@@ -35,6 +36,9 @@ type Func struct {
 	// lexical blocks, in order; not those of calls inlined into it.
 	Locals    []Local
 	frameBase []byte
+	name      string // DW_AT_name
+	declFile  int64  // DW_AT_decl_file, an index of the unit's file table
+	unit      int
 }
 
 // Local is a local variable, with the code of the block that declares it.
@@ -73,11 +77,17 @@ type Param struct {
 	hasList bool
 	listOff uint64
 	listErr error
+	// declLine is DW_AT_decl_line, 0 if absent.
+	declLine int64
+	// slot is the offset from the CFA of the argument's stack slot under
+	// the stack ABI, when hasSlot (see stackSlots).
+	slot    int64
+	hasSlot bool
 }
 
 // addUnit records a compilation unit entry and returns its index.
 func (in *Info) addUnit(e *dwarf.Entry) int {
-	u := unit{}
+	u := unit{entry: e}
 	if v, ok := e.Val(dwarf.AttrLowpc).(uint64); ok {
 		u.base = v
 	}
@@ -121,6 +131,10 @@ func (in *Info) FuncAt(pc uint64) (*Func, bool) {
 	f, err := in.readFunc(fr)
 	if err != nil {
 		f = nil
+	} else if in.file != nil && stackABI.Contains(in.file.Version()) {
+		if lf, ok := in.file.FuncAt(fr.lo); ok && lf.Entry == fr.lo {
+			in.layoutStackArgs(f, lf)
+		}
 	}
 	in.funcCache[fr.off] = f
 	return f, f != nil
@@ -139,7 +153,9 @@ func (in *Info) readFunc(fr funcRange) (f *Func, err error) {
 	if err != nil || e == nil || e.Tag != dwarf.TagSubprogram {
 		return nil, fmt.Errorf("no subprogram at %#x", fr.off)
 	}
-	f = &Func{Lo: fr.lo, Hi: fr.hi}
+	f = &Func{Lo: fr.lo, Hi: fr.hi, unit: fr.unit}
+	f.name, _ = e.Val(dwarf.AttrName).(string)
+	f.declFile, _ = e.Val(dwarf.AttrDeclFile).(int64)
 	f.frameBase, _ = e.Val(dwarf.AttrFrameBase).([]byte)
 	if !e.Children {
 		return f, nil
@@ -208,6 +224,7 @@ func (in *Info) readVar(c *dwarf.Entry, fr funcRange) Param {
 	p.Name, _ = attrs.Val(dwarf.AttrName).(string)
 	p.Result, _ = attrs.Val(dwarf.AttrVarParam).(bool)
 	p.typ, _ = attrs.Val(dwarf.AttrType).(dwarf.Offset)
+	p.declLine, _ = attrs.Val(dwarf.AttrDeclLine).(int64)
 	if fld := c.AttrField(dwarf.AttrLocation); fld != nil {
 		switch v := fld.Val.(type) {
 		case []byte:
@@ -300,11 +317,41 @@ const Unknown = "?"
 // there (no location at pc, a register this frame does not know, memory
 // that cannot be read, a stack slot below the frame's SP) is Unknown; a value split into pieces of which only
 // some are known shows its pieces as hex words, {0x4b1c20, ?}.
+//
+// Under the stack ABI (Go before go1.17) an argument that DWARF does not
+// locate at pc, or whose DWARF location cannot be read in this frame, is
+// read from its stack slot when the frame layout determines it (see
+// stackSlots): the value the caller passed.
 func (in *Info) ParamValue(f *Func, p Param, pc uint64, fr Frame, mem Memory, max int) string {
-	expr, ok := p.Location(pc)
-	if !ok {
-		return Unknown
+	if expr, ok := p.Location(pc); ok {
+		if v := in.valueAt(f, p, expr, fr, mem, max); v != Unknown || !p.hasSlot {
+			return v
+		}
 	}
+	if p.hasSlot && !fr.NoCFA {
+		return in.valueAt(f, p, slotExpr(p.slot), fr, mem, max)
+	}
+	return Unknown
+}
+
+// slotExpr is the location expression of the stack slot at off from the
+// CFA: DW_OP_call_frame_cfa; DW_OP_consts off; DW_OP_plus.
+func slotExpr(off int64) []byte {
+	e := []byte{opCallFrameCFA, opConsts}
+	for {
+		b := byte(off & 0x7f)
+		off >>= 7
+		if off == 0 && b&0x40 == 0 || off == -1 && b&0x40 != 0 {
+			e = append(e, b)
+			break
+		}
+		e = append(e, b|0x80)
+	}
+	return append(e, opPlus)
+}
+
+// valueAt is ParamValue for p located by expr.
+func (in *Info) valueAt(f *Func, p Param, expr []byte, fr Frame, mem Memory, max int) string {
 	if len(f.frameBase) > 0 && (len(f.frameBase) != 1 || f.frameBase[0] != opCallFrameCFA) {
 		return Unknown // a frame base other than Go's: not evaluated
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -288,6 +289,13 @@ var toolchainBinaries = []struct {
 	{"current", func(t *testing.T) string { return buildGuest(t, goTool(t)) }},
 	{"go1.19", func(t *testing.T) string { return buildGuest(t, need119(t)) }},
 	{"go1.17", go117Binary},
+	{"go1.11", func(t *testing.T) string {
+		root, err := testbin.RepoRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return testbin.Go111Guest(t, root, "argkinds", t.TempDir())
+	}},
 }
 
 // TestLocListsMatchReadelf parses the location lists of the parameters and

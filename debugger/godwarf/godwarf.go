@@ -123,6 +123,9 @@ type Info struct {
 	loc       []byte // .debug_loc (DWARF 4)
 	loclists  []byte // .debug_loclists (DWARF 5)
 	addr      []byte // .debug_addr (DWARF 5)
+
+	srcMu   sync.Mutex
+	sources map[string]*sourceFile // parsed source files by path (source.go)
 }
 
 // Load parses the DWARF of f once. A binary linked without DWARF gives

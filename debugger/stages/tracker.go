@@ -15,6 +15,8 @@ type Resolved struct {
 	Symbol string   // the name that matched
 	Addrs  []uint64 // entry of the function, and inline sites
 	Why    string   // for a stage that cannot be reached: why not
+	// Variant is what the banner says for this binary's Go version.
+	Variant *Variant
 
 	Reached  bool
 	Insns    uint64 // instruction count when reached
@@ -38,9 +40,13 @@ func New(f *loader.File) (*Tracker, error) {
 		return nil, err
 	}
 	t := &Tracker{byAddr: map[uint64][]*Resolved{}, version: f.GoVersion}
+	v := f.Version()
 	for i := range Table {
 		st := &Table[i]
-		r := &Resolved{Stage: st}
+		r := &Resolved{Stage: st, Variant: st.Variant(v)}
+		if r.Variant == nil {
+			r.Variant = &Variant{} // a gap in the table, which TestVariantRanges rules out
+		}
 		for _, name := range st.Symbols {
 			var addrs []uint64
 			if s, ok := syms.Func(name); ok {
@@ -61,6 +67,9 @@ func New(f *loader.File) (*Tracker, error) {
 		}
 		if r.Symbol == "" {
 			r.Why = fmt.Sprintf("absent in %s (no function %s)", orUnknown(f.GoVersion), strings.Join(st.Symbols, " or "))
+			if r.Variant.Absent != "" {
+				r.Why = fmt.Sprintf("absent in %s: %s", orUnknown(f.GoVersion), r.Variant.Absent)
+			}
 		} else {
 			t.total++
 			r.N = t.total

@@ -59,7 +59,8 @@ var ErrIncomplete = errors.New("stack incomplete")
 var ErrMaxFrames = errors.New("stack truncated: more frames")
 
 // topFrames are the functions at the outermost end of a stack, for
-// binaries without the FuncFlagTopFrame bit (go1.16), or where a toolchain
+// binaries without the FuncFlagTopFrame bit (the Go 1.2 layout of go1.2 to
+// go1.15, and go1.16), or where a toolchain
 // did not set it: go1.17 leaves runtime.sigtramp, the entry of signal
 // handlers, unflagged (go1.19 flags it). Above sigtramp is the kernel's
 // signal frame, not a caller.
@@ -72,7 +73,7 @@ var topFrames = map[string]bool{
 
 // stackSwitchers are functions that change stacks, whose callers cannot be
 // found from their pcsp tables once they have, for binaries without the
-// FuncFlagSPWrite bit (go1.16).
+// FuncFlagSPWrite bit (before go1.17).
 var stackSwitchers = map[string]bool{
 	"runtime.systemstack": true,
 	"runtime.mcall":       true,

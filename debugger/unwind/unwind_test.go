@@ -44,10 +44,10 @@ func main() {
 }
 `
 
-// buildChain builds chainSrc with the given go command, once per run.
-func buildChain(t *testing.T, tool string) string {
+// buildChain builds chainSrc with the toolchain, once per run.
+func buildChain(t *testing.T, tc *testbin.Toolchain) string {
 	t.Helper()
-	return testbin.Build(t, tool, map[string]string{"main.go": chainSrc}, nil)
+	return testbin.Build(t, tc.Need(t), map[string]string{"main.go": chainSrc}, tc.Env())
 }
 
 func TestMain(m *testing.M) {
@@ -61,14 +61,8 @@ func goTool(t *testing.T) string { return testbin.GoTool(t) }
 // go117Binary decodes the go1.17 hello world shipped in GOROOT.
 func go117Binary(t *testing.T) string { return testbin.Go117Binary(t, goTool(t)) }
 
-// chainBinaries are the builds of chainSrc.
-var chainBinaries = []struct {
-	name string
-	tool func(*testing.T) string
-}{
-	{"machine", goTool},
-	{"go1.19", func(t *testing.T) string { return testbin.Need119(t) }},
-}
+// chainBinaries are the toolchains chainSrc is built with.
+var chainBinaries = testbin.Toolchains
 
 // insn is an instruction from go tool objdump, an independent decoder.
 type insn = testbin.Insn
@@ -195,9 +189,9 @@ type chain struct {
 	entryG, inlinedF uint64 // main.g's entry; a pc of add inlined in main.f
 }
 
-func loadChain(t *testing.T, tool string) *chain {
+func loadChain(t *testing.T, tc *testbin.Toolchain) *chain {
 	t.Helper()
-	path := buildChain(t, tool)
+	path := buildChain(t, tc)
 	f, err := loader.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -226,9 +220,9 @@ func loadChain(t *testing.T, tool string) *chain {
 }
 
 func TestUnwindChain(t *testing.T) {
-	for _, b := range chainBinaries {
-		t.Run(b.name, func(t *testing.T) {
-			c := loadChain(t, b.tool(t))
+	for _, tc := range chainBinaries {
+		t.Run(tc.Short, func(t *testing.T) {
+			c := loadChain(t, tc)
 			mem, sps := build(t, c.f, c.pcG, []uint64{c.retG, c.retF, c.goexit}, nil)
 			frames, err := Unwind(c.f, mem, c.pcG, sps[0], 0)
 			if err != nil {
@@ -245,9 +239,9 @@ func TestUnwindChain(t *testing.T) {
 }
 
 func TestUnwindInlined(t *testing.T) {
-	for _, b := range chainBinaries {
-		t.Run(b.name, func(t *testing.T) {
-			c := loadChain(t, b.tool(t))
+	for _, tc := range chainBinaries {
+		t.Run(tc.Short, func(t *testing.T) {
+			c := loadChain(t, tc)
 			mem, sps := build(t, c.f, c.inlinedF, []uint64{c.retF, c.goexit}, nil)
 			frames, err := Unwind(c.f, mem, c.inlinedF, sps[0], 0)
 			if err != nil {
@@ -271,9 +265,9 @@ func TestUnwindInlined(t *testing.T) {
 // runtime.sigpanic from there, so the "return address" is main.g's entry
 // and must not be moved back into the function before it.
 func TestUnwindSigpanic(t *testing.T) {
-	for _, b := range chainBinaries {
-		t.Run(b.name, func(t *testing.T) {
-			c := loadChain(t, b.tool(t))
+	for _, tc := range chainBinaries {
+		t.Run(tc.Short, func(t *testing.T) {
+			c := loadChain(t, tc)
 			pc := bodyPC(t, c.f, c.code, "runtime.sigpanic")
 			mem, sps := build(t, c.f, pc, []uint64{c.entryG, c.retG, c.retF, c.goexit}, map[int]bool{0: true})
 			frames, err := Unwind(c.f, mem, pc, sps[0], 0)
@@ -292,9 +286,9 @@ func TestUnwindSigpanic(t *testing.T) {
 }
 
 func TestUnwindStops(t *testing.T) {
-	for _, b := range chainBinaries {
-		t.Run(b.name, func(t *testing.T) {
-			c := loadChain(t, b.tool(t))
+	for _, tc := range chainBinaries {
+		t.Run(tc.Short, func(t *testing.T) {
+			c := loadChain(t, tc)
 			full, sps := build(t, c.f, c.pcG, []uint64{c.retG, c.retF, c.goexit}, nil)
 			without := func(sp uint64) stack {
 				s := stack{}
@@ -380,9 +374,9 @@ func TestUnwindStops(t *testing.T) {
 // switched out by runtime.mcall or morestack leaves in g.sched: the frame
 // is main.f's at the call of main.g, as when unwinding from main.g.
 func TestWalkReturn(t *testing.T) {
-	for _, b := range chainBinaries {
-		t.Run(b.name, func(t *testing.T) {
-			c := loadChain(t, b.tool(t))
+	for _, tc := range chainBinaries {
+		t.Run(tc.Short, func(t *testing.T) {
+			c := loadChain(t, tc)
 			mem, sps := build(t, c.f, c.pcG, []uint64{c.retG, c.retF, c.goexit}, nil)
 			frames, err := Walk(c.f, mem, Start{PC: c.retG, SP: sps[1], Return: true}, 0)
 			if err != nil {
@@ -411,8 +405,13 @@ func TestUnwindSigtramp(t *testing.T) {
 		name string
 		path func(*testing.T) string
 	}{
-		{"machine", func(t *testing.T) string { return buildChain(t, goTool(t)) }},
 		{"go1.17", go117Binary},
+	}
+	for _, tc := range testbin.Toolchains {
+		bins = append(bins, struct {
+			name string
+			path func(*testing.T) string
+		}{tc.Short, func(t *testing.T) string { return buildChain(t, tc) }})
 	}
 	for _, b := range bins {
 		t.Run(b.name, func(t *testing.T) {
@@ -453,9 +452,13 @@ func TestUnwindRuntime(t *testing.T) {
 		name string
 		path func(*testing.T) string
 	}{
-		{"machine", func(t *testing.T) string { return buildChain(t, goTool(t)) }},
-		{"go1.19", func(t *testing.T) string { return buildChain(t, chainBinaries[1].tool(t)) }},
 		{"go1.17", go117Binary},
+	}
+	for _, tc := range testbin.Toolchains {
+		bins = append(bins, struct {
+			name string
+			path func(*testing.T) string
+		}{tc.Short, func(t *testing.T) string { return buildChain(t, tc) }})
 	}
 	for _, b := range bins {
 		t.Run(b.name, func(t *testing.T) {

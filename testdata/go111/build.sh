@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=${GO111ROOT:-$PWD/build/go1.11.1}
-guests=(hello goroutines frameargs)
+guests=(hello goroutines frameargs argkinds)
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 for g in "${guests[@]}"; do

@@ -19,7 +19,7 @@
 //	allocate           allocate and touch 64 MiB slices until the runtime gives up
 //	signals-to-others  signal 0 to threads and processes that are not ours
 //
-// It uses only the standard library and syscall, and builds with Go 1.19
+// It uses only the standard library and syscall, and builds with go1.11
 // as well as the current toolchain.
 package main
 
@@ -434,8 +434,11 @@ func badfd() {
 // of a local variable up, and then returns into it.
 func unmapstack() {
 	var local [16]byte
-	p := uintptr(unsafe.Pointer(&local)) &^ 4095
+	// Println first: it may grow the stack, which moves it (go1.11's
+	// small frames do), and the page must be the one the goroutine runs
+	// on when RawSyscall (which never grows the stack) unmaps it.
 	fmt.Println("unmapping the stack")
+	p := uintptr(unsafe.Pointer(&local)) &^ 4095
 	syscall.RawSyscall(sysMunmap, p, 64<<10, 0)
 	local[0] = 1 // the page is gone
 	fmt.Println("still running after unmapping the stack", local[0])
@@ -482,7 +485,7 @@ func hostfile(dir string) {
 	existing := filepath.Join(dir, "existing.txt")
 	fresh := filepath.Join(dir, "new.txt")
 
-	r1, e := call(sysOpenat, atfdcwd(), cstr(fresh), oCreat|oWronly, 0o644)
+	r1, e := call(sysOpenat, atfdcwd(), cstr(fresh), oCreat|oWronly, 0644)
 	showErr("openat create new.txt", r1, e)
 	if e == 0 {
 		r1, e = call(sysWrite, r1, addr("new\n"), 4)
@@ -504,7 +507,7 @@ func hostfile(dir string) {
 	show("renameat existing.txt", r1, e)
 	r1, e = call(sysUnlinkat, atfdcwd(), cstr(existing), 0)
 	show("unlinkat existing.txt", r1, e)
-	r1, e = call(sysMkdirat, atfdcwd(), cstr(filepath.Join(dir, "sub")), 0o755)
+	r1, e = call(sysMkdirat, atfdcwd(), cstr(filepath.Join(dir, "sub")), 0755)
 	show("mkdirat sub", r1, e)
 	r1, e = call(sysUnlinkat, atfdcwd(), cstr(dir), 0x200) // AT_REMOVEDIR
 	show("rmdir DIR", r1, e)

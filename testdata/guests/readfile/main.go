@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io/ioutil"
 	"os"
 )
 
@@ -15,7 +16,7 @@ func main() {
 		os.Exit(2)
 	}
 	name := os.Args[1]
-	data, err := os.ReadFile(name)
+	data, err := ioutil.ReadFile(name) // not os.ReadFile: the guest builds with go1.11 too
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
