@@ -1,9 +1,15 @@
 #include "engine.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 // The guest's vsyscall page (go1.11 calls it when there is no vDSO) is
 // translated to physical page 0, which holds three stubs that make the real
@@ -18,6 +24,36 @@ static const uint8_t vsyscall_stub[] = {
 };
 static const uint8_t vsyscall_time[] = {0xb8, 0xc9, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xc3};  // 201
 static const uint8_t vsyscall_getcpu[] = {0xb8, 0x35, 0x01, 0x00, 0x00, 0x0f, 0x05, 0xc3}; // 309
+
+// GOUTH_MIN_AS is the address space (RLIMIT_AS, ulimit -v) below which
+// gouth-emu's own Go runtime cannot start: on 64-bit hosts it reserves
+// about 1.1 GiB for its heap metadata before main runs. GOUTH_RUN_AS is
+// what a run of a small guest takes: about 1.25 GiB for gouth-emu, 256 MiB
+// of headroom, a 32 MiB translation buffer, the 128 MiB reservation of a
+// 64 MiB guest, and 64 MiB to spare. Measured; see docs/ARCHITECTURE.md.
+#ifndef GOUTH_MIN_AS
+#define GOUTH_MIN_AS (1536ull << 20)
+#endif
+#define GOUTH_RUN_AS (1792ull << 20)
+
+// gouth_host_init runs before the Go runtime starts (an ELF constructor),
+// so that a ulimit -v too small for gouth-emu itself is one line and
+// status 2 rather than a fatal error with a Go trace.
+__attribute__((constructor)) static void gouth_host_init(void) {
+#ifdef M_ARENA_MAX
+    // One malloc arena instead of one per thread: every further arena
+    // reserves 64 MiB of address space, which counts against ulimit -v.
+    mallopt(M_ARENA_MAX, 1);
+#endif
+    struct rlimit r;
+    if (getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur < GOUTH_MIN_AS) {
+        fprintf(stderr,
+                "gouth-emu: ulimit -v is %llu, less than the %llu gouth-emu itself needs to start; "
+                "raise it with ulimit -v %llu or more\n",
+                (unsigned long long)r.rlim_cur >> 10, GOUTH_MIN_AS >> 10, GOUTH_RUN_AS >> 10);
+        _exit(2);
+    }
+}
 
 uint64_t *gouth_pte(gouth_engine *g, uint64_t vaddr, bool create) {
     if (vaddr >> 47) {
@@ -366,7 +402,8 @@ int gouth_step_hook(gouth_engine *g, int on) {
     return err;
 }
 
-gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
+gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, uint64_t tcg_size, char **err, int *fail, int *err_no) {
+    *fail = GOUTH_FAIL_OTHER;
     gouth_engine *g = calloc(1, sizeof *g);
     if (!g) {
         *err = "out of memory";
@@ -379,7 +416,26 @@ gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
     g->commit_limit = phys_size / PAGE;
     g->phys = mmap(NULL, phys_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (g->phys == MAP_FAILED) {
+        *fail = GOUTH_FAIL_PHYS;
+        *err_no = errno;
         *err = "cannot reserve host memory for the guest";
+        goto fail;
+    }
+    // Unicorn maps its translation buffer when it initialises (on the
+    // first call that needs the CPU, uc_ctl_tlb_mode below) and exits the
+    // process if it cannot: try the same mapping first, so that a host
+    // without room for it gets an error instead.
+    void *probe = mmap(NULL, tcg_size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (probe == MAP_FAILED) {
+        *fail = GOUTH_FAIL_TCG;
+        *err_no = errno;
+        *err = "cannot map Unicorn's translation buffer";
+        goto fail;
+    }
+    munmap(probe, tcg_size);
+    *fail = GOUTH_FAIL_OTHER;
+    if (uc_ctl_set_tcg_buffer_size(uc, (uint32_t)tcg_size) != UC_ERR_OK) {
+        *err = "cannot size Unicorn's translation buffer";
         goto fail;
     }
     memcpy(g->phys, vsyscall_stub, sizeof vsyscall_stub);
@@ -436,6 +492,12 @@ gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err) {
 fail:
     gouth_free(g);
     return NULL;
+}
+
+// gouth_tcg_size reads the size of Unicorn's translation buffer (a macro
+// with varargs in unicorn.h, which cgo cannot call).
+int gouth_tcg_size(gouth_engine *g, uint32_t *size) {
+    return uc_ctl_get_tcg_buffer_size(g->uc, size);
 }
 
 void gouth_free(gouth_engine *g) {

@@ -17,6 +17,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -55,7 +56,26 @@ const (
 
 const rip = uc.X86_REG_RIP
 
-func newEngine(physSize uint64) (*engine, error) {
+// reserveError is a host mapping newEngine could not make: the guest's
+// physical memory (tcg false) or Unicorn's translation buffer.
+type reserveError struct {
+	tcg   bool
+	size  uint64
+	errno syscall.Errno
+}
+
+func (e *reserveError) Error() string {
+	what := "the guest's memory"
+	if e.tcg {
+		what = "Unicorn's translation buffer"
+	}
+	return fmt.Sprintf("cannot reserve %s for %s: %v", sizeText(e.size), what, e.errno)
+}
+
+// newEngine opens Unicorn with b's translation buffer and reserves b.Phys
+// bytes of physical memory; a host that has no room for either gets a
+// *reserveError.
+func newEngine(b Budget) (*engine, error) {
 	if err := checkHost(thisHost()); err != nil {
 		return nil, err
 	}
@@ -67,14 +87,28 @@ func newEngine(physSize uint64) (*engine, error) {
 	t1 := time.Now()
 	h := (*C.uc_engine)(unsafe.Pointer(u.Handle()))
 	var cerr *C.char
-	g := C.gouth_new(h, C.uint64_t(physSize), &cerr)
+	var fail, errno C.int
+	g := C.gouth_new(h, C.uint64_t(b.Phys), C.uint64_t(b.TCG), &cerr, &fail, &errno)
 	if g == nil {
 		u.Close()
+		switch fail {
+		case C.GOUTH_FAIL_PHYS:
+			return nil, &reserveError{size: b.Phys, errno: syscall.Errno(errno)}
+		case C.GOUTH_FAIL_TCG:
+			return nil, &reserveError{tcg: true, size: b.TCG, errno: syscall.Errno(errno)}
+		}
 		return nil, errors.New("unicorn: " + C.GoString(cerr))
 	}
 	e := &engine{u: u, h: h, g: g, startup: Startup{UnicornOpen: t1.Sub(t0), Engine: time.Since(t1)}}
-	e.phys = unsafe.Slice((*byte)(unsafe.Pointer(g.phys)), physSize)
+	e.phys = unsafe.Slice((*byte)(unsafe.Pointer(g.phys)), b.Phys)
 	return e, nil
+}
+
+// tcgSize is the size of Unicorn's translation buffer, as Unicorn reports it.
+func (e *engine) tcgSize() uint64 {
+	var n C.uint32_t
+	C.gouth_tcg_size(e.g, &n)
+	return uint64(n)
 }
 
 func (e *engine) close() {

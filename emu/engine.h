@@ -104,8 +104,18 @@ typedef struct gouth_engine {
     int watch_hit;
 } gouth_engine;
 
-gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, char **err);
+// What gouth_new could not do (*fail): reserve the guest's physical memory,
+// map Unicorn's translation buffer (both with errno in *err_no), or set up
+// the rest.
+enum {
+    GOUTH_FAIL_PHYS = 1,
+    GOUTH_FAIL_TCG = 2,
+    GOUTH_FAIL_OTHER = 3,
+};
+
+gouth_engine *gouth_new(uc_engine *uc, uint64_t phys_size, uint64_t tcg_size, char **err, int *fail, int *err_no);
 void gouth_free(gouth_engine *g);
+int gouth_tcg_size(gouth_engine *g, uint32_t *size);
 int gouth_run(gouth_engine *g, uint64_t pc, int64_t budget);
 void gouth_request_stop(gouth_engine *g);
 uint64_t *gouth_pte(gouth_engine *g, uint64_t vaddr, bool create);

@@ -31,13 +31,16 @@ type Config struct {
 
 	MaxInsns uint64          // stop after this many instructions; 0: no limit
 	Timeout  time.Duration   // host wall-clock limit; 0: none
-	MemLimit uint64          // bytes of writable private memory the guest may commit; default DefaultMemLimit
+	MemLimit uint64          // bytes of writable private memory the guest may commit; 0: chosen to fit the host (Host.Budget)
 	FS       syscalls.FSMode // the guest's view of the host filesystem (ro, rw, none)
 	Quantum  int64           // instructions a thread runs before another gets the CPU
 	History  int             // keep the last History syscalls for the debugger
 	// Events, if set, hears about threads and syscalls as they happen, on
 	// the instruction clock (for --trace-out and timelines).
 	Events Events
+	// Host is what the host allows (memory, ulimit -v, cgroup, overcommit);
+	// nil: ReadHost("/").
+	Host *Host
 }
 
 // Events receives what happened in the guest, with instruction counts. It
@@ -85,6 +88,7 @@ type Stats struct {
 // except Stop, which may be called from any goroutine.
 type Machine struct {
 	cfg    Config
+	sizes  Budget // the host resources behind the guest
 	file   *loader.File
 	eng    *engine
 	space  *mem.Space
@@ -142,15 +146,21 @@ func New(f *loader.File, cfg Config) (*Machine, error) {
 	if cfg.Quantum <= 0 {
 		cfg.Quantum = DefaultQuantum
 	}
-	if cfg.MemLimit == 0 {
-		cfg.MemLimit = DefaultMemLimit()
+	host := cfg.Host
+	if host == nil {
+		h := ReadHost("/")
+		host = &h
 	}
-	cfg.MemLimit = pageAlign(cfg.MemLimit)
-	eng, err := newEngine(PhysSize(cfg.MemLimit))
+	b, err := host.Budget(cfg.MemLimit)
 	if err != nil {
 		return nil, err
 	}
-	m := &Machine{cfg: cfg, file: f, eng: eng, space: mem.New(mmapTop), nextTid: syscalls.Pid}
+	eng, b, err := reserve(*host, b, cfg.MemLimit != 0)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MemLimit = b.Limit
+	m := &Machine{cfg: cfg, sizes: b, file: f, eng: eng, space: mem.New(mmapTop), nextTid: syscalls.Pid}
 	m.kernel = syscalls.NewKernel(syscalls.Config{
 		Cpus: cfg.Cpus, ExePath: f.Path,
 		Stdin: cfg.Stdin, Stdout: cfg.Stdout, Stderr: cfg.Stderr,

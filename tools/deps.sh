@@ -23,9 +23,15 @@ check binutils objdump                                 # disassembly cross-check
 check librsvg2-bin rsvg-convert                        # timeline tests render the SVG to PNG
 
 if [ ${#need[@]} -gt 0 ]; then
+	# Without root or a sudo that needs no password, say the exact command
+	# and stop: the user runs it (Fedora, Arch, Alpine: see the README).
 	if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else
 		echo "deps: missing Debian packages; install them with:" >&2
-		echo "  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+		if command -v sudo >/dev/null; then
+			echo "  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+		else
+			echo "  su -c 'apt-get update && apt-get install -y ${need[*]}'" >&2
+		fi
 		exit 1
 	fi
 	echo "deps: installing ${need[*]}"

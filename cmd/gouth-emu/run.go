@@ -30,7 +30,7 @@ type guestFlags struct {
 	timeout  time.Duration
 	stats    bool
 	fs       string
-	memLimit string
+	memLimit sizeFlag
 	stages   bool   // run and timeline
 	traceOut string // run and timeline: Chrome trace-event JSON (--trace-out)
 	picture  string // timeline only: the SVG or HTML picture (-o)
@@ -46,7 +46,7 @@ func (g *guestFlags) register(c *cobra.Command) {
 	f.DurationVar(&g.timeout, "timeout", 0, "stop the guest after this much host time, e.g. 10s (exit status 124)")
 	f.BoolVar(&g.stats, "stats", false, "print instruction, syscall and time counters on stderr at exit")
 	f.StringVar(&g.fs, "fs", "ro", "what the guest may do to the host filesystem: ro (read only), rw, or none (hidden)")
-	f.StringVar(&g.memLimit, "mem-limit", "", "most guest memory that may be committed, e.g. 512M, 2G (default: a quarter of host memory, at most 16G)")
+	f.Var(&g.memLimit, "mem-limit", "most guest memory that may be committed, e.g. 512M, 2G (default: a quarter of the host's or container's memory, at most 16G, less if ulimit -v is tight)")
 }
 
 func (g *guestFlags) config(args []string) (emu.Config, error) {
@@ -67,10 +67,10 @@ func (g *guestFlags) config(args []string) (emu.Config, error) {
 	if err != nil {
 		return emu.Config{}, usageError{fmt.Errorf("--fs %v", err)}
 	}
-	limit := emu.DefaultMemLimit()
-	if g.memLimit != "" {
-		if limit, err = parseSize(g.memLimit); err != nil {
-			return emu.Config{}, usageError{fmt.Errorf("--mem-limit %q: %v", g.memLimit, err)}
+	var limit uint64 // 0: emu.New fits it to the host
+	if g.memLimit.set {
+		if limit, err = parseSize(g.memLimit.s); err != nil {
+			return emu.Config{}, usageError{fmt.Errorf("--mem-limit %q: %v", g.memLimit.s, err)}
 		}
 	}
 	cfg := emu.Config{
@@ -83,6 +83,17 @@ func (g *guestFlags) config(args []string) (emu.Config, error) {
 	}
 	return cfg, nil
 }
+
+// sizeFlag is --mem-limit's text, parsed by config so that its error
+// names the flag as the others do; set tells an empty value from none.
+type sizeFlag struct {
+	s   string
+	set bool
+}
+
+func (f *sizeFlag) String() string     { return f.s }
+func (f *sizeFlag) Set(s string) error { f.s, f.set = s, true; return nil }
+func (f *sizeFlag) Type() string       { return "size" }
 
 // parseSize reads a byte count: plain bytes, or with a K, M or G suffix
 // (powers of 1024), as in 512M or 2G.
@@ -165,6 +176,10 @@ func runGuest(g *guestFlags, args []string) error {
 	}
 	defer rc.close()
 	m, err := emu.New(f, cfg)
+	var re *emu.ResourceError
+	if errors.As(err, &re) {
+		return err // the host's doing, not the binary's
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %v", args[0], err)
 	}
