@@ -29,7 +29,7 @@ func newCompareCmd() *cobra.Command {
 		Long: `compare runs each binary in turn as 'run --stages' does, with run's flags,
 without showing the guests' output, and prints one table: a row per boot
 stage, a column per binary with the instruction count at which the stage
-was reached, "absent (why)" where the binary's Go has no such function,
+was reached, "absent [N]" where the binary's Go has no such function (note N says why),
 "inlined into F" where the compiler inlined it, or "not reached"; then the
 syscalls of each run by name, and its totals. Run it on builds of one
 program by two Go versions to see what changed in the runtime's boot.
