@@ -277,7 +277,7 @@ type Regs struct {
 	R8, R9, R10, R11, R12, R13, R14, R15 uint64
 	RDI, RSI, RBP, RBX, RDX, RAX, RCX    uint64
 	RSP, RIP, EFLAGS                     uint64
-	Err, Trapno, CR2                     uint64 // fault details for the frame
+	Err, Trapno, CR2                     uint64  // fault details for the frame
 	FP                                   FPState // x87 and SSE state, the frame's fpstate
 }
 
