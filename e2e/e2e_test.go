@@ -472,6 +472,7 @@ func guestCases() []guestCase {
 		{name: "timerblock", guest: "timerblock"},
 		{name: "numg", guest: "numg"},
 		{name: "frameargs", guest: "frameargs"},
+		{name: "sigsse", guest: "sigsse"},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/emu/sched"
+	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
 // Auxiliary vector keys (linux/auxvec.h).
@@ -91,6 +92,9 @@ func (m *Machine) load() error {
 	m.eng.setReg(uc.X86_REG_RSP, sp)
 	m.eng.setReg(uc.X86_REG_RIP, f.Entry)
 	m.eng.setReg(uc.X86_REG_RDX, 0) // no atexit function from a dynamic loader
+	// execve leaves the init FPU state: Unicorn's reset state has FCW 0 and
+	// every x87 register tagged valid, which a signal frame would show.
+	m.eng.setFPState(syscalls.InitFPState)
 	m.eng.save(ctx)
 	t := &sched.Thread{Tid: m.nextTid, Ctx: &thread{ctx: ctx}}
 	m.sched.Add(t)

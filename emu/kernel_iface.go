@@ -282,10 +282,10 @@ func (m *Machine) HasThread(tid int) bool {
 	return m.sched.Lookup(tid) != nil
 }
 
-// Sigreturn implements syscalls.Machine: the general registers come from
-// the frame, as the handler left it; the rest of the CPU state (SSE
-// registers, FS base) from the snapshot taken when the signal was
-// delivered.
+// Sigreturn implements syscalls.Machine: the general registers and the
+// x87/SSE state come from the frame, as the handler left it; the rest of
+// the CPU state (FS base, segment state) from the snapshot taken when the
+// signal was delivered.
 func (m *Machine) Sigreturn() error {
 	th := m.cur.Ctx.(*thread)
 	r, err := m.kernel.Sigreturn(m, m.cur.Tid, m.eng.reg(uc.X86_REG_RSP), m.regs())

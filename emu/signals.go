@@ -24,6 +24,8 @@ var gregs = [...]int{
 	uc.X86_REG_RIP, uc.X86_REG_EFLAGS,
 }
 
+// regs reads the current thread's registers a signal frame holds: the
+// general registers and the x87/SSE state.
 func (m *Machine) regs() syscalls.Regs {
 	var v [len(gregs)]uint64
 	for i, r := range gregs {
@@ -33,15 +35,18 @@ func (m *Machine) regs() syscalls.Regs {
 		R8: v[0], R9: v[1], R10: v[2], R11: v[3], R12: v[4], R13: v[5], R14: v[6], R15: v[7],
 		RDI: v[8], RSI: v[9], RBP: v[10], RBX: v[11], RDX: v[12], RAX: v[13], RCX: v[14],
 		RSP: v[15], RIP: v[16], EFLAGS: v[17],
+		FP: m.eng.fpState(),
 	}
 }
 
+// setRegs loads what regs reads.
 func (m *Machine) setRegs(r syscalls.Regs) {
 	v := [len(gregs)]uint64{r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15,
 		r.RDI, r.RSI, r.RBP, r.RBX, r.RDX, r.RAX, r.RCX, r.RSP, r.RIP, r.EFLAGS}
 	for i, reg := range gregs {
 		m.eng.setReg(reg, v[i])
 	}
+	m.eng.setFPState(r.FP)
 }
 
 // deliverPending runs before the current thread resumes: it takes the

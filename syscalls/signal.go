@@ -277,7 +277,8 @@ type Regs struct {
 	R8, R9, R10, R11, R12, R13, R14, R15 uint64
 	RDI, RSI, RBP, RBX, RDX, RAX, RCX    uint64
 	RSP, RIP, EFLAGS                     uint64
-	Err, Trapno, CR2                     uint64 // fault details for the frame
+	Err, Trapno, CR2                     uint64  // fault details for the frame
+	FP                                   FPState // x87 and SSE state, the frame's fpstate
 }
 
 // Frame layout (arch/x86/include/asm/sigframe.h, uapi/asm/sigcontext.h).
@@ -365,13 +366,12 @@ func (k *Kernel) BuildFrame(m Machine, tid int, info SigInfo, regs Regs) (Regs, 
 		le.PutUint32(si[20:], info.Uid)
 	}
 
-	// An FXSAVE image with the reset control words: the emulator restores
-	// the real SSE state itself at sigreturn.
-	fp := make([]byte, fpstateSize)
-	le.PutUint16(fp[0:], 0x37f)   // FCW
-	le.PutUint32(fp[24:], 0x1f80) // MXCSR
-	le.PutUint32(fp[28:], 0xffff) // MXCSR mask
-	if err := m.WriteMem(fpstate, fp); err != nil {
+	// The fpstate is the thread's FXSAVE image with sw_reserved left zero:
+	// magic1 = 0 says the frame has no XSAVE extended state, which is true
+	// (the emulated CPU has no AVX state to save), so readers of
+	// _fpx_sw_bytes never look for an XSAVE header or FP_XSTATE_MAGIC2
+	// past byte 512; Linux's own sigreturn then takes it as FXSAVE only.
+	if err := m.WriteMem(fpstate, regs.FP.fxsave()); err != nil {
 		return regs, err
 	}
 	if err := m.WriteMem(frame, b); err != nil {
@@ -391,12 +391,18 @@ func (k *Kernel) BuildFrame(m Machine, tid int, info SigInfo, regs Regs) (Regs, 
 	h.RDI, h.RSI, h.RDX, h.RAX = uint64(sig), frame+siginfoOff, frame+ucOff, 0
 	h.RSP, h.RIP = frame, act.handler
 	h.EFLAGS &^= 0x100 | 0x400 | 0x10000 // TF, DF, RF
+	h.FP = InitFPState                   // as fpu__clear_user_states does
 	return h, nil
 }
 
 // Sigreturn reads the ucontext a handler returns through (at rsp, the stack
 // pointer of the rt_sigreturn syscall) and gives back the registers to
-// resume with, restoring the signal mask and alternate stack from it.
+// resume with, restoring the signal mask and alternate stack from it. The
+// x87 and SSE state comes from the FXSAVE image uc_mcontext.fpstate points
+// to, as the handler left it; a null pointer resets it (InitFPState). As
+// on Linux, whose FXRSTOR of the image faults, an image that is unreadable,
+// not 16-byte aligned or has MXCSR bits outside MXCSRMask makes sigreturn
+// fail (the caller then raises SIGSEGV).
 func (k *Kernel) Sigreturn(m Machine, tid int, rsp uint64, cur Regs) (Regs, error) {
 	uc := make([]byte, ucSize)
 	if err := m.ReadMem(rsp, uc); err != nil {
@@ -412,6 +418,20 @@ func (k *Kernel) Sigreturn(m Machine, tid int, rsp uint64, cur Regs) (Regs, erro
 		RDI: g[8], RSI: g[9], RBP: g[10], RBX: g[11], RDX: g[12], RAX: g[13], RCX: g[14],
 		RSP: g[15], RIP: g[16],
 		EFLAGS: cur.EFLAGS&^fixEflags | g[17]&fixEflags,
+		FP:     InitFPState,
+	}
+	if fp := le.Uint64(uc[fpstatePtr:]); fp != 0 {
+		if fp%16 != 0 {
+			return cur, EFAULT
+		}
+		img := make([]byte, fpstateSize)
+		if err := m.ReadMem(fp, img); err != nil {
+			return cur, EFAULT
+		}
+		var ok bool
+		if r.FP, ok = fxrstor(img); !ok {
+			return cur, EFAULT
+		}
 	}
 	t := k.sig.thread(tid)
 	t.mask = le.Uint64(uc[sigmaskOff:]) &^ unblockable

@@ -2,6 +2,7 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 )
 
@@ -209,6 +210,140 @@ func TestInterruptedCall(t *testing.T) {
 			if restart != want || rax != wantRAX {
 				t.Errorf("%s interrupted (SA_RESTART %v): got rax %#x restart %v, want %#x %v", tt.name, saRestart, rax, restart, wantRAX, want)
 			}
+		}
+	}
+}
+
+// TestSignalFrameFPState checks the frame's fpstate against the FXSAVE
+// layout Go's runtime reads (runtime/defs_linux_amd64.go: fpstate1 with
+// _xmm at 160) and that rt_sigreturn resumes with what the handler left
+// there, as Linux's FXRSTOR of the frame does.
+func TestSignalFrameFPState(t *testing.T) {
+	tk := newTestKernel()
+	setAction(t, tk, SIGTRAP, 0x401000, SA_SIGINFO|SA_RESTORER, 0x402000, 0)
+	regs := Regs{RSP: 0x1c000, RIP: 0x45a9c0, FP: FPState{
+		FCW: 0x27f, FSW: 0x3800, FTW: 0x80, FOP: 0x123, FIP: 0x401234, FDP: 0xc000010000, MXCSR: 0x3f80,
+	}}
+	for i := range regs.FP.ST {
+		for j := range regs.FP.ST[i] {
+			regs.FP.ST[i][j] = byte(0x80 + 16*i + j)
+		}
+	}
+	for i := range regs.FP.XMM {
+		for j := range regs.FP.XMM[i] {
+			regs.FP.XMM[i][j] = byte(16*i + j)
+		}
+	}
+	h, err := tk.BuildFrame(tk.m, Pid, SigInfo{Signo: SIGTRAP, Code: TRAP_BRKPT}, regs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.FP != InitFPState {
+		t.Errorf("handler starts with FP state %+v, want Linux's init state %+v", h.FP, InitFPState)
+	}
+	frame := h.RSP
+	fp := u64(tk.m.mem[frame-tk.m.base:], ucOff+fpstatePtr)
+	if fp%64 != 0 || fp < frame+frameSize || fp+fpstateSize > regs.RSP-redZone {
+		t.Fatalf("fpstate pointer %#x, want 64-byte aligned between the frame end %#x and the red zone %#x",
+			fp, frame+frameSize, regs.RSP-redZone)
+	}
+	img := tk.m.mem[fp-tk.m.base : fp-tk.m.base+fpstateSize]
+	le := binary.LittleEndian
+	fields := []struct {
+		name      string
+		got, want uint64
+	}{
+		{"cwd (FCW) at 0", uint64(le.Uint16(img[0:])), 0x27f},
+		{"swd (FSW) at 2", uint64(le.Uint16(img[2:])), 0x3800},
+		{"ftw (abridged) at 4", uint64(img[4]), 0x80},
+		{"fop at 6", uint64(le.Uint16(img[6:])), 0x123},
+		{"rip (FIP) at 8", le.Uint64(img[8:]), 0x401234},
+		{"rdp (FDP) at 16", le.Uint64(img[16:]), 0xc000010000},
+		{"mxcsr at 24", uint64(le.Uint32(img[24:])), 0x3f80},
+		{"mxcsr_mask at 28", uint64(le.Uint32(img[28:])), MXCSRMask},
+		{"st0 bytes 0-7 at 32", le.Uint64(img[32:]), le.Uint64(regs.FP.ST[0][:])},
+		{"st7 bytes 8-9 at 32+7*16+8", uint64(le.Uint16(img[32+7*16+8:])), uint64(le.Uint16(regs.FP.ST[7][8:]))},
+		{"st0 padding at 42", uint64(le.Uint32(img[42:])), 0},
+		{"sw_reserved.magic1 at 464", uint64(le.Uint32(img[464:])), 0},
+	}
+	for i := 0; i < 16; i++ {
+		fields = append(fields,
+			struct {
+				name      string
+				got, want uint64
+			}{fmt.Sprintf("xmm%d low at %d", i, 160+16*i), le.Uint64(img[160+16*i:]), le.Uint64(regs.FP.XMM[i][:])},
+			struct {
+				name      string
+				got, want uint64
+			}{fmt.Sprintf("xmm%d high at %d", i, 168+16*i), le.Uint64(img[168+16*i:]), le.Uint64(regs.FP.XMM[i][8:])})
+	}
+	for _, f := range fields {
+		if f.got != f.want {
+			t.Errorf("fpstate %s = %#x, want %#x", f.name, f.got, f.want)
+		}
+	}
+	for i, b := range img[464:] {
+		if b != 0 {
+			t.Errorf("fpstate sw_reserved byte %d = %#x, want 0 (no XSAVE extended state)", i, b)
+			break
+		}
+	}
+
+	// The handler changes XMM0 and MXCSR, as debugCall's result and a
+	// rounding-mode change would; sigreturn resumes with them.
+	saved := append([]byte(nil), img...)
+	cases := []struct {
+		name   string
+		edit   func(img, uc []byte)
+		wantFP func(s *FPState)
+		fail   bool
+	}{
+		{"unchanged", func(img, uc []byte) {}, func(s *FPState) {}, false},
+		{"XMM0 and MXCSR", func(img, uc []byte) {
+			le.PutUint64(img[160:], 0x4045800000000000) // 43.0
+			le.PutUint32(img[24:], 0x7f80)
+		}, func(s *FPState) {
+			le.PutUint64(s.XMM[0][:], 0x4045800000000000)
+			s.MXCSR = 0x7f80
+		}, false},
+		{"XMM15 and x87 control", func(img, uc []byte) {
+			copy(img[160+15*16:], "0123456789abcdef")
+			le.PutUint16(img[0:], 0x37f)
+		}, func(s *FPState) {
+			copy(s.XMM[15][:], "0123456789abcdef")
+			s.FCW = 0x37f
+		}, false},
+		{"mxcsr_mask and sw_reserved are ignored", func(img, uc []byte) {
+			le.PutUint32(img[28:], 0)
+			le.PutUint32(img[464:], 0x46505853) // FP_XSTATE_MAGIC1
+		}, func(s *FPState) {}, false},
+		{"null fpstate resets", func(img, uc []byte) { le.PutUint64(uc[fpstatePtr:], 0) },
+			func(s *FPState) { *s = InitFPState }, false},
+		{"reserved MXCSR bit", func(img, uc []byte) { le.PutUint32(img[24:], 0x11f80) }, nil, true},
+		{"misaligned fpstate", func(img, uc []byte) { le.PutUint64(uc[fpstatePtr:], fp+8) }, nil, true},
+		{"unmapped fpstate", func(img, uc []byte) { le.PutUint64(uc[fpstatePtr:], 0x100000) }, nil, true},
+	}
+	ucSaved := append([]byte(nil), tk.m.mem[frame+ucOff-tk.m.base:frame+ucOff+ucSize-tk.m.base]...)
+	for _, c := range cases {
+		copy(img, saved)
+		uc := tk.m.mem[frame+ucOff-tk.m.base : frame+ucOff+ucSize-tk.m.base]
+		copy(uc, ucSaved)
+		c.edit(img, uc)
+		r, err := tk.Sigreturn(tk.m, Pid, frame+8, h)
+		if c.fail {
+			if err == nil {
+				t.Errorf("%s: sigreturn succeeded with FP %+v, want an error (Linux raises SIGSEGV)", c.name, r.FP)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: sigreturn: %v", c.name, err)
+			continue
+		}
+		want := regs.FP
+		c.wantFP(&want)
+		if r.FP != want {
+			t.Errorf("%s: sigreturn FP state = %+v, want %+v", c.name, r.FP, want)
 		}
 	}
 }
