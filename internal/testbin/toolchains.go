@@ -130,8 +130,10 @@ func (tc *Toolchain) BuildArgs(out, srcDir string, files ...string) []string {
 		// prefix: GOROOT/src for the standard library, the source
 		// directory for the main package (the last matching flag wins).
 		src := tc.goroot() + "/src"
+		// An empty build ID: the ID hashes the flags, which name the
+		// checkout, and the committed builds should not depend on it.
 		args = append(args, "-gcflags=all=-trimpath="+src, "-gcflags=command-line-arguments=-trimpath="+srcDir,
-			"-asmflags=all=-trimpath="+src)
+			"-asmflags=all=-trimpath="+src, "-ldflags=-buildid=")
 	} else {
 		args = append(args, "-trimpath")
 	}
@@ -198,6 +200,9 @@ func RepoRoot() (string, error) {
 // go111Path is where tools/deps.sh unpacks go1.11.1, under the module root.
 const go111Path = "build/go1.11.1"
 
+// go111Final is the GOROOT go1.11 builds record, wherever the toolchain is.
+const go111Final = "/usr/local/go"
+
 func findGo111() (string, []string, string) {
 	root := os.Getenv("GO111ROOT")
 	if root == "" {
@@ -214,7 +219,11 @@ func findGo111() (string, []string, string) {
 	cache, gopath := toolchainDirs("go1.11.1")
 	// go1.11 finds its GOROOT from where it is unpacked, but an explicit
 	// one keeps a stray GOROOT of the host from mattering.
-	return goCmd, []string{"GOROOT=" + root, "GO111MODULE=off", "GOPATH=" + gopath, "GOCACHE=" + cache}, ""
+	// GOROOT_FINAL: the linker writes it into the binary
+	// (runtime/internal/sys.DefaultGoroot), and its length changes how
+	// many instructions the boot takes; a fixed one makes builds in any
+	// checkout boot the same.
+	return goCmd, []string{"GOROOT=" + root, "GOROOT_FINAL=" + go111Final, "GO111MODULE=off", "GOPATH=" + gopath, "GOCACHE=" + cache}, ""
 }
 
 func findGo119() (string, []string, string) {
