@@ -3,6 +3,9 @@ package syscalls
 import (
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // file is an open file description as the guest sees it.
@@ -38,6 +41,7 @@ type fdEntry struct {
 // as POSIX requires.
 type fdTable struct {
 	fds []*fdEntry
+	max int // RLIMIT_NOFILE's soft limit: descriptors are below it
 }
 
 func newFDTable(cfg Config) *fdTable {
@@ -50,17 +54,24 @@ func newFDTable(cfg Config) *fdTable {
 	return t
 }
 
-const maxFDs = 1024
+// maxFDs bounds RLIMIT_NOFILE, as the kernel's fs.nr_open does: the
+// guest's hard limit is the host's, but at most this, so one guest cannot
+// take every descriptor of the host (a guest descriptor on a host file is
+// a host descriptor).
+const maxFDs = 1 << 16
 
 func (t *fdTable) install(f file, flags int) (int, error) {
 	e := &fdEntry{f: f, cloexec: flags&O_CLOEXEC != 0, flags: flags &^ O_CLOEXEC}
 	for i, x := range t.fds {
+		if i >= t.max {
+			return 0, EMFILE
+		}
 		if x == nil {
 			t.fds[i] = e
 			return i, nil
 		}
 	}
-	if len(t.fds) >= maxFDs {
+	if len(t.fds) >= t.max {
 		return 0, EMFILE
 	}
 	t.fds = append(t.fds, e)
@@ -216,6 +227,23 @@ func (h *hostFile) pwrite(p []byte, off int64) (int, error) {
 		return 0, hostErrno(err)
 	}
 	return n, nil
+}
+
+// path is the directory's name on the host now, for resolving names
+// relative to it: the host's /proc/self/fd says where the descriptor's
+// directory is even after a rename, as Linux's dirfd lookups do. It is
+// ENOENT once the directory is removed.
+func (h *hostFile) path() (string, error) {
+	p, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(h.f.Fd())))
+	switch {
+	case err != nil || !filepath.IsAbs(p):
+		return h.f.Name(), nil // no host /proc: the name it was opened by
+	case strings.HasSuffix(p, " (deleted)"):
+		if _, err := os.Stat(p); err != nil {
+			return "", ENOENT
+		}
+	}
+	return p, nil
 }
 
 func (h *hostFile) close()                  { h.f.Close() }

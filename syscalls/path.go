@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -57,10 +58,28 @@ type loc struct {
 // the emulator's own (/proc/self/exe) is followed. Host paths are not
 // checked here: the host answers for them.
 func (c *Call) locate(dirfd int, pathPtr uint64, follow bool) (loc, error) {
-	path, err := c.readString(pathPtr, 4096)
+	path, err := c.readPath(pathPtr)
 	if err != nil {
 		return loc{}, err
 	}
+	return c.locatePath(dirfd, path, follow)
+}
+
+// readPath reads a path argument: EFAULT for a bad pointer, ENAMETOOLONG
+// for one of PATH_MAX (4096) bytes or more, as Linux's getname says.
+func (c *Call) readPath(pathPtr uint64) (string, error) {
+	path, err := c.readString(pathPtr, pathMax)
+	if err == ERANGE {
+		return "", ENAMETOOLONG
+	}
+	return path, err
+}
+
+// pathMax is Linux's PATH_MAX, counting the terminating NUL.
+const pathMax = 4096
+
+// locatePath is locate for a path already read.
+func (c *Call) locatePath(dirfd int, path string, follow bool) (loc, error) {
 	if path == "" {
 		return loc{}, ENOENT
 	}
@@ -68,13 +87,7 @@ func (c *Call) locate(dirfd int, pathPtr uint64, follow bool) (loc, error) {
 	if err != nil {
 		return loc{}, err
 	}
-	abs := p
-	if !filepath.IsAbs(abs) {
-		if abs, err = filepath.Abs(p); err != nil {
-			return loc{}, ENOENT
-		}
-	}
-	abs = filepath.Clean(abs)
+	abs := filepath.Clean(p) // resolve made it absolute
 	if underEmulated(abs) {
 		if target, ok := c.K.procLink(abs); ok {
 			if !follow {
@@ -108,12 +121,17 @@ func underEmulated(abs string) bool {
 	return false
 }
 
-// resolve makes path relative to dirfd a path the host understands.
-// Relative paths with AT_FDCWD stay relative to the host's working
-// directory, which the guest shares (chdir is not emulated).
+// resolve makes path relative to dirfd an absolute path the host
+// understands. Relative paths with AT_FDCWD follow the guest's working
+// directory (chdir), never the host process's, which does not change. The
+// result is not cleaned: "..", "." and a trailing slash keep their meaning
+// for the host's lookup.
 func (c *Call) resolve(dirfd int, path string) (string, error) {
-	if filepath.IsAbs(path) || dirfd == AT_FDCWD {
+	if filepath.IsAbs(path) {
 		return path, nil
+	}
+	if dirfd == AT_FDCWD {
+		return joinPath(c.K.fsys.cwd, path), nil
 	}
 	f, err := c.K.fds.get(dirfd)
 	if err != nil {
@@ -123,9 +141,67 @@ func (c *Call) resolve(dirfd int, path string) (string, error) {
 	if !ok || !h.dir {
 		return "", ENOTDIR
 	}
-	// The name the directory was opened by still names it: the guest's
-	// working directory never changes.
-	return h.f.Name() + "/" + path, nil
+	dir, err := h.path()
+	if err != nil {
+		return "", err
+	}
+	return joinPath(dir, path), nil
+}
+
+// joinPath puts a relative path under an absolute directory.
+func joinPath(dir, rel string) string {
+	if dir == "/" {
+		return "/" + rel
+	}
+	return dir + "/" + rel
+}
+
+// fsState is what Linux keeps in a process's fs_struct: the working
+// directory and the umask.
+type fsState struct {
+	// cwd is the guest's working directory: absolute, clean, with no
+	// symbolic links. It starts as the host's working directory (under
+	// --fs none, "/", the empty root that hides the host) and changes only
+	// by chdir and fchdir.
+	cwd string
+	// umask is the guest's file mode creation mask; hostUmask is the host
+	// process's, which the host applies as well to what the guest creates.
+	umask, hostUmask uint32
+}
+
+// newFSState gives the state a new process inherits from its parent: the
+// host's working directory and umask.
+func newFSState(mode FSMode) fsState {
+	s := fsState{cwd: "/", umask: 0o022, hostUmask: 0o022}
+	if m, ok := hostUmask(); ok {
+		s.umask, s.hostUmask = m, m
+	}
+	if mode == FSNone {
+		return s
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if real, err := filepath.EvalSymlinks(wd); err == nil {
+			wd = real
+		}
+		s.cwd = wd
+	}
+	return s
+}
+
+// hostUmask reads the host process's umask from /proc/self/status (Linux
+// 4.7 and later), without changing it as umask(2) would.
+func hostUmask() (uint32, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			return uint32(m), err == nil
+		}
+	}
+	return 0, false
 }
 
 // What a change needs of the path it is applied to, for the errors a
