@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // file is an open file description as the guest sees it.
@@ -229,21 +230,35 @@ func (h *hostFile) pwrite(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// path is the directory's name on the host now, for resolving names
+// path is where the directory is on the host now, for resolving names
 // relative to it: the host's /proc/self/fd says where the descriptor's
-// directory is even after a rename, as Linux's dirfd lookups do. It is
-// ENOENT once the directory is removed.
-func (h *hostFile) path() (string, error) {
-	p, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(h.f.Fd())))
+// directory is even after a rename, as Linux's lookups from a directory
+// descriptor follow it. Once the directory is removed, gone is true and p
+// is the host's /proc/self/fd name for it, through which "." still
+// resolves and new names fail with ENOENT, as on Linux.
+func (h *hostFile) path() (p string, gone bool) {
+	fdPath := "/proc/self/fd/" + strconv.Itoa(int(h.f.Fd()))
+	p, err := os.Readlink(fdPath)
 	switch {
 	case err != nil || !filepath.IsAbs(p):
-		return h.f.Name(), nil // no host /proc: the name it was opened by
+		return h.f.Name(), false // no host /proc: the name it was opened by
 	case strings.HasSuffix(p, " (deleted)"):
 		if _, err := os.Stat(p); err != nil {
-			return "", ENOENT
+			return fdPath, true
 		}
 	}
-	return p, nil
+	return p, false
+}
+
+// openDirPath opens a host directory only to name it (O_PATH), for the
+// working directory: it needs no read permission, as Linux's chdir does
+// not.
+func openDirPath(p string) (*hostFile, error) {
+	fd, err := syscall.Open(p, oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, hostErrno(err)
+	}
+	return &hostFile{f: os.NewFile(uintptr(fd), p), dir: true}, nil
 }
 
 func (h *hostFile) close()                  { h.f.Close() }

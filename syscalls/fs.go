@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -378,6 +378,17 @@ func sysDup(c *Call) (uint64, error) {
 	return uint64(fd), err
 }
 
+// sysDup2 is dup3 without flags, except that oldfd == newfd is not an
+// error: it returns newfd if oldfd is open.
+func sysDup2(c *Call) (uint64, error) {
+	if c.fd(0) == c.fd(1) {
+		_, err := c.K.fds.entry(c.fd(0))
+		return uint64(c.fd(1)), err
+	}
+	c.Args[2] = 0
+	return sysDup3(c)
+}
+
 func sysDup3(c *Call) (uint64, error) {
 	oldfd, newfd := c.fd(0), c.fd(1)
 	if c.int32(2)&^O_CLOEXEC != 0 {
@@ -421,12 +432,14 @@ func (k *Kernel) createMode(mode uint32) uint32 { return mode & 0o7777 &^ k.fsys
 // the guest's did not, so a new file must be given perm explicitly.
 func (k *Kernel) hostNarrows(perm uint32) bool { return perm&k.fsys.hostUmask != 0 }
 
-// sysGetcwd reports the guest's working directory. Like Linux it is ENOENT
-// once that directory has been removed, and ERANGE for a buffer too small.
+// sysGetcwd reports the guest's working directory where it is now. Like
+// Linux it is ENOENT once that directory has been removed, and ERANGE for a
+// buffer too small.
 func sysGetcwd(c *Call) (uint64, error) {
-	wd := c.K.fsys.cwd
-	if wd != "/" || c.K.cfg.FS != FSNone {
-		if _, err := os.Stat(wd); err != nil {
+	wd := "/"
+	if h := c.K.fsys.cwd; h != nil {
+		var gone bool
+		if wd, gone = h.path(); gone {
 			return 0, ENOENT
 		}
 	}
@@ -445,8 +458,8 @@ func sysChdir(c *Call) (uint64, error) {
 	if c.K.cfg.FS == FSNone && path != "" {
 		// Under --fs none the tree is an empty root: "/" (or a name for
 		// it made of "." and "..") is the one directory there is to enter.
-		if p, err := c.resolve(AT_FDCWD, path); err == nil && onlyRoot(p) {
-			c.K.fsys.cwd = "/"
+		if p, _, err := c.resolve(AT_FDCWD, path); err == nil && onlyRoot(p) {
+			c.K.fsys.setCwd(nil)
 			return 0, nil
 		}
 	}
@@ -468,6 +481,8 @@ func onlyRoot(p string) bool {
 	return true
 }
 
+// sysFchdir enters the directory of a descriptor, wherever it is now and
+// even if it was removed, as on Linux.
 func sysFchdir(c *Call) (uint64, error) {
 	f, err := c.K.fds.get(c.fd(0))
 	if err != nil {
@@ -477,11 +492,11 @@ func sysFchdir(c *Call) (uint64, error) {
 	if !ok || !h.dir {
 		return 0, ENOTDIR
 	}
-	dir, err := h.path()
-	if err != nil {
-		return 0, err
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		p, _ := h.path() // no host /proc: the name it was opened by
+		return c.enter(loc{host: p})
 	}
-	return c.enter(loc{host: dir})
+	return c.enter(loc{host: "/proc/self/fd/" + strconv.Itoa(int(h.f.Fd()))})
 }
 
 // enter makes the directory l the working directory: ENOTDIR for anything
@@ -490,26 +505,15 @@ func (c *Call) enter(l loc) (uint64, error) {
 	if l.host == "" {
 		return 0, ENOTDIR // the emulator's files are not directories
 	}
-	fi, err := os.Stat(l.host)
+	h, err := openDirPath(l.host)
 	if err != nil {
-		return 0, hostErrno(err)
-	}
-	if !fi.IsDir() {
-		return 0, ENOTDIR
+		return 0, err
 	}
 	if err := syscall.Access(l.host, X_OK); err != nil {
+		h.close()
 		return 0, hostErrno(err)
 	}
-	// Linux's working directory is a directory, not a name: getcwd shows
-	// it with symbolic links and ".." resolved.
-	real, err := filepath.EvalSymlinks(l.host)
-	if err != nil {
-		return 0, hostErrno(err)
-	}
-	if real, err = filepath.Abs(real); err != nil {
-		return 0, ENOENT
-	}
-	c.K.fsys.cwd = real
+	c.K.fsys.setCwd(h)
 	return 0, nil
 }
 
@@ -538,9 +542,7 @@ func (c *Call) accessAt(dirfd int, pathPtr uint64, mode, flags int) (uint64, err
 			return 0, err
 		}
 		if h, ok := f.(*hostFile); ok {
-			if l.host, err = h.path(); err != nil {
-				return 0, err
-			}
+			l.host, _ = h.path()
 		}
 	default:
 		if l, err = c.locatePath(dirfd, path, flags&AT_SYMLINK_NOFOLLOW == 0); err != nil {
@@ -648,7 +650,7 @@ func sysCopyFileRange(c *Call) (uint64, error) {
 	}
 	n := int64(clampIO(c.uint(4)))
 	if inOff < 0 || outOff < 0 {
-		return 0, EINVAL
+		return 0, EOVERFLOW // as Linux 6.18 answers; older kernels said EINVAL
 	}
 	if a, b := src.stat(), dst.stat(); a.dev == b.dev && a.ino == b.ino && inOff < outOff+n && outOff < inOff+n {
 		return 0, EINVAL // overlapping ranges of one file

@@ -182,8 +182,8 @@ func sysMincore(c *Call) (uint64, error) {
 	if pages == 0 {
 		return 0, nil
 	}
-	if err := c.M.Access(vec, pages, true); err != nil {
-		return 0, EFAULT
+	if err := c.userRange(vec, pages); err != nil {
+		return 0, err // access_ok; the mapping is looked at before the copy
 	}
 	if err := c.M.Access(addr, n, false); err != nil {
 		return 0, ENOMEM

@@ -83,12 +83,11 @@ func (c *Call) locatePath(dirfd int, path string, follow bool) (loc, error) {
 	if path == "" {
 		return loc{}, ENOENT
 	}
-	p, err := c.resolve(dirfd, path)
+	p, guest, err := c.resolve(dirfd, path)
 	if err != nil {
 		return loc{}, err
 	}
-	abs := filepath.Clean(p) // resolve made it absolute
-	if underEmulated(abs) {
+	if abs := filepath.Clean(guest); guest != "" && underEmulated(abs) {
 		if target, ok := c.K.procLink(abs); ok {
 			if !follow {
 				return loc{link: target}, nil
@@ -122,30 +121,36 @@ func underEmulated(abs string) bool {
 }
 
 // resolve makes path relative to dirfd an absolute path the host
-// understands. Relative paths with AT_FDCWD follow the guest's working
-// directory (chdir), never the host process's, which does not change. The
-// result is not cleaned: "..", "." and a trailing slash keep their meaning
-// for the host's lookup.
-func (c *Call) resolve(dirfd int, path string) (string, error) {
+// understands, and says which absolute path the guest named (for /proc and
+// /sys), "" for a name in a directory since removed. Relative paths with
+// AT_FDCWD follow the guest's working directory (chdir), never the host
+// process's, which does not change. The result is not cleaned: "..", "."
+// and a trailing slash keep their meaning for the host's lookup.
+func (c *Call) resolve(dirfd int, path string) (host, guest string, err error) {
 	if filepath.IsAbs(path) {
-		return path, nil
+		return path, path, nil
 	}
+	var h *hostFile
 	if dirfd == AT_FDCWD {
-		return joinPath(c.K.fsys.cwd, path), nil
+		if h = c.K.fsys.cwd; h == nil {
+			return "/" + path, "/" + path, nil // the empty root of --fs none
+		}
+	} else {
+		f, err := c.K.fds.get(dirfd)
+		if err != nil {
+			return "", "", err
+		}
+		var ok bool
+		if h, ok = f.(*hostFile); !ok || !h.dir {
+			return "", "", ENOTDIR
+		}
 	}
-	f, err := c.K.fds.get(dirfd)
-	if err != nil {
-		return "", err
+	dir, gone := h.path()
+	host = joinPath(dir, path)
+	if gone {
+		return host, "", nil
 	}
-	h, ok := f.(*hostFile)
-	if !ok || !h.dir {
-		return "", ENOTDIR
-	}
-	dir, err := h.path()
-	if err != nil {
-		return "", err
-	}
-	return joinPath(dir, path), nil
+	return host, host, nil
 }
 
 // joinPath puts a relative path under an absolute directory.
@@ -159,11 +164,12 @@ func joinPath(dir, rel string) string {
 // fsState is what Linux keeps in a process's fs_struct: the working
 // directory and the umask.
 type fsState struct {
-	// cwd is the guest's working directory: absolute, clean, with no
-	// symbolic links. It starts as the host's working directory (under
-	// --fs none, "/", the empty root that hides the host) and changes only
-	// by chdir and fchdir.
-	cwd string
+	// cwd is the guest's working directory, held open on the host (O_PATH)
+	// so that it is followed across renames and survives removal, as a
+	// Linux process's is; nil is the empty root that --fs none leaves.
+	// It starts as the host process's working directory and changes only
+	// by chdir and fchdir; the host process's own never changes.
+	cwd *hostFile
 	// umask is the guest's file mode creation mask; hostUmask is the host
 	// process's, which the host applies as well to what the guest creates.
 	umask, hostUmask uint32
@@ -172,20 +178,25 @@ type fsState struct {
 // newFSState gives the state a new process inherits from its parent: the
 // host's working directory and umask.
 func newFSState(mode FSMode) fsState {
-	s := fsState{cwd: "/", umask: 0o022, hostUmask: 0o022}
+	s := fsState{umask: 0o022, hostUmask: 0o022}
 	if m, ok := hostUmask(); ok {
 		s.umask, s.hostUmask = m, m
 	}
 	if mode == FSNone {
 		return s
 	}
-	if wd, err := os.Getwd(); err == nil {
-		if real, err := filepath.EvalSymlinks(wd); err == nil {
-			wd = real
-		}
-		s.cwd = wd
+	if h, err := openDirPath("."); err == nil {
+		s.cwd = h
 	}
 	return s
+}
+
+// setCwd makes h the working directory; nil is the root of --fs none.
+func (s *fsState) setCwd(h *hostFile) {
+	if s.cwd != nil {
+		s.cwd.close()
+	}
+	s.cwd = h
 }
 
 // hostUmask reads the host process's umask from /proc/self/status (Linux

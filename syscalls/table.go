@@ -39,7 +39,7 @@ var Table = [...]Entry{
 	30:  {Name: "shmat"},
 	31:  {Name: "shmctl"},
 	32:  {Name: "dup", Handler: sysDup, Args: []Arg{FD}},
-	33:  {Name: "dup2"},
+	33:  {Name: "dup2", Handler: sysDup2, Args: []Arg{FD, FD}},
 	34:  {Name: "pause"},
 	35:  {Name: "nanosleep", Handler: sysNanosleep, Args: []Arg{Timespec, Ptr}, Note: "virtual clock"},
 	36:  {Name: "getitimer"},
