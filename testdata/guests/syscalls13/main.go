@@ -194,6 +194,14 @@ func probeCwd() {
 	syscall.Close(dot)
 }
 
+// prefix is s cut to n bytes.
+func prefix(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
 func openErr(name string) error {
 	fd, err := syscall.Open(name, syscall.O_RDONLY, 0)
 	if err == nil {
@@ -260,7 +268,7 @@ func probeUtimes() {
 	say("symlink", syscall.Symlink("t", "tlink"))
 	say("utimensat nofollow", utimensat(atFDCWD, "tlink", &ts, atSymlinkNofollw))
 	fmt.Printf("link: %s\n", times("tlink"))
-	fmt.Printf("target: %s\n", times("t")[:len("atime 1000000000.000000005")])
+	fmt.Printf("target: %s\n", prefix(times("t"), len("atime 1000000000.000000005")))
 	fd, _ := syscall.Open("t", syscall.O_RDONLY, 0)
 	say("futimens", utimensat(fd, "\x00", &ts, 0))
 	syscall.Close(fd)
@@ -423,8 +431,11 @@ func probeCopy() {
 	pos, _ := syscall.Seek(in, 0, 1)
 	fmt.Printf("src position: %d\n", pos)
 	buf := make([]byte, 32)
-	n, _ = syscall.Pread(out, buf, 0)
-	fmt.Printf("dst: %q\n", buf[:n])
+	n, err = syscall.Pread(out, buf, 0)
+	if err != nil {
+		n = 0
+	}
+	fmt.Printf("dst: %q %v\n", buf[:n], err)
 	off = 100
 	n, err = copyRange(in, &off, out, nil, 4, 0)
 	fmt.Printf("copy at EOF: %d %v\n", n, err)
@@ -490,7 +501,7 @@ func probeStatx() {
 	syscall.Chmod("s", 0640)
 	fmt.Printf("statx: %s\n", statx(atFDCWD, "s", 0, 0x7ff))
 	say("symlink", syscall.Symlink("s", "slink"))
-	fmt.Printf("statx link nofollow: %s\n", statx(atFDCWD, "slink", atSymlinkNofollw, 0x7ff)[:30])
+	fmt.Printf("statx link nofollow: %s\n", prefix(statx(atFDCWD, "slink", atSymlinkNofollw, 0x7ff), 30))
 	fmt.Printf("statx link: %s\n", statx(atFDCWD, "slink", 0, 0x7ff))
 	fd, _ := syscall.Open("s", syscall.O_RDONLY, 0)
 	fmt.Printf("statx empty path: %s\n", statx(fd, "", atEmptyPath, 0x7ff))
@@ -547,7 +558,11 @@ func probeRlimit() {
 	}
 	// Which descriptors were free depends on the runtime (go1.25 and later
 	// keep the host's cgroup files open), so only the last one is shown.
-	fmt.Printf("last opened: %d, then %v\n", opened[len(opened)-1], err)
+	last := -1
+	if len(opened) > 0 {
+		last = opened[len(opened)-1]
+	}
+	fmt.Printf("last opened: %d, then %v\n", last, err)
 	err = syscall.Dup2(0, 9)
 	say("dup2 to 9", err)
 	for _, fd := range opened {
