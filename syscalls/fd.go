@@ -1,12 +1,14 @@
 package syscalls
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 // file is an open file description as the guest sees it.
@@ -166,9 +168,18 @@ type hostFile struct {
 	// from pos on, so a listing resumes where the last call stopped.
 	ents []dirent
 	pos  int
+
+	// fifo marks a named pipe, opened non-blocking on the host so that
+	// no open, read or write of the guest's blocks the emulator; a guest
+	// that reads without O_NONBLOCK sleeps until the host says it is
+	// readable (ready).
+	fifo bool
 }
 
 func (h *hostFile) read(p []byte) (int, error) {
+	if h.fifo {
+		return h.fifoIO(p, syscall.Read)
+	}
 	n, err := h.pread(p, h.off)
 	h.off += int64(n)
 	return n, err
@@ -176,6 +187,8 @@ func (h *hostFile) read(p []byte) (int, error) {
 
 func (h *hostFile) pread(p []byte, off int64) (int, error) {
 	switch {
+	case h.fifo:
+		return 0, ESPIPE
 	case h.dir:
 		return 0, EISDIR
 	case h.acc == O_WRONLY:
@@ -189,6 +202,9 @@ func (h *hostFile) pread(p []byte, off int64) (int, error) {
 }
 
 func (h *hostFile) seek(off int64, whence int) (int64, error) {
+	if h.fifo {
+		return 0, ESPIPE
+	}
 	var base int64
 	switch whence {
 	case 0:
@@ -214,6 +230,12 @@ func (h *hostFile) seek(off int64, whence int) (int64, error) {
 }
 
 func (h *hostFile) write(p []byte) (int, error) {
+	if h.fifo {
+		if h.acc == O_RDONLY {
+			return 0, EBADF
+		}
+		return h.fifoIO(p, syscall.Write)
+	}
 	n, err := h.pwrite(p, h.off)
 	h.off += int64(n)
 	return n, err
@@ -223,6 +245,9 @@ func (h *hostFile) pwrite(p []byte, off int64) (int, error) {
 	if h.acc == O_RDONLY {
 		return 0, EBADF
 	}
+	if h.fifo {
+		return 0, ESPIPE
+	}
 	n, err := h.f.WriteAt(p, off)
 	if err != nil && n == 0 {
 		return 0, hostErrno(err)
@@ -230,25 +255,39 @@ func (h *hostFile) pwrite(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// dirState says how a directory's host path may be used.
+type dirState int
+
+const (
+	dirHere    dirState = iota // the path names the directory
+	dirGone                    // the directory was removed
+	dirTooLong                 // its path is PATH_MAX or longer
+)
+
 // path is where the directory is on the host now, for resolving names
 // relative to it: the host's /proc/self/fd says where the descriptor's
 // directory is even after a rename, as Linux's lookups from a directory
-// descriptor follow it. Once the directory is removed, gone is true and p
-// is the host's /proc/self/fd name for it, through which "." still
-// resolves and new names fail with ENOENT, as on Linux.
-func (h *hostFile) path() (p string, gone bool) {
-	fdPath := "/proc/self/fd/" + strconv.Itoa(int(h.f.Fd()))
-	p, err := os.Readlink(fdPath)
+// descriptor follow it. When the directory was removed, or its path is
+// too long to name, callers go through fdPath instead.
+func (h *hostFile) path() (string, dirState) {
+	p, err := os.Readlink(h.fdPath())
 	switch {
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return "", dirTooLong
 	case err != nil || !filepath.IsAbs(p):
-		return h.f.Name(), false // no host /proc: the name it was opened by
+		return h.f.Name(), dirHere // no host /proc: the name it was opened by
 	case strings.HasSuffix(p, " (deleted)"):
 		if _, err := os.Stat(p); err != nil {
-			return fdPath, true
+			return "", dirGone
 		}
 	}
-	return p, false
+	return p, dirHere
 }
+
+// fdPath names the directory through the host's /proc/self/fd, which
+// reaches it however deep it is and after it was removed ("." still
+// resolves, new names are ENOENT, as on Linux).
+func (h *hostFile) fdPath() string { return "/proc/self/fd/" + strconv.Itoa(int(h.f.Fd())) }
 
 // openDirPath opens a host directory only to name it (O_PATH), for the
 // working directory: it needs no read permission, as Linux's chdir does
@@ -264,7 +303,45 @@ func openDirPath(p string) (*hostFile, error) {
 func (h *hostFile) close()                  { h.f.Close() }
 func (h *hostFile) pollable() bool          { return false }
 func (h *hostFile) kind() string            { return h.f.Name() }
-func (h *hostFile) ready() (uint32, uint64) { return EPOLLIN | EPOLLOUT, 0 }
+func (h *hostFile) ready() (uint32, uint64) {
+	if !h.fifo {
+		return EPOLLIN | EPOLLOUT, 0
+	}
+	// poll(2) with no timeout on the host's descriptor; POLLIN, POLLOUT,
+	// POLLERR and POLLHUP have the EPOLL* values.
+	var ev uint32
+	rc, err := h.f.SyscallConn()
+	if err != nil {
+		return EPOLLERR, 0
+	}
+	rc.Control(func(fd uintptr) {
+		pfd := struct {
+			fd             int32
+			events, revent int16
+		}{int32(fd), int16(EPOLLIN | EPOLLOUT), 0}
+		var zero syscall.Timespec
+		if _, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&pfd)), 1, uintptr(unsafe.Pointer(&zero)), 0, 0, 0); e == 0 {
+			ev = uint32(uint16(pfd.revent))
+		}
+	})
+	return ev, 0
+}
+
+// fifoIO reads or writes a host FIFO once, without waiting: EAGAIN when it
+// would block.
+func (h *hostFile) fifoIO(p []byte, io func(int, []byte) (int, error)) (int, error) {
+	rc, err := h.f.SyscallConn()
+	if err != nil {
+		return 0, EBADF
+	}
+	var n int
+	var ioErr error
+	rc.Control(func(fd uintptr) { n, ioErr = io(int(fd), p) })
+	if ioErr != nil {
+		return 0, hostErrno(ioErr)
+	}
+	return n, nil
+}
 func (h *hostFile) stat() statInfo          { return hostStat(h.f) }
 
 // memFile is a read-only file whose contents the emulator synthesizes

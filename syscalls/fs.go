@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 )
@@ -167,6 +166,12 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 		}
 		hflags &^= os.O_CREATE | os.O_EXCL
 	}
+	// A FIFO is opened without blocking on the host, whatever the guest
+	// asked: Linux's open would wait for the other end, and the emulator
+	// must not (see hostFile.fifo).
+	if fi, err := os.Stat(l.host); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
+		hflags |= syscall.O_NONBLOCK
+	}
 	perm := c.K.createMode(mode)
 	created := false
 	if hflags&os.O_CREATE != 0 {
@@ -185,7 +190,7 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 		hf.Close()
 		return 0, hostErrno(err)
 	}
-	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc}, flags&(O_CLOEXEC|O_NONBLOCK|O_APPEND|O_ACCMODE))
+	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc, fifo: fi.Mode()&fs.ModeNamedPipe != 0}, flags&(O_CLOEXEC|O_NONBLOCK|O_APPEND|O_ACCMODE))
 	if err != nil {
 		hf.Close()
 	}
@@ -438,9 +443,12 @@ func (k *Kernel) hostNarrows(perm uint32) bool { return perm&k.fsys.hostUmask !=
 func sysGetcwd(c *Call) (uint64, error) {
 	wd := "/"
 	if h := c.K.fsys.cwd; h != nil {
-		var gone bool
-		if wd, gone = h.path(); gone {
+		var state dirState
+		switch wd, state = h.path(); state {
+		case dirGone:
 			return 0, ENOENT
+		case dirTooLong:
+			return 0, ENAMETOOLONG
 		}
 	}
 	b := append([]byte(wd), 0)
@@ -496,7 +504,7 @@ func sysFchdir(c *Call) (uint64, error) {
 		p, _ := h.path() // no host /proc: the name it was opened by
 		return c.enter(loc{host: p})
 	}
-	return c.enter(loc{host: "/proc/self/fd/" + strconv.Itoa(int(h.f.Fd()))})
+	return c.enter(loc{host: h.fdPath()})
 }
 
 // enter makes the directory l the working directory: ENOTDIR for anything
@@ -542,7 +550,7 @@ func (c *Call) accessAt(dirfd int, pathPtr uint64, mode, flags int) (uint64, err
 			return 0, err
 		}
 		if h, ok := f.(*hostFile); ok {
-			l.host, _ = h.path()
+			l.host = h.fdPath()
 		}
 	default:
 		if l, err = c.locatePath(dirfd, path, flags&AT_SYMLINK_NOFOLLOW == 0); err != nil {

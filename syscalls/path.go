@@ -145,10 +145,15 @@ func (c *Call) resolve(dirfd int, path string) (host, guest string, err error) {
 			return "", "", ENOTDIR
 		}
 	}
-	dir, gone := h.path()
+	dir, state := h.path()
 	host = joinPath(dir, path)
-	if gone {
-		return host, "", nil
+	if state == dirGone {
+		return joinPath(h.fdPath(), path), "", nil
+	}
+	if state == dirTooLong || len(host) >= pathMax {
+		// Deeper than the host can name in one path; the guest's own
+		// path is long too, and /proc and /sys are not that deep.
+		return joinPath(h.fdPath(), path), "", nil
 	}
 	return host, host, nil
 }
