@@ -300,9 +300,9 @@ func openDirPath(p string) (*hostFile, error) {
 	return &hostFile{f: os.NewFile(uintptr(fd), p), dir: true}, nil
 }
 
-func (h *hostFile) close()                  { h.f.Close() }
-func (h *hostFile) pollable() bool          { return false }
-func (h *hostFile) kind() string            { return h.f.Name() }
+func (h *hostFile) close()         { h.f.Close() }
+func (h *hostFile) pollable() bool { return false }
+func (h *hostFile) kind() string   { return h.f.Name() }
 func (h *hostFile) ready() (uint32, uint64) {
 	if !h.fifo {
 		return EPOLLIN | EPOLLOUT, 0
@@ -342,7 +342,7 @@ func (h *hostFile) fifoIO(p []byte, io func(int, []byte) (int, error)) (int, err
 	}
 	return n, nil
 }
-func (h *hostFile) stat() statInfo          { return hostStat(h.f) }
+func (h *hostFile) stat() statInfo { return hostStat(h.f) }
 
 // memFile is a read-only file whose contents the emulator synthesizes
 // (/sys and /proc answers), so the guest sees the same bytes on every host.
