@@ -658,3 +658,50 @@ func TestUmask(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectoriesFollowRenames checks that a directory descriptor and the
+// working directory name their directory after it is renamed, and what is
+// left of them once it is removed, as on Linux.
+func TestDirectoriesFollowRenames(t *testing.T) {
+	d, err := filepath.EvalSymlinks(fsTree(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := newTestKernelFS(FSReadWrite)
+	dirfd := tk.call(t, "open", tk.str(0x10100, d+"/sub"), O_RDONLY|O_DIRECTORY)
+	tk.call(t, "chdir", tk.str(0x10100, d+"/sub"))
+	if err := os.Rename(d+"/sub", d+"/moved"); err != nil {
+		t.Fatal(err)
+	}
+	if fd := tk.call(t, "openat", dirfd, tk.str(0x10100, "inner"), O_RDONLY); int64(fd) < 0 {
+		t.Errorf("openat(dirfd, inner) after the rename = -%s, want a descriptor", Errno(-int64(fd)).Name())
+	}
+	if fd := tk.call(t, "open", tk.str(0x10100, "inner"), O_RDONLY); int64(fd) < 0 {
+		t.Errorf("open(inner) in the renamed working directory = -%s, want a descriptor", Errno(-int64(fd)).Name())
+	}
+	if got := tk.getcwd(t); got != d+"/moved" {
+		t.Errorf("getcwd after the rename = %q, want %q", got, d+"/moved")
+	}
+	os.Remove(d + "/moved/inner")
+	if err := os.Remove(d + "/moved"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		got  uint64
+		want Errno
+	}{
+		{"getcwd", tk.call(t, "getcwd", 0x18000, 4096), ENOENT},
+		{"open .", tk.call(t, "open", tk.str(0x10100, "."), O_RDONLY|O_DIRECTORY), 0},
+		{"create a file", tk.call(t, "open", tk.str(0x10100, "new"), O_CREAT|O_WRONLY, 0o644), ENOENT},
+		{"openat(dirfd, new)", tk.call(t, "openat", dirfd, tk.str(0x10100, "new"), O_CREAT|O_WRONLY, 0o644), ENOENT},
+		{"fchdir to the removed directory", tk.call(t, "fchdir", dirfd), 0},
+	} {
+		switch {
+		case tt.want != 0 && tt.got != neg(tt.want):
+			t.Errorf("%s in a removed directory: got %d, want -%s", tt.name, int64(tt.got), tt.want.Name())
+		case tt.want == 0 && int64(tt.got) < 0:
+			t.Errorf("%s in a removed directory: got -%s, want success", tt.name, Errno(-int64(tt.got)).Name())
+		}
+	}
+}
