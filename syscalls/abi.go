@@ -43,6 +43,7 @@ const (
 	ENOSYS       Errno = 38
 	ENOTEMPTY    Errno = 39
 	ELOOP        Errno = 40
+	EOVERFLOW    Errno = 75
 	ENOTSUP      Errno = 95
 	ETIMEDOUT    Errno = 110
 	EDQUOT       Errno = 122
@@ -57,7 +58,7 @@ var errnoNames = map[Errno]string{
 	ENOTSUP: "EOPNOTSUPP", ETIMEDOUT: "ETIMEDOUT",
 	EBUSY: "EBUSY", EXDEV: "EXDEV", EFBIG: "EFBIG", ENOSPC: "ENOSPC", EROFS: "EROFS",
 	EMLINK: "EMLINK", ENAMETOOLONG: "ENAMETOOLONG", ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP",
-	EDQUOT: "EDQUOT",
+	EDQUOT: "EDQUOT", EOVERFLOW: "EOVERFLOW",
 }
 
 var errnoText = map[Errno]string{
@@ -76,6 +77,7 @@ var errnoText = map[Errno]string{
 	EROFS: "Read-only file system", EMLINK: "Too many links",
 	ENAMETOOLONG: "File name too long", ENOTEMPTY: "Directory not empty",
 	ELOOP: "Too many levels of symbolic links", EDQUOT: "Disk quota exceeded",
+	EOVERFLOW: "Value too large for defined data type",
 }
 
 // Name is the errno's symbolic name, as strace prints it.

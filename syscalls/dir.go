@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 )
 
@@ -47,7 +46,7 @@ func listDir(h *hostFile) ([]dirent, error) {
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	out := []dirent{
 		{ino: hostStat(h.f).ino, typ: DT_DIR, name: "."},
-		{ino: inodeOf(filepath.Join(h.f.Name(), "..")), typ: DT_DIR, name: ".."},
+		{ino: inodeOf(h.fdPath() + "/.."), typ: DT_DIR, name: ".."},
 	}
 	for _, e := range ents {
 		var ino uint64

@@ -1,8 +1,14 @@
 package syscalls
 
 import (
+	"errors"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
 )
 
 // file is an open file description as the guest sees it.
@@ -38,6 +44,7 @@ type fdEntry struct {
 // as POSIX requires.
 type fdTable struct {
 	fds []*fdEntry
+	max int // RLIMIT_NOFILE's soft limit: descriptors are below it
 }
 
 func newFDTable(cfg Config) *fdTable {
@@ -50,17 +57,24 @@ func newFDTable(cfg Config) *fdTable {
 	return t
 }
 
-const maxFDs = 1024
+// maxFDs bounds RLIMIT_NOFILE, as the kernel's fs.nr_open does: the
+// guest's hard limit is the host's, but at most this, so one guest cannot
+// take every descriptor of the host (a guest descriptor on a host file is
+// a host descriptor).
+const maxFDs = 1 << 16
 
 func (t *fdTable) install(f file, flags int) (int, error) {
 	e := &fdEntry{f: f, cloexec: flags&O_CLOEXEC != 0, flags: flags &^ O_CLOEXEC}
 	for i, x := range t.fds {
+		if i >= t.max {
+			return 0, EMFILE
+		}
 		if x == nil {
 			t.fds[i] = e
 			return i, nil
 		}
 	}
-	if len(t.fds) >= maxFDs {
+	if len(t.fds) >= t.max {
 		return 0, EMFILE
 	}
 	t.fds = append(t.fds, e)
@@ -154,9 +168,18 @@ type hostFile struct {
 	// from pos on, so a listing resumes where the last call stopped.
 	ents []dirent
 	pos  int
+
+	// fifo marks a named pipe, opened non-blocking on the host so that
+	// no open, read or write of the guest's blocks the emulator; a guest
+	// that reads without O_NONBLOCK sleeps until the host says it is
+	// readable (ready).
+	fifo bool
 }
 
 func (h *hostFile) read(p []byte) (int, error) {
+	if h.fifo {
+		return h.fifoIO(p, syscall.Read)
+	}
 	n, err := h.pread(p, h.off)
 	h.off += int64(n)
 	return n, err
@@ -164,6 +187,8 @@ func (h *hostFile) read(p []byte) (int, error) {
 
 func (h *hostFile) pread(p []byte, off int64) (int, error) {
 	switch {
+	case h.fifo:
+		return 0, ESPIPE
 	case h.dir:
 		return 0, EISDIR
 	case h.acc == O_WRONLY:
@@ -177,6 +202,9 @@ func (h *hostFile) pread(p []byte, off int64) (int, error) {
 }
 
 func (h *hostFile) seek(off int64, whence int) (int64, error) {
+	if h.fifo {
+		return 0, ESPIPE
+	}
 	var base int64
 	switch whence {
 	case 0:
@@ -202,6 +230,12 @@ func (h *hostFile) seek(off int64, whence int) (int64, error) {
 }
 
 func (h *hostFile) write(p []byte) (int, error) {
+	if h.fifo {
+		if h.acc == O_RDONLY {
+			return 0, EBADF
+		}
+		return h.fifoIO(p, syscall.Write)
+	}
 	n, err := h.pwrite(p, h.off)
 	h.off += int64(n)
 	return n, err
@@ -211,6 +245,9 @@ func (h *hostFile) pwrite(p []byte, off int64) (int, error) {
 	if h.acc == O_RDONLY {
 		return 0, EBADF
 	}
+	if h.fifo {
+		return 0, ESPIPE
+	}
 	n, err := h.f.WriteAt(p, off)
 	if err != nil && n == 0 {
 		return 0, hostErrno(err)
@@ -218,11 +255,94 @@ func (h *hostFile) pwrite(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-func (h *hostFile) close()                  { h.f.Close() }
-func (h *hostFile) pollable() bool          { return false }
-func (h *hostFile) kind() string            { return h.f.Name() }
-func (h *hostFile) ready() (uint32, uint64) { return EPOLLIN | EPOLLOUT, 0 }
-func (h *hostFile) stat() statInfo          { return hostStat(h.f) }
+// dirState says how a directory's host path may be used.
+type dirState int
+
+const (
+	dirHere    dirState = iota // the path names the directory
+	dirGone                    // the directory was removed
+	dirTooLong                 // its path is PATH_MAX or longer
+)
+
+// path is where the directory is on the host now, for resolving names
+// relative to it: the host's /proc/self/fd says where the descriptor's
+// directory is even after a rename, as Linux's lookups from a directory
+// descriptor follow it. When the directory was removed, or its path is
+// too long to name, callers go through fdPath instead.
+func (h *hostFile) path() (string, dirState) {
+	p, err := os.Readlink(h.fdPath())
+	switch {
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return "", dirTooLong
+	case err != nil || !filepath.IsAbs(p):
+		return h.f.Name(), dirHere // no host /proc: the name it was opened by
+	case strings.HasSuffix(p, " (deleted)"):
+		if _, err := os.Stat(p); err != nil {
+			return "", dirGone
+		}
+	}
+	return p, dirHere
+}
+
+// fdPath names the directory through the host's /proc/self/fd, which
+// reaches it however deep it is and after it was removed ("." still
+// resolves, new names are ENOENT, as on Linux).
+func (h *hostFile) fdPath() string { return "/proc/self/fd/" + strconv.Itoa(int(h.f.Fd())) }
+
+// openDirPath opens a host directory only to name it (O_PATH), for the
+// working directory: it needs no read permission, as Linux's chdir does
+// not.
+func openDirPath(p string) (*hostFile, error) {
+	fd, err := syscall.Open(p, oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, hostErrno(err)
+	}
+	return &hostFile{f: os.NewFile(uintptr(fd), p), dir: true}, nil
+}
+
+func (h *hostFile) close()         { h.f.Close() }
+func (h *hostFile) pollable() bool { return false }
+func (h *hostFile) kind() string   { return h.f.Name() }
+func (h *hostFile) ready() (uint32, uint64) {
+	if !h.fifo {
+		return EPOLLIN | EPOLLOUT, 0
+	}
+	// poll(2) with no timeout on the host's descriptor; POLLIN, POLLOUT,
+	// POLLERR and POLLHUP have the EPOLL* values.
+	var ev uint32
+	rc, err := h.f.SyscallConn()
+	if err != nil {
+		return EPOLLERR, 0
+	}
+	rc.Control(func(fd uintptr) {
+		pfd := struct {
+			fd             int32
+			events, revent int16
+		}{int32(fd), int16(EPOLLIN | EPOLLOUT), 0}
+		var zero syscall.Timespec
+		if _, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&pfd)), 1, uintptr(unsafe.Pointer(&zero)), 0, 0, 0); e == 0 {
+			ev = uint32(uint16(pfd.revent))
+		}
+	})
+	return ev, 0
+}
+
+// fifoIO reads or writes a host FIFO once, without waiting: EAGAIN when it
+// would block.
+func (h *hostFile) fifoIO(p []byte, io func(int, []byte) (int, error)) (int, error) {
+	rc, err := h.f.SyscallConn()
+	if err != nil {
+		return 0, EBADF
+	}
+	var n int
+	var ioErr error
+	rc.Control(func(fd uintptr) { n, ioErr = io(int(fd), p) })
+	if ioErr != nil {
+		return 0, hostErrno(ioErr)
+	}
+	return n, nil
+}
+func (h *hostFile) stat() statInfo { return hostStat(h.f) }
 
 // memFile is a read-only file whose contents the emulator synthesizes
 // (/sys and /proc answers), so the guest sees the same bytes on every host.

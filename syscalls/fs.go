@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 )
 
@@ -165,16 +166,31 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 		}
 		hflags &^= os.O_CREATE | os.O_EXCL
 	}
-	hf, err := os.OpenFile(l.host, hflags, fs.FileMode(mode&0o777))
+	// A FIFO is opened without blocking on the host, whatever the guest
+	// asked: Linux's open would wait for the other end, and the emulator
+	// must not (see hostFile.fifo).
+	if fi, err := os.Stat(l.host); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
+		hflags |= syscall.O_NONBLOCK
+	}
+	perm := c.K.createMode(mode)
+	created := false
+	if hflags&os.O_CREATE != 0 {
+		_, err := os.Lstat(l.host)
+		created = err != nil
+	}
+	hf, err := os.OpenFile(l.host, hflags, fs.FileMode(perm&0o777))
 	if err != nil {
 		return 0, hostErrno(err)
+	}
+	if created && c.K.hostNarrows(perm) {
+		syscall.Fchmod(int(hf.Fd()), perm)
 	}
 	fi, err := hf.Stat()
 	if err != nil {
 		hf.Close()
 		return 0, hostErrno(err)
 	}
-	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc}, flags&(O_CLOEXEC|O_NONBLOCK|O_APPEND|O_ACCMODE))
+	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc, fifo: fi.Mode()&fs.ModeNamedPipe != 0}, flags&(O_CLOEXEC|O_NONBLOCK|O_APPEND|O_ACCMODE))
 	if err != nil {
 		hf.Close()
 	}
@@ -219,25 +235,38 @@ func sysLstat(c *Call) (uint64, error) {
 }
 
 func (c *Call) statPath(dirfd int, pathPtr, buf uint64, flags int) (uint64, error) {
+	if flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH) != 0 {
+		return 0, EINVAL
+	}
+	s, err := c.statAt(dirfd, pathPtr, flags)
+	if err != nil {
+		return 0, err
+	}
+	return 0, c.write(buf, encodeStat(s))
+}
+
+// statAt describes what a path names, for stat and statx; an empty path
+// with AT_EMPTY_PATH names dirfd itself.
+func (c *Call) statAt(dirfd int, pathPtr uint64, flags int) (statInfo, error) {
 	if flags&AT_EMPTY_PATH != 0 {
 		if path, err := c.readString(pathPtr, 1); err == nil && path == "" {
 			f, err := c.K.fds.get(dirfd)
 			if err != nil {
-				return 0, err
+				return statInfo{}, err
 			}
-			return 0, c.write(buf, encodeStat(f.stat()))
+			return f.stat(), nil
 		}
 	}
 	nofollow := flags&AT_SYMLINK_NOFOLLOW != 0
 	l, err := c.locate(dirfd, pathPtr, !nofollow)
 	if err != nil {
-		return 0, err
+		return statInfo{}, err
 	}
 	switch {
 	case l.link != "":
-		return 0, c.write(buf, encodeStat(statInfo{dev: 0x14, ino: 2, mode: S_IFLNK | 0o777, nlink: 1, size: int64(len(l.link)), blksize: 4096}))
+		return statInfo{dev: 0x14, ino: 2, mode: S_IFLNK | 0o777, nlink: 1, size: int64(len(l.link)), blksize: 4096}, nil
 	case l.f != nil:
-		return 0, c.write(buf, encodeStat(l.f.stat()))
+		return l.f.stat(), nil
 	}
 	var fi os.FileInfo
 	if nofollow {
@@ -246,9 +275,9 @@ func (c *Call) statPath(dirfd int, pathPtr, buf uint64, flags int) (uint64, erro
 		fi, err = os.Stat(l.host)
 	}
 	if err != nil {
-		return 0, hostErrno(err)
+		return statInfo{}, hostErrno(err)
 	}
-	return 0, c.write(buf, encodeStat(infoStat(fi)))
+	return infoStat(fi), nil
 }
 
 // encodeStat lays out struct stat as the x86-64 kernel does (144 bytes).
@@ -354,6 +383,17 @@ func sysDup(c *Call) (uint64, error) {
 	return uint64(fd), err
 }
 
+// sysDup2 is dup3 without flags, except that oldfd == newfd is not an
+// error: it returns newfd if oldfd is open.
+func sysDup2(c *Call) (uint64, error) {
+	if c.fd(0) == c.fd(1) {
+		_, err := c.K.fds.entry(c.fd(0))
+		return uint64(c.fd(1)), err
+	}
+	c.Args[2] = 0
+	return sysDup3(c)
+}
+
 func sysDup3(c *Call) (uint64, error) {
 	oldfd, newfd := c.fd(0), c.fd(1)
 	if c.int32(2)&^O_CLOEXEC != 0 {
@@ -381,13 +421,35 @@ func sysDup3(c *Call) (uint64, error) {
 	return uint64(newfd), nil
 }
 
+// sysUmask sets the guest's umask and returns the old one. The host
+// process's own umask never changes.
+func sysUmask(c *Call) (uint64, error) {
+	old := c.K.fsys.umask
+	c.K.fsys.umask = c.u32(0) & 0o777
+	return uint64(old), nil
+}
+
+// createMode is the mode a file the guest creates gets: what it asked for
+// less its umask.
+func (k *Kernel) createMode(mode uint32) uint32 { return mode & 0o7777 &^ k.fsys.umask }
+
+// hostNarrows reports whether the host's umask took bits from perm that
+// the guest's did not, so a new file must be given perm explicitly.
+func (k *Kernel) hostNarrows(perm uint32) bool { return perm&k.fsys.hostUmask != 0 }
+
+// sysGetcwd reports the guest's working directory where it is now. Like
+// Linux it is ENOENT once that directory has been removed, and ERANGE for a
+// buffer too small.
 func sysGetcwd(c *Call) (uint64, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return 0, ENOENT
-	}
-	if c.K.cfg.FS == FSNone {
-		wd = "/" // the host's directories are hidden
+	wd := "/"
+	if h := c.K.fsys.cwd; h != nil {
+		var state dirState
+		switch wd, state = h.path(); state {
+		case dirGone:
+			return 0, ENOENT
+		case dirTooLong:
+			return 0, ENAMETOOLONG
+		}
 	}
 	b := append([]byte(wd), 0)
 	if uint64(len(b)) > c.uint(1) {
@@ -396,21 +458,104 @@ func sysGetcwd(c *Call) (uint64, error) {
 	return uint64(len(b)), c.write(c.ptr(0), b)
 }
 
-func sysFaccessat(c *Call) (uint64, error) {
-	return c.access(int(c.int32(0)), c.ptr(1), int(c.int32(2)))
-}
-
-func sysAccess(c *Call) (uint64, error) { return c.access(AT_FDCWD, c.ptr(0), int(c.int32(1))) }
-
-// access checks a path as the guest's user would, and W_OK against the
-// --fs policy as well: with ro nothing on the host is writable.
-func (c *Call) access(dirfd int, pathPtr uint64, mode int) (uint64, error) {
-	if mode&^7 != 0 {
-		return 0, EINVAL
-	}
-	l, err := c.locate(dirfd, pathPtr, true)
+func sysChdir(c *Call) (uint64, error) {
+	path, err := c.readPath(c.ptr(0))
 	if err != nil {
 		return 0, err
+	}
+	if c.K.cfg.FS == FSNone && path != "" {
+		// Under --fs none the tree is an empty root: "/" (or a name for
+		// it made of "." and "..") is the one directory there is to enter.
+		if p, _, err := c.resolve(AT_FDCWD, path); err == nil && onlyRoot(p) {
+			c.K.fsys.setCwd(nil)
+			return 0, nil
+		}
+	}
+	l, err := c.locatePath(AT_FDCWD, path, true)
+	if err != nil {
+		return 0, err
+	}
+	return c.enter(l)
+}
+
+// onlyRoot reports whether the absolute path p names the root through
+// nothing but ".", ".." and slashes.
+func onlyRoot(p string) bool {
+	for _, name := range strings.Split(p, "/") {
+		if name != "" && name != "." && name != ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// sysFchdir enters the directory of a descriptor, wherever it is now and
+// even if it was removed, as on Linux.
+func sysFchdir(c *Call) (uint64, error) {
+	f, err := c.K.fds.get(c.fd(0))
+	if err != nil {
+		return 0, err
+	}
+	h, ok := f.(*hostFile)
+	if !ok || !h.dir {
+		return 0, ENOTDIR
+	}
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		p, _ := h.path() // no host /proc: the name it was opened by
+		return c.enter(loc{host: p})
+	}
+	return c.enter(loc{host: h.fdPath()})
+}
+
+// enter makes the directory l the working directory: ENOTDIR for anything
+// else, EACCES without search permission, as Linux's chdir checks.
+func (c *Call) enter(l loc) (uint64, error) {
+	if l.host == "" {
+		return 0, ENOTDIR // the emulator's files are not directories
+	}
+	h, err := openDirPath(l.host)
+	if err != nil {
+		return 0, err
+	}
+	if err := syscall.Access(l.host, X_OK); err != nil {
+		h.close()
+		return 0, hostErrno(err)
+	}
+	c.K.fsys.setCwd(h)
+	return 0, nil
+}
+
+func sysFaccessat(c *Call) (uint64, error) {
+	return c.accessAt(int(c.int32(0)), c.ptr(1), int(c.int32(2)), 0)
+}
+
+func sysAccess(c *Call) (uint64, error) { return c.accessAt(AT_FDCWD, c.ptr(0), int(c.int32(1)), 0) }
+
+// accessAt checks a path as the guest's user would, and W_OK against the
+// --fs policy as well: with ro nothing on the host is writable. The flags
+// are faccessat2's; real and effective ids are the same here, so
+// AT_EACCESS changes nothing.
+func (c *Call) accessAt(dirfd int, pathPtr uint64, mode, flags int) (uint64, error) {
+	if mode&^7 != 0 || flags&^(AT_EACCESS|AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH) != 0 {
+		return 0, EINVAL
+	}
+	var l loc
+	path, err := c.readPath(pathPtr)
+	switch {
+	case err != nil:
+		return 0, err
+	case path == "" && flags&AT_EMPTY_PATH != 0:
+		f, err := c.K.fds.get(dirfd)
+		if err != nil {
+			return 0, err
+		}
+		if h, ok := f.(*hostFile); ok {
+			l.host = h.fdPath()
+		}
+	default:
+		if l, err = c.locatePath(dirfd, path, flags&AT_SYMLINK_NOFOLLOW == 0); err != nil {
+			return 0, err
+		}
 	}
 	if l.host == "" {
 		if mode&(W_OK|X_OK) != 0 {
@@ -418,11 +563,128 @@ func (c *Call) access(dirfd int, pathPtr uint64, mode int) (uint64, error) {
 		}
 		return 0, nil
 	}
+	if flags&AT_SYMLINK_NOFOLLOW != 0 {
+		// A link's own permissions are rwx for everyone.
+		if fi, err := os.Lstat(l.host); err != nil {
+			return 0, hostErrno(err)
+		} else if fi.Mode()&os.ModeSymlink != 0 {
+			return 0, c.writable(mode)
+		}
+	}
 	if err := syscall.Access(l.host, uint32(mode)); err != nil {
 		return 0, hostErrno(err)
 	}
+	return 0, c.writable(mode)
+}
+
+// writable is access's answer for W_OK under the --fs policy.
+func (c *Call) writable(mode int) error {
 	if mode&W_OK != 0 && c.K.cfg.FS != FSReadWrite {
-		return 0, EACCES
+		return EACCES
+	}
+	return nil
+}
+
+// Flags of close_range.
+const (
+	CLOSE_RANGE_UNSHARE = 2
+	CLOSE_RANGE_CLOEXEC = 4
+)
+
+// sysCloseRange closes, or marks close-on-exec, the descriptors from first
+// to last. There is one process, so CLOSE_RANGE_UNSHARE has nothing to
+// unshare.
+func sysCloseRange(c *Call) (uint64, error) {
+	first, last, flags := c.u32(0), c.u32(1), c.u32(2)
+	if flags&^(CLOSE_RANGE_UNSHARE|CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+		return 0, EINVAL
+	}
+	t := c.K.fds
+	for fd := uint64(first); fd <= uint64(last) && fd < uint64(len(t.fds)); fd++ {
+		switch {
+		case t.fds[fd] == nil:
+		case flags&CLOSE_RANGE_CLOEXEC != 0:
+			t.fds[fd].cloexec = true
+		default:
+			t.closeFD(int(fd))
+		}
 	}
 	return 0, nil
+}
+
+// sysCopyFileRange copies between two regular host files in the
+// emulator, at most maxIO bytes a call (a short copy, which callers
+// loop on). Its errors are Linux's generic checks, in Linux's order.
+func sysCopyFileRange(c *Call) (uint64, error) {
+	if c.u32(5) != 0 {
+		return 0, EINVAL
+	}
+	in, err := c.K.fds.entry(c.fd(0))
+	if err != nil {
+		return 0, err
+	}
+	out, err := c.K.fds.entry(c.fd(2))
+	if err != nil {
+		return 0, err
+	}
+	offs := [2]*int64{}
+	for i, p := range []uint64{c.ptr(1), c.ptr(3)} {
+		if p == 0 {
+			continue
+		}
+		b, err := c.read(p, 8)
+		if err != nil {
+			return 0, err
+		}
+		off := int64(binary.LittleEndian.Uint64(b))
+		offs[i] = &off
+	}
+	src, ok1 := in.f.(*hostFile)
+	dst, ok2 := out.f.(*hostFile)
+	switch {
+	case in.flags&O_ACCMODE == O_WRONLY || out.flags&O_ACCMODE == O_RDONLY || out.flags&O_APPEND != 0:
+		return 0, EBADF
+	case ok1 && src.dir || ok2 && dst.dir:
+		return 0, EISDIR
+	case !ok1 || !ok2:
+		return 0, EINVAL // not regular files
+	}
+	inOff, outOff := src.off, dst.off
+	if offs[0] != nil {
+		inOff = *offs[0]
+	}
+	if offs[1] != nil {
+		outOff = *offs[1]
+	}
+	n := int64(clampIO(c.uint(4)))
+	if inOff < 0 || outOff < 0 {
+		return 0, EOVERFLOW // as Linux 6.18 answers; older kernels said EINVAL
+	}
+	if a, b := src.stat(), dst.stat(); a.dev == b.dev && a.ino == b.ino && inOff < outOff+n && outOff < inOff+n {
+		return 0, EINVAL // overlapping ranges of one file
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	p := make([]byte, n)
+	got, err := src.pread(p, inOff)
+	if err != nil || got == 0 {
+		return 0, err
+	}
+	put, err := dst.pwrite(p[:got], outOff)
+	if err != nil {
+		return 0, err
+	}
+	for i, o := range []*int64{&src.off, &dst.off} {
+		if offs[i] == nil {
+			*o += int64(put)
+			continue
+		}
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(*offs[i]+int64(put)))
+		if err := c.write([]uint64{c.ptr(1), c.ptr(3)}[i], b[:]); err != nil {
+			return 0, err
+		}
+	}
+	return uint64(put), nil
 }

@@ -59,7 +59,56 @@ func (c *Call) mkdirAt(dirfd int, pathPtr uint64, mode uint32) (uint64, error) {
 	if err := c.mayChange(change{l, mustNotExist, false}); err != nil {
 		return 0, err
 	}
-	return hostCall(syscall.Mkdir(l.host, mode&0o7777))
+	perm := c.K.createMode(mode)
+	if err := syscall.Mkdir(l.host, perm); err != nil {
+		return 0, hostErrno(err)
+	}
+	if c.K.hostNarrows(perm) {
+		syscall.Chmod(l.host, perm)
+	}
+	return 0, nil
+}
+
+func sysMknod(c *Call) (uint64, error) { return c.mknodAt(AT_FDCWD, c.ptr(0), c.u32(1), c.uint(2)) }
+
+func sysMknodat(c *Call) (uint64, error) {
+	return c.mknodAt(int(c.int32(0)), c.ptr(1), c.u32(2), c.uint(3))
+}
+
+// mknodAt makes a regular file, a FIFO or a socket name. Device nodes are
+// EPERM, as for a process without CAP_MKNOD: the guest gets no devices of
+// the host's. Linux checks the type before the path, the capability for
+// devices after it.
+func (c *Call) mknodAt(dirfd int, pathPtr uint64, mode uint32, dev uint64) (uint64, error) {
+	switch mode & S_IFMT {
+	case 0, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK:
+	case S_IFDIR:
+		return 0, EPERM
+	default:
+		return 0, EINVAL
+	}
+	l, err := c.locate(dirfd, pathPtr, false)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.mayChange(change{l, mustNotExist, false}); err != nil {
+		return 0, err
+	}
+	typ := mode & S_IFMT
+	if typ == S_IFCHR || typ == S_IFBLK {
+		return 0, EPERM
+	}
+	if typ == 0 {
+		typ = S_IFREG
+	}
+	perm := c.K.createMode(mode)
+	if err := syscall.Mknod(l.host, typ|perm, 0); err != nil {
+		return 0, hostErrno(err)
+	}
+	if c.K.hostNarrows(perm) {
+		syscall.Chmod(l.host, perm)
+	}
+	return 0, nil
 }
 
 func sysRename(c *Call) (uint64, error) {

@@ -147,6 +147,7 @@ func newFuzzKernel(t *testing.T, mode FSMode) *fzSetup {
 // closeAll closes every descriptor, so host files a call opened do not
 // pile up across inputs.
 func (s *fzSetup) closeAll() {
+	s.k.fsys.setCwd(nil) // the host directory the working directory holds
 	for fd := range s.k.fds.fds {
 		if s.k.fds.fds[fd] != nil {
 			s.k.fds.closeFD(fd)
@@ -266,6 +267,31 @@ func fzSeeds() [][7]uint64 {
 		{316, at, path(9), at, path(10), 1},                        // renameat2 NOREPLACE
 		{318, fzBuf, 64, 0},                                        // getrandom
 		{322, at, path(9), 0, 0, 0},                                // execveat
+		{27, fzBuf, 4096, fzBuf + 0x100},                           // mincore
+		{33, 1, 9},                                                 // dup2
+		{80, path(8)},                                              // chdir testdata
+		{80, path(10)},                                             // chdir missing
+		{81, 3},                                                    // fchdir a pipe
+		{92, path(9), 0, 0},                                        // chown
+		{93, 3, ^uint64(0), ^uint64(0)},                            // fchown
+		{94, path(9), 0, 0},                                        // lchown
+		{95, 0o22},                                                 // umask
+		{115, 16, fzBuf},                                           // getgroups
+		{116, 1, fzBuf},                                            // setgroups
+		{132, path(9), fzTimespecShort},                            // utime
+		{133, path(10), S_IFIFO | 0o644, 0},                        // mknod
+		{160, 7, fzRlimit},                                         // setrlimit
+		{235, path(9), fzTimespecShort},                            // utimes
+		{259, at, path(10), S_IFIFO | 0o644, 0},                    // mknodat
+		{260, at, path(9), 0, 0, 0x100},                            // fchownat
+		{261, at, path(9), 0},                                      // futimesat
+		{280, at, path(9), fzTimespecShort, 0},                     // utimensat
+		{280, 3, 0, 0, 0},                                          // futimens
+		{326, 3, 0, 4, 0, 5, 0},                                    // copy_file_range
+		{332, at, path(9), 0, 0x7ff, fzBuf},                        // statx
+		{436, 3, 4, 4},                                             // close_range CLOEXEC
+		{439, at, path(9), 4, 0x200},                               // faccessat2
+		{452, at, path(9), 0o600, 0x100},                           // fchmodat2
 		{1000},                                                     // beyond the table
 	}
 }
@@ -398,6 +424,11 @@ func FuzzDispatchSequence(f *testing.F) {
 		{{292, 1, 3, 0}, {0, 3, fzBuf, 100}, {232, 6, fzBuf, 8, 0}},
 		// Fill descriptors up to the limit.
 		{{292, 1, 1023, 0}, {32, 1}, {291, 0}, {293, fzBuf, 0}},
+		// The working directory: into /proc (ENOENT), to /, back with
+		// fchdir, and a relative open there.
+		{{80, path(12)}, {257, at, path(7), O_DIRECTORY}, {80, path(7)}, {81, 7}, {79, fzBuf, 4096}, {257, at, path(8), 0}},
+		// Lower RLIMIT_NOFILE below the open descriptors, then open more.
+		{{160, 7, fzRlimit}, {32, 1}, {436, 3, 0xffffffff, 0}, {291, 0}},
 		// Signal actions, masks and an alternate stack.
 		{{13, 10, fzSigaction, 0, 8}, {14, 0, fzSigset, fzBuf, 8}, {131, fzStack, fzBuf}, {234, 1000, 1000, 10}, {127, fzBuf, 8}},
 		// /proc files: open, read, seek, read, stat.

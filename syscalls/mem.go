@@ -164,3 +164,38 @@ func sysMadvise(c *Call) (uint64, error) {
 // sysBrk reports a zero-size heap: Go never uses brk, and a failing brk makes
 // other allocators fall back to mmap.
 func sysBrk(c *Call) (uint64, error) { return 0, nil }
+
+// sysMincore reports every page of a mapped range as resident: the
+// emulator keeps all guest memory in host memory. The errors are Linux's,
+// negative errnos as ever: EINVAL for an unaligned address, ENOMEM for a
+// range that is not (wholly) mapped, EFAULT for a bad vector. Pages
+// mapped PROT_NONE count as unmapped, a limit of the Machine interface.
+func sysMincore(c *Call) (uint64, error) {
+	addr, n, vec := c.uint(0), c.uint(1), c.ptr(2)
+	if addr%4096 != 0 {
+		return 0, EINVAL
+	}
+	if addr+n < addr || addr+n > userTop {
+		return 0, ENOMEM
+	}
+	pages := (n + 4095) / 4096
+	if pages == 0 {
+		return 0, nil
+	}
+	if err := c.userRange(vec, pages); err != nil {
+		return 0, err // access_ok; the mapping is looked at before the copy
+	}
+	if err := c.M.Access(addr, n, false); err != nil {
+		return 0, ENOMEM
+	}
+	b := make([]byte, min(pages, maxIO))
+	for i := range b {
+		b[i] = 1
+	}
+	for done := uint64(0); done < pages; done += uint64(len(b)) {
+		if err := c.write(vec+done, b[:min(uint64(len(b)), pages-done)]); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}

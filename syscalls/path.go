@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -57,25 +58,36 @@ type loc struct {
 // the emulator's own (/proc/self/exe) is followed. Host paths are not
 // checked here: the host answers for them.
 func (c *Call) locate(dirfd int, pathPtr uint64, follow bool) (loc, error) {
-	path, err := c.readString(pathPtr, 4096)
+	path, err := c.readPath(pathPtr)
 	if err != nil {
 		return loc{}, err
 	}
+	return c.locatePath(dirfd, path, follow)
+}
+
+// readPath reads a path argument: EFAULT for a bad pointer, ENAMETOOLONG
+// for one of PATH_MAX (4096) bytes or more, as Linux's getname says.
+func (c *Call) readPath(pathPtr uint64) (string, error) {
+	path, err := c.readString(pathPtr, pathMax)
+	if err == ERANGE {
+		return "", ENAMETOOLONG
+	}
+	return path, err
+}
+
+// pathMax is Linux's PATH_MAX, counting the terminating NUL.
+const pathMax = 4096
+
+// locatePath is locate for a path already read.
+func (c *Call) locatePath(dirfd int, path string, follow bool) (loc, error) {
 	if path == "" {
 		return loc{}, ENOENT
 	}
-	p, err := c.resolve(dirfd, path)
+	p, guest, err := c.resolve(dirfd, path)
 	if err != nil {
 		return loc{}, err
 	}
-	abs := p
-	if !filepath.IsAbs(abs) {
-		if abs, err = filepath.Abs(p); err != nil {
-			return loc{}, ENOENT
-		}
-	}
-	abs = filepath.Clean(abs)
-	if underEmulated(abs) {
+	if abs := filepath.Clean(guest); guest != "" && underEmulated(abs) {
 		if target, ok := c.K.procLink(abs); ok {
 			if !follow {
 				return loc{link: target}, nil
@@ -108,24 +120,104 @@ func underEmulated(abs string) bool {
 	return false
 }
 
-// resolve makes path relative to dirfd a path the host understands.
-// Relative paths with AT_FDCWD stay relative to the host's working
-// directory, which the guest shares (chdir is not emulated).
-func (c *Call) resolve(dirfd int, path string) (string, error) {
-	if filepath.IsAbs(path) || dirfd == AT_FDCWD {
-		return path, nil
+// resolve makes path relative to dirfd an absolute path the host
+// understands, and says which absolute path the guest named (for /proc and
+// /sys), "" for a name in a directory since removed. Relative paths with
+// AT_FDCWD follow the guest's working directory (chdir), never the host
+// process's, which does not change. The result is not cleaned: "..", "."
+// and a trailing slash keep their meaning for the host's lookup.
+func (c *Call) resolve(dirfd int, path string) (host, guest string, err error) {
+	if filepath.IsAbs(path) {
+		return path, path, nil
 	}
-	f, err := c.K.fds.get(dirfd)
+	var h *hostFile
+	if dirfd == AT_FDCWD {
+		if h = c.K.fsys.cwd; h == nil {
+			return "/" + path, "/" + path, nil // the empty root of --fs none
+		}
+	} else {
+		f, err := c.K.fds.get(dirfd)
+		if err != nil {
+			return "", "", err
+		}
+		var ok bool
+		if h, ok = f.(*hostFile); !ok || !h.dir {
+			return "", "", ENOTDIR
+		}
+	}
+	dir, state := h.path()
+	host = joinPath(dir, path)
+	if state == dirGone {
+		return joinPath(h.fdPath(), path), "", nil
+	}
+	if state == dirTooLong || len(host) >= pathMax {
+		// Deeper than the host can name in one path; the guest's own
+		// path is long too, and /proc and /sys are not that deep.
+		return joinPath(h.fdPath(), path), "", nil
+	}
+	return host, host, nil
+}
+
+// joinPath puts a relative path under an absolute directory.
+func joinPath(dir, rel string) string {
+	if dir == "/" {
+		return "/" + rel
+	}
+	return dir + "/" + rel
+}
+
+// fsState is what Linux keeps in a process's fs_struct: the working
+// directory and the umask.
+type fsState struct {
+	// cwd is the guest's working directory, held open on the host (O_PATH)
+	// so that it is followed across renames and survives removal, as a
+	// Linux process's is; nil is the empty root that --fs none leaves.
+	// It starts as the host process's working directory and changes only
+	// by chdir and fchdir; the host process's own never changes.
+	cwd *hostFile
+	// umask is the guest's file mode creation mask; hostUmask is the host
+	// process's, which the host applies as well to what the guest creates.
+	umask, hostUmask uint32
+}
+
+// newFSState gives the state a new process inherits from its parent: the
+// host's working directory and umask.
+func newFSState(mode FSMode) fsState {
+	s := fsState{umask: 0o022, hostUmask: 0o022}
+	if m, ok := hostUmask(); ok {
+		s.umask, s.hostUmask = m, m
+	}
+	if mode == FSNone {
+		return s
+	}
+	if h, err := openDirPath("."); err == nil {
+		s.cwd = h
+	}
+	return s
+}
+
+// setCwd makes h the working directory; nil is the root of --fs none.
+func (s *fsState) setCwd(h *hostFile) {
+	if s.cwd != nil {
+		s.cwd.close()
+	}
+	s.cwd = h
+}
+
+// hostUmask reads the host process's umask from /proc/self/status (Linux
+// 4.7 and later), without changing it as umask(2) would.
+func hostUmask() (uint32, bool) {
+	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return "", err
+		return 0, false
 	}
-	h, ok := f.(*hostFile)
-	if !ok || !h.dir {
-		return "", ENOTDIR
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			return uint32(m), err == nil
+		}
 	}
-	// The name the directory was opened by still names it: the guest's
-	// working directory never changes.
-	return h.f.Name() + "/" + path, nil
+	return 0, false
 }
 
 // What a change needs of the path it is applied to, for the errors a

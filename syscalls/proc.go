@@ -3,6 +3,7 @@ package syscalls
 import (
 	"encoding/binary"
 	"os"
+	"syscall"
 )
 
 // Process identity. The emulated process always has the same pid, and its
@@ -146,16 +147,84 @@ func sysSchedYield(c *Call) (uint64, error) {
 	return 0, nil
 }
 
+// hostGroups are the host user's supplementary groups, which the guest
+// inherits as a child process would.
+func hostGroups() []uint32 {
+	ids, _ := os.Getgroups()
+	out := make([]uint32, len(ids))
+	for i, id := range ids {
+		out[i] = uint32(id)
+	}
+	return out
+}
+
+// ngroupsMax is Linux's NGROUPS_MAX.
+const ngroupsMax = 65536
+
+func sysGetgroups(c *Call) (uint64, error) {
+	size, g := c.int32(0), c.K.groups
+	switch {
+	case size < 0:
+		return 0, EINVAL
+	case size == 0:
+		return uint64(len(g)), nil
+	case int(size) < len(g):
+		return 0, EINVAL
+	}
+	b := make([]byte, 4*len(g))
+	for i, id := range g {
+		binary.LittleEndian.PutUint32(b[4*i:], id)
+	}
+	return uint64(len(g)), c.write(c.ptr(1), b)
+}
+
+// sysSetgroups changes the emulated identity's groups, which only root
+// may (CAP_SETGID); the host process's own never change.
+func sysSetgroups(c *Call) (uint64, error) {
+	size := c.int32(0)
+	if size < 0 || size > ngroupsMax {
+		return 0, EINVAL
+	}
+	b, err := c.read(c.ptr(1), int(size)*4)
+	if err != nil {
+		return 0, err
+	}
+	if os.Geteuid() != 0 {
+		return 0, EPERM
+	}
+	g := make([]uint32, size)
+	for i := range g {
+		g[i] = binary.LittleEndian.Uint32(b[4*i:])
+	}
+	c.K.groups = g
+	return 0, nil
+}
+
 // rlimit is a (soft, hard) pair; ^0 is RLIM_INFINITY.
 type rlimit struct{ cur, max uint64 }
+
+// rlimNlimits is Linux's RLIM_NLIMITS: resources are numbered below it.
+const rlimNlimits = 16
 
 func defaultRlimits() map[int]rlimit {
 	inf := ^uint64(0)
 	return map[int]rlimit{
 		RLIMIT_STACK:  {8 << 20, inf},
-		RLIMIT_NOFILE: {maxFDs, maxFDs},
+		RLIMIT_NOFILE: hostNofile(),
 		RLIMIT_AS:     {inf, inf},
 	}
+}
+
+// hostNofile is the guest's RLIMIT_NOFILE to begin with: the host
+// process's, at most maxFDs. (The emulator is a Go program too, so its
+// runtime has already raised the soft limit to the hard one, as a Go guest's
+// runtime would do natively.)
+func hostNofile() rlimit {
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+		return rlimit{1024, 1024}
+	}
+	return rlimit{min(r.Cur, maxFDs), min(r.Max, maxFDs)}
 }
 
 func (k *Kernel) rlimit(res int) rlimit {
@@ -166,29 +235,64 @@ func (k *Kernel) rlimit(res int) rlimit {
 }
 
 func sysGetrlimit(c *Call) (uint64, error) {
-	r := c.K.rlimit(int(c.int32(0)))
+	res := c.u32(0)
+	if res >= rlimNlimits {
+		return 0, EINVAL
+	}
+	r := c.K.rlimit(int(res))
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], r.cur)
 	binary.LittleEndian.PutUint64(b[8:], r.max)
 	return 0, c.write(c.ptr(1), b[:])
 }
 
+func sysSetrlimit(c *Call) (uint64, error) {
+	if c.u32(0) >= rlimNlimits {
+		return 0, EINVAL
+	}
+	return 0, c.setrlimit(int(c.u32(0)), c.ptr(1))
+}
+
+// setrlimit sets a limit from the struct rlimit at ptr, with Linux's
+// errors: EINVAL for soft above hard, EPERM for raising the hard limit
+// unless the identity is root (CAP_SYS_RESOURCE) or RLIMIT_NOFILE above the
+// emulator's cap (Linux's fs.nr_open). The descriptor table follows
+// RLIMIT_NOFILE's soft limit.
+func (c *Call) setrlimit(res int, ptr uint64) error {
+	b, err := c.read(ptr, 16)
+	if err != nil {
+		return err
+	}
+	old := c.K.rlimit(res)
+	n := rlimit{binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])}
+	switch {
+	case n.cur > n.max:
+		return EINVAL
+	case n.max > old.max && os.Geteuid() != 0:
+		return EPERM
+	case res == RLIMIT_NOFILE && n.max > maxFDs:
+		return EPERM
+	}
+	c.K.rlimits[res] = n
+	if res == RLIMIT_NOFILE {
+		c.K.fds.max = int(n.cur)
+	}
+	return nil
+}
+
 func sysPrlimit64(c *Call) (uint64, error) {
 	if pid := c.int32(0); pid != 0 && pid != Pid {
 		return 0, ESRCH
 	}
-	res := int(c.int32(1))
-	old := c.K.rlimit(res)
+	res := c.u32(1)
+	if res >= rlimNlimits {
+		return 0, EINVAL
+	}
+	old := c.K.rlimit(int(res))
 	if c.ptr(2) != 0 {
-		b, err := c.read(c.ptr(2), 16)
-		if err != nil {
+		if err := c.setrlimit(int(res), c.ptr(2)); err != nil {
 			return 0, err
 		}
-		n := rlimit{binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])}
-		if n.cur > n.max || n.max > old.max {
-			return 0, EINVAL
-		}
-		c.K.rlimits[res] = n
 	}
 	if c.ptr(3) != 0 {
 		var b [16]byte

@@ -154,9 +154,97 @@ var fsOps = []fsOp{
 	{"link", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "link", tk.str(0x10100, d+"/old"), tk.str(0x10400, d+"/hard"))
 	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return fileText(d+"/hard") == "old\n" }},
+	{"utimensat", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 1e9, 5, 15e8, 7), 0)
+	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return mtime(d+"/old") == 15e8*1e9+7 }},
+	{"utimensat UTIME_NOW is the virtual clock", func(t *testing.T, tk *testKernel, d string) uint64 {
+		tk.m.now = 3e9
+		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 0, UTIME_OMIT, 0, UTIME_NOW), 0)
+	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return mtime(d+"/old") == (Epoch+3)*1e9 }},
+	{"utimensat nofollow on a link", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/link"), tk.timespecs(0x10600, 1e9, 0, 1e9, 0), AT_SYMLINK_NOFOLLOW)
+	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return lmtime(d+"/link") == 1e18 && mtime(d+"/old") != 1e18 }},
+	{"utimensat missing", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/missing"), 0, 0)
+	}, [3]Errno{ENOENT, ENOENT, ENOENT}, nil},
+	{"utimensat nsec out of range", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 0, 1e9, 0, 0), 0)
+	}, [3]Errno{EINVAL, EINVAL, EINVAL}, nil},
+	{"utimes", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "utimes", tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 1e9, 3, 2e9, 4))
+	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return mtime(d+"/old") == 2e18+4000 }},
+	{"futimesat usec out of range", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "futimesat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 0, 1e6, 0, 0))
+	}, [3]Errno{EINVAL, EINVAL, EINVAL}, nil},
+	{"chown to itself", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "chown", tk.str(0x10100, d+"/old"), uint64(os.Getuid()), uint64(os.Getgid()))
+	}, [3]Errno{EACCES, 0, ENOENT}, nil},
+	{"lchown a link", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "lchown", tk.str(0x10100, d+"/link"), 0xffffffff, 0xffffffff)
+	}, [3]Errno{EACCES, 0, ENOENT}, nil},
+	{"fchownat bad flags", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "fchownat", atFDCWD, tk.str(0x10100, d+"/old"), 0, 0, 1)
+	}, [3]Errno{EINVAL, EINVAL, EINVAL}, nil},
+	{"mknod FIFO", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "mknod", tk.str(0x10100, d+"/fifo"), S_IFIFO|0o644, 0)
+	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool {
+		fi, err := os.Lstat(d + "/fifo")
+		return err == nil && fi.Mode()&os.ModeNamedPipe != 0
+	}},
+	{"mknodat existing", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "mknodat", atFDCWD, tk.str(0x10100, d+"/old"), S_IFIFO|0o644, 0)
+	}, [3]Errno{EEXIST, EEXIST, ENOENT}, nil},
+	{"mknod a directory", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "mknod", tk.str(0x10100, d+"/dir"), S_IFDIR|0o755, 0)
+	}, [3]Errno{EPERM, EPERM, EPERM}, nil},
+	{"mknod a device", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "mknod", tk.str(0x10100, d+"/dev"), S_IFCHR|0o600, 0x0103)
+	}, [3]Errno{EACCES, EPERM, ENOENT}, nil},
+	{"fchmodat2", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "fchmodat2", atFDCWD, tk.str(0x10100, d+"/old"), 0o600, 0)
+	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool {
+		fi, err := os.Stat(d + "/old")
+		return err == nil && fi.Mode().Perm() == 0o600
+	}},
+	{"fchmodat2 AT_SYMLINK_NOFOLLOW on a link", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "fchmodat2", atFDCWD, tk.str(0x10100, d+"/link"), 0o600, AT_SYMLINK_NOFOLLOW)
+	}, [3]Errno{EACCES, ENOTSUP, ENOENT}, nil},
+	{"faccessat2 W_OK", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "faccessat2", atFDCWD, tk.str(0x10100, d+"/old"), W_OK, AT_EACCESS)
+	}, [3]Errno{EACCES, 0, ENOENT}, nil},
+	{"statx", func(t *testing.T, tk *testKernel, d string) uint64 {
+		return tk.call(t, "statx", atFDCWD, tk.str(0x10100, d+"/old"), 0, STATX_BASIC_STATS, 0x10800)
+	}, [3]Errno{0, 0, ENOENT}, nil},
 	{"unlink /proc/self/status", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "unlink", tk.str(0x10100, "/proc/self/status"))
 	}, [3]Errno{EACCES, EACCES, EACCES}, nil},
+}
+
+// timespecs puts two struct timespec (or timeval) at addr and returns it.
+func (tk *testKernel) timespecs(addr uint64, sec0, nsec0, sec1, nsec1 int64) uint64 {
+	b := make([]byte, 32)
+	for i, v := range []int64{sec0, nsec0, sec1, nsec1} {
+		binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
+	}
+	tk.m.WriteMem(addr, b)
+	return addr
+}
+
+// mtime and lmtime are a host file's modification time in ns, -1 if unknown.
+func mtime(p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return -1
+	}
+	return fi.ModTime().UnixNano()
+}
+
+func lmtime(p string) int64 {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return -1
+	}
+	return fi.ModTime().UnixNano()
 }
 
 // fsTree makes the host directory the fsOps work on.
@@ -444,6 +532,176 @@ func TestProcessesRefused(t *testing.T) {
 	for _, name := range []string{"wait4", "waitid"} {
 		if got := tk.call(t, name, ^uint64(0), 0, 0, 0); got != neg(ECHILD) {
 			t.Errorf("%s = %d, want -ECHILD", name, int64(got))
+		}
+	}
+}
+
+// getcwd returns the guest's working directory, or the errno.
+func (tk *testKernel) getcwd(t *testing.T) string {
+	t.Helper()
+	n := tk.call(t, "getcwd", 0x18000, 4096)
+	if int64(n) < 0 {
+		return "-" + Errno(-int64(n)).Name()
+	}
+	return string(tk.m.mem[0x8000 : 0x8000+n-1])
+}
+
+// TestWorkingDirectory walks the emulated working directory with chdir and
+// fchdir and checks that relative paths and AT_FDCWD follow it while the
+// host process's own never moves.
+func TestWorkingDirectory(t *testing.T) {
+	hostWd, _ := os.Getwd()
+	d, err := filepath.EvalSymlinks(fsTree(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := newTestKernelFS(FSReadOnly)
+	if got := tk.getcwd(t); got != hostWd {
+		t.Fatalf("getcwd at start = %q, want the host's %q", got, hostWd)
+	}
+	var dot uint64
+	steps := []struct {
+		name string
+		do   func() uint64
+		want Errno
+		cwd  string // "" to skip
+	}{
+		{"chdir dir", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, d)) }, 0, d},
+		{"open relative", func() uint64 { return tk.call(t, "open", tk.str(0x10100, "sub/inner"), O_RDONLY) }, 0, ""},
+		{"stat relative", func() uint64 { return tk.call(t, "newfstatat", atFDCWD, tk.str(0x10100, "old"), 0x10800, 0) }, 0, ""},
+		{"open . for later", func() uint64 {
+			dot = tk.call(t, "open", tk.str(0x10100, "."), O_RDONLY|O_DIRECTORY)
+			return dot
+		}, 0, ""},
+		{"chdir sub", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "sub")) }, 0, d + "/sub"},
+		{"chdir ..", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "..")) }, 0, d},
+		{"chdir through a link to a file", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "link")) }, ENOTDIR, d},
+		{"chdir missing", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "missing")) }, ENOENT, d},
+		{"chdir empty", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "")) }, ENOENT, d},
+		{"chdir bad pointer", func() uint64 { return tk.call(t, "chdir", 8) }, EFAULT, d},
+		{"chdir too long", func() uint64 {
+			return tk.call(t, "chdir", tk.str(0x11000, strings.Repeat("a/", 2100)))
+		}, ENAMETOOLONG, d},
+		{"chdir /proc", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "/proc")) }, ENOENT, d},
+		{"chdir /", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "/")) }, 0, "/"},
+		{"fchdir back", func() uint64 { return tk.call(t, "fchdir", dot) }, 0, d},
+		{"fchdir stdout", func() uint64 { return tk.call(t, "fchdir", 1) }, ENOTDIR, d},
+		{"fchdir bad", func() uint64 { return tk.call(t, "fchdir", 77) }, EBADF, d},
+		{"getcwd small", func() uint64 { return tk.call(t, "getcwd", 0x18000, 2) }, ERANGE, d},
+	}
+	for _, st := range steps {
+		got := st.do()
+		switch {
+		case st.want != 0 && got != neg(st.want):
+			t.Fatalf("%s: got %d, want -%s", st.name, int64(got), st.want.Name())
+		case st.want == 0 && int64(got) < 0:
+			t.Fatalf("%s: got -%s, want success", st.name, Errno(-int64(got)).Name())
+		}
+		if st.cwd != "" {
+			if got := tk.getcwd(t); got != st.cwd {
+				t.Fatalf("after %s: getcwd = %q, want %q", st.name, got, st.cwd)
+			}
+		}
+	}
+	if wd, _ := os.Getwd(); wd != hostWd {
+		t.Fatalf("the host's working directory moved to %q, want %q", wd, hostWd)
+	}
+}
+
+// TestWorkingDirectoryFSNone checks the empty root --fs none shows: "/" is
+// the only directory, and the host's are ENOENT.
+func TestWorkingDirectoryFSNone(t *testing.T) {
+	tk := newTestKernelFS(FSNone)
+	hostWd, _ := os.Getwd()
+	for _, tt := range []struct {
+		path string
+		want Errno
+	}{
+		{"/", 0}, {".", 0}, {"/..", 0}, {"x/..", ENOENT}, {hostWd, ENOENT}, {"/proc", ENOENT},
+	} {
+		if got := tk.call(t, "chdir", tk.str(0x10100, tt.path)); got != neg(tt.want) {
+			t.Errorf("chdir(%q) = %d, want -%s", tt.path, int64(got), tt.want.Name())
+		}
+		if got := tk.getcwd(t); got != "/" {
+			t.Errorf("after chdir(%q): getcwd = %q, want /", tt.path, got)
+		}
+	}
+}
+
+// TestUmask checks umask's old values and that files the guest creates get
+// its umask, not the host process's.
+func TestUmask(t *testing.T) {
+	d := t.TempDir()
+	tk := newTestKernelFS(FSReadWrite)
+	host := tk.fsys.hostUmask
+	if got := tk.call(t, "umask", 0o7077); uint32(got) != host {
+		t.Fatalf("umask = %o, want the host's %o", got, host)
+	}
+	if got := tk.call(t, "umask", 0); got != 0o077 {
+		t.Fatalf("umask = %o, want 077 (only the permission bits are kept)", got)
+	}
+	for _, c := range []struct {
+		name string
+		do   func(p uint64) uint64
+		want os.FileMode
+	}{
+		{"f", func(p uint64) uint64 { return tk.call(t, "open", p, O_CREAT|O_WRONLY, 0o666) }, 0o666},
+		{"dir", func(p uint64) uint64 { return tk.call(t, "mkdir", p, 0o777) }, 0o777 | os.ModeDir},
+		{"fifo", func(p uint64) uint64 { return tk.call(t, "mknod", p, S_IFIFO|0o666, 0) }, 0o666 | os.ModeNamedPipe},
+	} {
+		p := filepath.Join(d, c.name)
+		if got := c.do(tk.str(0x10100, p)); int64(got) < 0 {
+			t.Fatalf("creating %s: got -%s", c.name, Errno(-int64(got)).Name())
+		}
+		if fi, err := os.Lstat(p); err != nil || fi.Mode() != c.want {
+			t.Errorf("%s under umask 0: mode %v (%v), want %v", c.name, fi.Mode(), err, c.want)
+		}
+	}
+}
+
+// TestDirectoriesFollowRenames checks that a directory descriptor and the
+// working directory name their directory after it is renamed, and what is
+// left of them once it is removed, as on Linux.
+func TestDirectoriesFollowRenames(t *testing.T) {
+	d, err := filepath.EvalSymlinks(fsTree(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := newTestKernelFS(FSReadWrite)
+	dirfd := tk.call(t, "open", tk.str(0x10100, d+"/sub"), O_RDONLY|O_DIRECTORY)
+	tk.call(t, "chdir", tk.str(0x10100, d+"/sub"))
+	if err := os.Rename(d+"/sub", d+"/moved"); err != nil {
+		t.Fatal(err)
+	}
+	if fd := tk.call(t, "openat", dirfd, tk.str(0x10100, "inner"), O_RDONLY); int64(fd) < 0 {
+		t.Errorf("openat(dirfd, inner) after the rename = -%s, want a descriptor", Errno(-int64(fd)).Name())
+	}
+	if fd := tk.call(t, "open", tk.str(0x10100, "inner"), O_RDONLY); int64(fd) < 0 {
+		t.Errorf("open(inner) in the renamed working directory = -%s, want a descriptor", Errno(-int64(fd)).Name())
+	}
+	if got := tk.getcwd(t); got != d+"/moved" {
+		t.Errorf("getcwd after the rename = %q, want %q", got, d+"/moved")
+	}
+	os.Remove(d + "/moved/inner")
+	if err := os.Remove(d + "/moved"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		got  uint64
+		want Errno
+	}{
+		{"getcwd", tk.call(t, "getcwd", 0x18000, 4096), ENOENT},
+		{"open .", tk.call(t, "open", tk.str(0x10100, "."), O_RDONLY|O_DIRECTORY), 0},
+		{"create a file", tk.call(t, "open", tk.str(0x10100, "new"), O_CREAT|O_WRONLY, 0o644), ENOENT},
+		{"openat(dirfd, new)", tk.call(t, "openat", dirfd, tk.str(0x10100, "new"), O_CREAT|O_WRONLY, 0o644), ENOENT},
+		{"fchdir to the removed directory", tk.call(t, "fchdir", dirfd), 0},
+	} {
+		switch {
+		case tt.want != 0 && tt.got != neg(tt.want):
+			t.Errorf("%s in a removed directory: got %d, want -%s", tt.name, int64(tt.got), tt.want.Name())
+		case tt.want == 0 && int64(tt.got) < 0:
+			t.Errorf("%s in a removed directory: got -%s, want success", tt.name, Errno(-int64(tt.got)).Name())
 		}
 	}
 }

@@ -82,3 +82,7 @@ func hostOpenFlags(flags int) int {
 	}
 	return h
 }
+
+// oPath is the host's O_PATH, which the syscall package does not name; it
+// has this value on amd64 and arm64.
+const oPath = 0x200000

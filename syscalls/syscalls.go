@@ -424,6 +424,8 @@ type Kernel struct {
 	clearTID    map[int]uint64 // tid -> clear_child_tid address
 	rlimits     map[int]rlimit
 	threadNames map[int]string
+	fsys        fsState  // working directory and umask (path.go)
+	groups      []uint32 // supplementary groups (proc.go)
 
 	// Stats counts what the guest asked for.
 	Stats Stats
@@ -443,8 +445,11 @@ func NewKernel(cfg Config) *Kernel {
 		clearTID:    map[int]uint64{},
 		rlimits:     defaultRlimits(),
 		threadNames: map[int]string{},
+		fsys:        newFSState(cfg.FS),
+		groups:      hostGroups(),
 	}
 	k.fds = newFDTable(cfg)
+	k.fds.max = int(k.rlimits[RLIMIT_NOFILE].cur)
 	k.sig.init()
 	return k
 }

@@ -2,6 +2,9 @@ package syscalls
 
 import (
 	"encoding/binary"
+	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -222,5 +225,136 @@ func TestMadviseDontneedZeroes(t *testing.T) {
 	}
 	if got := tk.call(t, "madvise", 0x11000, 0x1000, 15 /* MADV_NOHUGEPAGE */); got != 0 {
 		t.Fatalf("madvise(NOHUGEPAGE) = %#x, want 0", got)
+	}
+}
+
+// TestRlimitNofile checks that RLIMIT_NOFILE starts from the host's
+// (within maxFDs), that lowering it bounds the descriptor table, and
+// Linux's errors for bad limits.
+func TestRlimitNofile(t *testing.T) {
+	tk := newTestKernel()
+	var host syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &host); err != nil {
+		t.Fatal(err)
+	}
+	tk.call(t, "getrlimit", RLIMIT_NOFILE, 0x10800)
+	cur, max := binary.LittleEndian.Uint64(tk.m.mem[0x800:]), binary.LittleEndian.Uint64(tk.m.mem[0x808:])
+	if cur != min(host.Cur, maxFDs) || max != min(host.Max, maxFDs) {
+		t.Fatalf("getrlimit(NOFILE) = {%d, %d}, want the host's {%d, %d} within %d", cur, max, host.Cur, host.Max, maxFDs)
+	}
+	set := func(cur, max uint64) uint64 {
+		binary.LittleEndian.PutUint64(tk.m.mem[0x900:], cur)
+		binary.LittleEndian.PutUint64(tk.m.mem[0x908:], max)
+		return tk.call(t, "setrlimit", RLIMIT_NOFILE, 0x10900)
+	}
+	for _, tt := range []struct {
+		name string
+		got  uint64
+		want Errno
+	}{
+		{"soft above hard", set(max+1, max), EINVAL},
+		{"hard above the cap", set(5, maxFDs+1), EPERM},
+		{"resource out of range", tk.call(t, "getrlimit", 16, 0x10800), EINVAL},
+		{"bad pointer", tk.call(t, "setrlimit", RLIMIT_NOFILE, 8), EFAULT},
+		{"soft 5", set(5, max), 0},
+	} {
+		if tt.got != neg(tt.want) {
+			t.Errorf("%s: got %d, want -%s", tt.name, int64(tt.got), tt.want.Name())
+		}
+	}
+	for want := uint64(3); want < 5; want++ {
+		if got := tk.call(t, "eventfd2", 0, 0); got != want {
+			t.Fatalf("eventfd2 = %d, want %d", int64(got), want)
+		}
+	}
+	if got := tk.call(t, "eventfd2", 0, 0); got != neg(EMFILE) {
+		t.Fatalf("eventfd2 beyond RLIMIT_NOFILE = %d, want -EMFILE", int64(got))
+	}
+	if got := tk.call(t, "dup2", 0, 5); got != neg(EBADF) {
+		t.Fatalf("dup2 onto 5 = %d, want -EBADF", int64(got))
+	}
+}
+
+func TestGroups(t *testing.T) {
+	tk := newTestKernel()
+	host, _ := os.Getgroups()
+	n := tk.call(t, "getgroups", 0, 0)
+	if n != uint64(len(host)) {
+		t.Fatalf("getgroups(0) = %d, want the host's %d", int64(n), len(host))
+	}
+	if got := tk.call(t, "getgroups", ^uint64(0), 0x10800); got != neg(EINVAL) {
+		t.Errorf("getgroups(-1) = %d, want -EINVAL", int64(got))
+	}
+	binary.LittleEndian.PutUint32(tk.m.mem[0x900:], 7)
+	got := tk.call(t, "setgroups", 1, 0x10900)
+	if os.Geteuid() != 0 {
+		if got != neg(EPERM) {
+			t.Fatalf("setgroups as a user = %d, want -EPERM", int64(got))
+		}
+		return
+	}
+	if got != 0 || tk.call(t, "getgroups", 4, 0x10800) != 1 || binary.LittleEndian.Uint32(tk.m.mem[0x800:]) != 7 {
+		t.Fatalf("setgroups([7]) as root = %d, then getgroups gave %v, want [7]", int64(got), tk.m.mem[0x800:0x804])
+	}
+	if hostNow, _ := os.Getgroups(); len(hostNow) != len(host) {
+		t.Fatalf("the host's groups changed to %v", hostNow)
+	}
+}
+
+func TestMincore(t *testing.T) {
+	tk := newTestKernel()
+	for _, tt := range []struct {
+		name         string
+		addr, n, vec uint64
+		want         Errno
+	}{
+		{"mapped", 0x10000, 0x2000, 0x18000, 0},
+		{"unaligned", 0x10001, 1, 0x18000, EINVAL},
+		{"unmapped", 0x40000, 0x1000, 0x18000, ENOMEM},
+		{"unmapped before a bad vector", 0x40000, 0x1000, 8, ENOMEM},
+		{"bad vector", 0x10000, 0x1000, 8, EFAULT},
+		{"kernel half", 1 << 47, 0x1000, 0x18000, ENOMEM},
+	} {
+		if got := tk.call(t, "mincore", tt.addr, tt.n, tt.vec); got != neg(tt.want) {
+			t.Errorf("mincore %s = %d, want -%s", tt.name, int64(got), tt.want.Name())
+		}
+	}
+	if v := tk.m.mem[0x8000:0x8002]; v[0] != 1 || v[1] != 1 {
+		t.Errorf("mincore vector = %v, want [1 1]", v)
+	}
+}
+
+func TestCloseRangeAndCopyFileRange(t *testing.T) {
+	d := t.TempDir()
+	src := filepath.Join(d, "src")
+	os.WriteFile(src, []byte("0123456789"), 0o644)
+	tk := newTestKernelFS(FSReadWrite)
+	in := tk.call(t, "open", tk.str(0x10100, src), O_RDONLY)
+	out := tk.call(t, "open", tk.str(0x10100, filepath.Join(d, "dst")), O_CREAT|O_RDWR, 0o644)
+	binary.LittleEndian.PutUint64(tk.m.mem[0x900:], 6)
+	if got := tk.call(t, "copy_file_range", in, 0x10900, out, 0, 100, 0); got != 4 {
+		t.Fatalf("copy_file_range = %d, want 4", int64(got))
+	}
+	if off := binary.LittleEndian.Uint64(tk.m.mem[0x900:]); off != 10 || fileText(filepath.Join(d, "dst")) != "6789" {
+		t.Fatalf("after copy_file_range: offset %d, dst %q; want 10, \"6789\"", off, fileText(filepath.Join(d, "dst")))
+	}
+	for _, tt := range []struct {
+		name string
+		got  uint64
+		want Errno
+	}{
+		{"copy flags", tk.call(t, "copy_file_range", in, 0, out, 0, 1, 1), EINVAL},
+		{"copy to a read-only descriptor", tk.call(t, "copy_file_range", out, 0, in, 0, 1, 0), EBADF},
+		{"copy from stdin", tk.call(t, "copy_file_range", 0, 0, out, 0, 1, 0), EINVAL},
+		{"close_range backwards", tk.call(t, "close_range", 5, 4, 0), EINVAL},
+		{"close_range bad flags", tk.call(t, "close_range", 3, 4, 1), EINVAL},
+		{"close_range cloexec", tk.call(t, "close_range", in, in, CLOSE_RANGE_CLOEXEC), 0},
+		{"F_GETFD", tk.call(t, "fcntl", in, F_GETFD) - FD_CLOEXEC, 0},
+		{"close_range", tk.call(t, "close_range", 3, 0xffffffff, 0), 0},
+		{"closed", tk.call(t, "fcntl", out, F_GETFD), EBADF},
+	} {
+		if tt.got != neg(tt.want) {
+			t.Errorf("%s: got %d, want -%s", tt.name, int64(tt.got), tt.want.Name())
+		}
 	}
 }

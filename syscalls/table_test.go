@@ -34,6 +34,14 @@ func TestTableMatchesKernelHeaders(t *testing.T) {
 	if len(want) < 300 {
 		t.Fatalf("parsed only %d syscalls from %s", len(want), unistdHeader)
 	}
+	// Numbers newer than the installed header come from the kernel's
+	// arch/x86/entry/syscalls/syscall_64.tbl; a newer header must agree.
+	for nr, name := range newerSyscalls {
+		if have, ok := want[nr]; ok && have != name {
+			t.Errorf("%s says %d is %q, newerSyscalls says %q", unistdHeader, nr, have, name)
+		}
+		want[nr] = name
+	}
 	for nr, name := range want {
 		if got := Name(nr); got != name {
 			t.Errorf("Table[%d].Name = %q, want %q", nr, got, name)
@@ -87,4 +95,21 @@ func TestTableEntries(t *testing.T) {
 var noArgs = map[string]bool{
 	"getpid": true, "gettid": true, "getppid": true, "getuid": true, "getgid": true,
 	"geteuid": true, "getegid": true, "sched_yield": true,
+}
+
+// newerSyscalls are x86-64 system calls added after Debian bookworm's
+// linux-libc-dev (6.1, which ends at 450), by the kernel release that
+// added them.
+var newerSyscalls = map[int]string{
+	451: "cachestat",                                           // 6.5
+	452: "fchmodat2",                                           // 6.6
+	453: "map_shadow_stack",                                    // 6.6
+	454: "futex_wake", 455: "futex_wait", 456: "futex_requeue", // 6.7
+	457: "statmount", 458: "listmount", // 6.8
+	459: "lsm_get_self_attr", 460: "lsm_set_self_attr", 461: "lsm_list_modules", // 6.8
+	462: "mseal",                                                                   // 6.10
+	463: "setxattrat", 464: "getxattrat", 465: "listxattrat", 466: "removexattrat", // 6.13
+	467: "open_tree_attr",                    // 6.15
+	468: "file_getattr", 469: "file_setattr", // 6.17
+	470: "listns", 471: "rseq_slice_yield", // newer: as in golang.org/x/sys v0.50.0
 }
