@@ -47,7 +47,11 @@ func TestStackSlotsGo111(t *testing.T) {
 		t.Fatal(err)
 	}
 	trimmedF, trimmed := open(t, testbin.Go111Guest(t, root, "argkinds", t.TempDir()))
-	full := testbin.Build(t, testbin.Go111.Need(t), map[string]string{"main.go": string(src)}, testbin.Go111.Env())
+	// Untrimmed, with the real GOROOT in its file names (an empty
+	// GOROOT_FINAL undoes the fixed one the toolchain's Env sets), so
+	// that the runtime's source can be read.
+	full := testbin.Build(t, testbin.Go111.Need(t), map[string]string{"main.go": string(src)},
+		append(testbin.Go111.Env(), "GOROOT_FINAL="))
 	fullF, untrimmed := open(t, full)
 
 	type want struct {
