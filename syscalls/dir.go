@@ -90,13 +90,9 @@ func direntType(m fs.FileMode) uint8 {
 // 8-byte aligned; d_off is the position after the entry, which lseek
 // accepts to resume there. It returns 0 at the end of the directory.
 func sysGetdents64(c *Call) (uint64, error) {
-	f, err := c.K.fds.get(c.fd(0))
+	h, err := c.hostDirFD(0)
 	if err != nil {
 		return 0, err
-	}
-	h, ok := f.(*hostFile)
-	if !ok || !h.dir {
-		return 0, ENOTDIR
 	}
 	if h.ents == nil {
 		if h.ents, err = listDir(h); err != nil {

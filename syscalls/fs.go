@@ -492,13 +492,9 @@ func onlyRoot(p string) bool {
 // sysFchdir enters the directory of a descriptor, wherever it is now and
 // even if it was removed, as on Linux.
 func sysFchdir(c *Call) (uint64, error) {
-	f, err := c.K.fds.get(c.fd(0))
+	h, err := c.hostDirFD(0)
 	if err != nil {
 		return 0, err
-	}
-	h, ok := f.(*hostFile)
-	if !ok || !h.dir {
-		return 0, ENOTDIR
 	}
 	if _, err := os.Stat("/proc/self/fd"); err != nil {
 		p, _ := h.path() // no host /proc: the name it was opened by

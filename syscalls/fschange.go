@@ -245,6 +245,20 @@ func (c *Call) hostFD(i int) (*hostFile, error) {
 	return h, nil
 }
 
+// hostDirFD returns the host directory behind argument i's descriptor:
+// EBADF for a bad descriptor, ENOTDIR for anything but a directory.
+func (c *Call) hostDirFD(i int) (*hostFile, error) {
+	f, err := c.K.fds.get(c.fd(i))
+	if err != nil {
+		return nil, err
+	}
+	h, ok := f.(*hostFile)
+	if !ok || !h.dir {
+		return nil, ENOTDIR
+	}
+	return h, nil
+}
+
 func sysFchmod(c *Call) (uint64, error) {
 	h, err := c.hostFD(0)
 	if err != nil {
