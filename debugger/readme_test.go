@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
 // TestREADMECommandList keeps the README's command list generated from the
@@ -13,40 +15,30 @@ func TestREADMECommandList(t *testing.T) {
 }
 
 // TestREADMESession keeps the README's example session equal to the
-// transcript test's golden file for it.
+// transcript test's golden file for it (go1.11.1, the book's version).
 func TestREADMESession(t *testing.T) {
 	b, err := os.ReadFile("testdata/transcripts/readme.go1.11.golden")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want strings.Builder
-	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		want.WriteString("    " + strings.ReplaceAll(line, "BINARY", "./hello") + "\n")
-	}
-	readmeSection(t, "session", want.String())
+	readmeSection(t, "session", testbin.Indent(strings.ReplaceAll(string(b), "BINARY", "./hello")))
 }
+
+const readme = "../README.md"
 
 // readmeSection checks (or with -update rewrites) the text between
 // <!-- name:begin --> and <!-- name:end --> in the README.
 func readmeSection(t *testing.T, name, want string) {
 	t.Helper()
-	const path = "../README.md"
-	begin, end := "<!-- "+name+":begin -->\n", "<!-- "+name+":end -->"
-	b, err := os.ReadFile(path)
+	got, err := testbin.READMESection(readme, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(b)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q section", begin, end)
-	}
-	got := s[i+len(begin) : j]
 	if got == want {
 		return
 	}
 	if *update {
-		if err := os.WriteFile(path, []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
+		if err := testbin.SetREADMESection(readme, name, want); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -61,18 +53,12 @@ func TestREADMEBook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("../README.md")
+	section, err := testbin.READMESection(readme, "book")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(readme)
-	begin, end := "<!-- book:begin -->\n", "<!-- book:end -->"
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q section", begin, end)
-	}
 	var excerpt strings.Builder
-	for _, line := range strings.Split(strings.TrimSuffix(s[i+len(begin):j], "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimSuffix(section, "\n"), "\n") {
 		excerpt.WriteString(strings.TrimPrefix(line, "    ") + "\n")
 	}
 	if excerpt.Len() < 200 || !strings.Contains(string(b), excerpt.String()) {

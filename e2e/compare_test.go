@@ -515,28 +515,19 @@ func TestREADMECompare(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (TestCompare -update-compare writes it)", err)
 	}
-	var want strings.Builder
-	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		want.WriteString(strings.TrimRight("    "+l, " ") + "\n")
-	}
 	const path = "../README.md"
-	begin, end := "<!-- compare:begin -->\n", "<!-- compare:end -->"
-	rb, err := os.ReadFile(path)
+	want := testbin.Indent(string(b))
+	got, err := testbin.READMESection(path, "compare")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(rb)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q section", begin, end)
-	}
-	if got := s[i+len(begin) : j]; got != want.String() {
+	if got != want {
 		if *updateCompare {
-			if err := os.WriteFile(path, []byte(s[:i+len(begin)]+want.String()+s[j:]), 0o644); err != nil {
+			if err := testbin.SetREADMESection(path, "compare", want); err != nil {
 				t.Fatal(err)
 			}
 			return
 		}
-		t.Errorf("README.md's compare table differs from %s; run 'go test ./e2e -run Compare -update-compare':\n%s", readmeCompare, lineDiffs(got, want.String()))
+		t.Errorf("README.md's compare table differs from %s; run 'go test ./e2e -run Compare -update-compare':\n%s", readmeCompare, lineDiffs(got, want))
 	}
 }

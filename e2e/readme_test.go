@@ -29,19 +29,13 @@ func TestREADMEStages(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	section, err := testbin.READMESection(filepath.Join(repoRoot, "README.md"), "stages")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(readme)
-	begin, end := "<!-- stages:begin -->\n", "<!-- stages:end -->"
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q section", begin, end)
-	}
-	lines := strings.Split(strings.TrimSuffix(s[i+len(begin):j], "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(section, "\n"), "\n")
 	if len(lines) < 3 || lines[len(lines)-1] != "    ..." || !strings.Contains(lines[0], "go1.11.1") {
-		t.Fatalf("README.md's stages section: want the command, stage lines and ..., got:\n%s", s[i:j])
+		t.Fatalf("README.md's stages section: want the command, stage lines and ..., got:\n%s", section)
 	}
 	got := strings.Split(string(out), "\n")
 	for k, want := range lines[1 : len(lines)-1] {
