@@ -86,18 +86,7 @@ func TestFrameArgsValues(t *testing.T) {
 					"#1  ", " in main.outer(x=39) at ")
 			}
 			out := session(t, bin, script, emu.Config{Env: []string{}, Cpus: 2})
-			lines := strings.Split(out, "\n")
-			for i := 0; i < len(want); i += 2 {
-				found := false
-				for len(lines) > 0 && !found {
-					l := lines[0]
-					lines = lines[1:]
-					found = strings.Contains(l, want[i]) && strings.Contains(l, want[i+1])
-				}
-				if !found {
-					t.Fatalf("no frame line with %q and %q (in order) in:\n%s", want[i], want[i+1], out)
-				}
-			}
+			linesInOrder(t, out, want, func(l, a, b string) bool { return strings.Contains(l, a) && strings.Contains(l, b) })
 		})
 	}
 }
@@ -150,24 +139,17 @@ func TestStackABIArgs(t *testing.T) {
 			script := "break main.kinds\nbreak main.leaf\ncontinue\nbt\ncontinue\nbt\ncontinue\nbt\n"
 			out := session(t, bin, script, emu.Config{Env: []string{}, Cpus: 2})
 			want := []string{"#0  ", tg.entry, "#0  ", "main.leaf(k=42)", "#1  ", tg.outer, "#0  ", "main.leaf(k=6)", "#1  ", tg.pair}
-			lines := strings.Split(out, "\n")
-			for i := 0; i < len(want); i += 2 {
-				found := false
-				for len(lines) > 0 && !found {
-					l := lines[0]
-					lines = lines[1:]
-					found = strings.HasPrefix(strings.TrimLeft(l, "* "), want[i]) && strings.Contains(l, want[i+1])
-					if found && strings.Contains(want[i+1], "main.kinds(") {
-						// p is a heap address: nonzero hex, then the rest.
-						_, after, _ := strings.Cut(l, want[i+1])
-						hex := strings.TrimLeft(after, "0123456789abcdef")
-						if len(hex) == len(after) || !strings.HasPrefix(hex, tg.tail) {
-							t.Errorf("kinds line %q: want p=0x<address> then %q", l, tg.tail)
-						}
+			found := linesInOrder(t, out, want, func(l, a, b string) bool {
+				return strings.HasPrefix(strings.TrimLeft(l, "* "), a) && strings.Contains(l, b)
+			})
+			for i, l := range found {
+				if k := want[2*i+1]; strings.Contains(k, "main.kinds(") {
+					// p is a heap address: nonzero hex, then the rest.
+					_, after, _ := strings.Cut(l, k)
+					hex := strings.TrimLeft(after, "0123456789abcdef")
+					if len(hex) == len(after) || !strings.HasPrefix(hex, tg.tail) {
+						t.Errorf("kinds line %q: want p=0x<address> then %q", l, tg.tail)
 					}
-				}
-				if !found {
-					t.Fatalf("no frame line with %q and %q (in order) in:\n%s", want[i], want[i+1], out)
 				}
 			}
 		})
@@ -274,4 +256,24 @@ func TestStackABIArgsFromSource(t *testing.T) {
 	if !ok || binary.LittleEndian.Uint64(word) != sysmon.Addr {
 		t.Errorf("fn=%s holds %x, want runtime.sysmon's entry %#x", fv[1], word, sysmon.Addr)
 	}
+}
+
+// linesInOrder finds, for each pair (want[i], want[i+1]), the next line of
+// out that match accepts, after the line found for the pair before; it
+// fails the test at the first pair with none and returns the lines found.
+func linesInOrder(t *testing.T, out string, want []string, match func(line, a, b string) bool) []string {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	var found []string
+	for i := 0; i+1 < len(want); i += 2 {
+		for len(lines) > 0 && !match(lines[0], want[i], want[i+1]) {
+			lines = lines[1:]
+		}
+		if len(lines) == 0 {
+			t.Fatalf("no frame line with %q and %q (in order) in:\n%s", want[i], want[i+1], out)
+		}
+		found = append(found, lines[0])
+		lines = lines[1:]
+	}
+	return found
 }
