@@ -159,13 +159,6 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 	return nil
 }
 
-func (s *Session) whereOr(addr uint64, desc string) string {
-	if w := s.where(addr); w != "??" {
-		return w
-	}
-	return desc
-}
-
 func (s *Session) cmdBreak(args string) error  { return s.addBreakpoint(args, false) }
 func (s *Session) cmdTbreak(args string) error { return s.addBreakpoint(args, true) }
 

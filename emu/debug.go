@@ -202,6 +202,3 @@ func (m *Machine) CurrentTid() int { return m.cur.Tid }
 
 // Insns is the number of instructions executed so far.
 func (m *Machine) Insns() uint64 { return m.eng.insns() }
-
-// Now is the virtual clock.
-func (m *Machine) VirtualNow() int64 { return m.sched.Now() }

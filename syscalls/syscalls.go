@@ -183,7 +183,7 @@ func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) 
 		e = &Table[nr]
 	}
 	if e == nil || e.Handler == nil {
-		k.warnUnimplemented(c, e)
+		k.warnUnimplemented(c)
 		ret := k.finish(c, 0, ENOSYS)
 		k.recycle(c)
 		return ret, nil
@@ -346,7 +346,7 @@ func (k *Kernel) History(n int) []string {
 	return out
 }
 
-func (k *Kernel) warnUnimplemented(c *Call, e *Entry) {
+func (k *Kernel) warnUnimplemented(c *Call) {
 	if k.warned[c.Nr] {
 		return
 	}
