@@ -109,11 +109,9 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 		rest = strings.TrimSpace(rest)
 		nr, err := strconv.Atoi(rest)
 		if err != nil {
-			nr = -1
-			for i, e := range syscalls.Table {
-				if e.Name == rest {
-					nr = i
-				}
+			var ok bool
+			if nr, ok = syscalls.Number(rest); !ok {
+				nr = -1
 			}
 		}
 		if nr < 0 || syscalls.Name(nr) == "" {

@@ -375,6 +375,16 @@ func Name(nr int) string {
 	return ""
 }
 
+// Number returns the number of the syscall with Linux name name ("write").
+func Number(name string) (int, bool) {
+	for nr, e := range Table {
+		if e.Name == name && name != "" {
+			return nr, true
+		}
+	}
+	return 0, false
+}
+
 // Config is what the kernel needs from the command line.
 type Config struct {
 	Cpus     int       // CPUs reported by sched_getaffinity
