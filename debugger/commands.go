@@ -5,18 +5,17 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/gouth-emu/gouth-emu/loader"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
-
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/unwind"
 	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/loader"
 	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
@@ -110,11 +109,9 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 		rest = strings.TrimSpace(rest)
 		nr, err := strconv.Atoi(rest)
 		if err != nil {
-			nr = -1
-			for i, e := range syscalls.Table {
-				if e.Name == rest {
-					nr = i
-				}
+			var ok bool
+			if nr, ok = syscalls.Number(rest); !ok {
+				nr = -1
 			}
 		}
 		if nr < 0 || syscalls.Name(nr) == "" {
@@ -158,13 +155,6 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 	s.bps = append(s.bps, bp)
 	s.printf("Breakpoint %d at %s\n", bp.ID, desc)
 	return nil
-}
-
-func (s *Session) whereOr(addr uint64, desc string) string {
-	if w := s.where(addr); w != "??" {
-		return w
-	}
-	return desc
 }
 
 func (s *Session) cmdBreak(args string) error  { return s.addBreakpoint(args, false) }
@@ -400,19 +390,19 @@ func (s *Session) cmdStepi(args string) error {
 // CALL to its return.
 func (s *Session) stepOver() emu.Stop {
 	tid := s.tid
-	pc := s.reg(uc.X86_REG_RIP)
+	pc := s.reg(abi.RIP)
 	inst, err := s.decode(pc, disasm.Go)
 	if err != nil || !strings.HasPrefix(inst.Text, "CALL") {
 		return s.run(emu.Resume{Steps: 1, Tid: tid})
 	}
-	return s.runTo(pc+uint64(inst.Len), tid, s.reg(uc.X86_REG_RSP))
+	return s.runTo(pc+uint64(inst.Len), tid, s.reg(abi.RSP))
 }
 
 // runTo runs until thread tid reaches addr with its stack pointer at or
 // above sp (so recursion deeper down does not count), or another stop.
 func (s *Session) runTo(addr uint64, tid int, sp uint64) emu.Stop {
 	return s.runUntil(addr, func(st emu.Stop) bool {
-		return st.Tid == tid && s.m.Reg(uc.X86_REG_RSP) >= sp
+		return st.Tid == tid && s.m.Reg(abi.RSP) >= sp
 	})
 }
 
@@ -470,9 +460,9 @@ func (s *Session) stepLine(over bool) error {
 		return err
 	}
 	tid := s.tid
-	startPC := s.reg(uc.X86_REG_RIP)
+	startPC := s.reg(abi.RIP)
 	file, line, fn := s.syms.LineForPC(startPC)
-	startSP := s.reg(uc.X86_REG_RSP)
+	startSP := s.reg(abi.RSP)
 	const limit = 1_000_000 // instructions; stop and report rather than run away
 	var st emu.Stop
 	for i := 0; i < limit; i++ {
@@ -488,7 +478,7 @@ func (s *Session) stepLine(over bool) error {
 		if l == 0 {
 			continue // no line information (assembly without it): keep going
 		}
-		if over && g != fn && s.m.Reg(uc.X86_REG_RSP) < startSP {
+		if over && g != fn && s.m.Reg(abi.RSP) < startSP {
 			continue // inside a callee reached by a jump, not a call
 		}
 		if f != file || l != line || g != fn {
@@ -552,7 +542,7 @@ func (s *Session) cmdFinish(string) error {
 // exactly sp, or another stop: thread tid, or any thread if anyThread.
 func (s *Session) runToFrame(pc, sp uint64, tid int, anyThread bool) emu.Stop {
 	return s.runUntil(pc, func(st emu.Stop) bool {
-		return (anyThread || st.Tid == tid) && s.m.Reg(uc.X86_REG_RSP) == sp
+		return (anyThread || st.Tid == tid) && s.m.Reg(abi.RSP) == sp
 	})
 }
 
@@ -562,7 +552,7 @@ func (s *Session) cmdRestart(string) error {
 		return err
 	}
 	s.printf("Restarted %s\n", s.cfg.File.Path)
-	s.printCurrent(s.m.Reg(uc.X86_REG_RIP), s.m.CurrentTid())
+	s.printCurrent(s.m.Reg(abi.RIP), s.m.CurrentTid())
 	return nil
 }
 
@@ -575,36 +565,33 @@ func (s *Session) cmdRegs(args string) error {
 	if s.m == nil {
 		return errExited
 	}
-	for _, r := range []string{"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"} {
-		v := s.reg(regNames[r])
+	for r := abi.RAX; r <= abi.R15; r++ {
+		v := s.reg(r)
 		note := ""
-		if r == "r14" && s.goVersionAtLeast(17) {
+		if r == abi.R14 && s.goVersionAtLeast(17) {
 			note = "  (g, ABIInternal)"
 		}
 		s.printf("%-8s %#-20x %d%s\n", r, v, int64(v), note)
 	}
-	pc := s.reg(uc.X86_REG_RIP)
-	s.printf("%-8s %#-20x %s\n", "rip", pc, s.where(pc))
-	fl := s.reg(uc.X86_REG_EFLAGS)
+	pc := s.reg(abi.RIP)
+	s.printf("%-8s %#-20x %s\n", abi.RIP, pc, s.where(pc))
+	fl := s.reg(abi.EFLAGS)
 	var set []string
 	for _, f := range flagNames {
 		if fl&f.bit != 0 {
 			set = append(set, f.name)
 		}
 	}
-	s.printf("%-8s %#-20x [ %s ]\n", "eflags", fl, strings.Join(set, " "))
-	fs := s.reg(uc.X86_REG_FS_BASE)
-	s.printf("%-8s %#-20x\n", "fs_base", fs)
+	s.printf("%-8s %#-20x [ %s ]\n", abi.EFLAGS, fl, strings.Join(set, " "))
+	fs := s.reg(abi.FSBase)
+	s.printf("%-8s %#-20x\n", abi.FSBase, fs)
 	var g [8]byte
 	if s.m.Peek(fs-8, g[:]) == nil {
 		s.printf("%-8s %#-20x (Go's g, at -8(FS))\n", "g", binary.LittleEndian.Uint64(g[:]))
 	}
 	if strings.TrimSpace(args) == "all" {
-		for _, r := range []struct {
-			name string
-			reg  int
-		}{{"cs", uc.X86_REG_CS}, {"ss", uc.X86_REG_SS}, {"ds", uc.X86_REG_DS}, {"es", uc.X86_REG_ES}, {"fs", uc.X86_REG_FS}, {"gs", uc.X86_REG_GS}, {"gs_base", uc.X86_REG_GS_BASE}} {
-			s.printf("%-8s %#x\n", r.name, s.reg(r.reg))
+		for _, r := range []abi.Reg{abi.CS, abi.SS, abi.DS, abi.ES, abi.FS, abi.GS, abi.GSBase} {
+			s.printf("%-8s %#x\n", r, s.reg(r))
 		}
 	}
 	return nil
@@ -819,7 +806,7 @@ func (s *Session) cmdDisas(args string) error {
 		}
 		loc = append(loc, f)
 	}
-	pc := s.reg(uc.X86_REG_RIP)
+	pc := s.reg(abi.RIP)
 	target := pc
 	if len(loc) > 0 {
 		addr, _, err := s.location(strings.Join(loc, " "))
@@ -882,7 +869,7 @@ func (s *Session) shownFrames() ([]shownFrame, error) {
 	if s.m == nil {
 		return nil, errExited
 	}
-	return s.threadFrames(s.tid, s.reg(uc.X86_REG_RIP), s.reg(uc.X86_REG_RSP), s.reg(uc.X86_REG_FS_BASE))
+	return s.threadFrames(s.tid, s.reg(abi.RIP), s.reg(abi.RSP), s.reg(abi.FSBase))
 }
 
 // allFrames is the backtrace across stack switches, flattened.
@@ -930,7 +917,7 @@ func (s *Session) cmdList(args string) error {
 		file, line, _ = s.syms.LineForPC(addr)
 	} else {
 		frames, _ := s.allFrames()
-		pc := s.reg(uc.X86_REG_RIP)
+		pc := s.reg(abi.RIP)
 		if s.frame < len(frames) {
 			pc = frames[s.frame].PC
 		}

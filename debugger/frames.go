@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
-
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/unwind"
 )
@@ -26,23 +25,15 @@ import (
 // maxArgLen bounds the characters of one argument's value in a frame line.
 const maxArgLen = 40
 
-// dwarfRegs maps DWARF x86-64 register numbers to Unicorn's.
-var dwarfRegs = [...]int{
-	uc.X86_REG_RAX, uc.X86_REG_RDX, uc.X86_REG_RCX, uc.X86_REG_RBX,
-	uc.X86_REG_RSI, uc.X86_REG_RDI, uc.X86_REG_RBP, uc.X86_REG_RSP,
-	uc.X86_REG_R8, uc.X86_REG_R9, uc.X86_REG_R10, uc.X86_REG_R11,
-	uc.X86_REG_R12, uc.X86_REG_R13, uc.X86_REG_R14, uc.X86_REG_R15,
-	uc.X86_REG_RIP,
-}
-
 // threadRegs returns the live registers of thread tid by DWARF number,
 // for the innermost frame of its stack.
 func (s *Session) threadRegs(tid int) func(int) (uint64, bool) {
 	return func(n int) (uint64, bool) {
-		if n < 0 || n >= len(dwarfRegs) {
+		r, ok := abi.ByDWARF(n)
+		if !ok {
 			return 0, false
 		}
-		v, err := s.m.ThreadReg(tid, dwarfRegs[n])
+		v, err := s.m.ThreadReg(tid, r)
 		return v, err == nil
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // LineReader gives the session its command lines: a terminal with line
@@ -35,7 +35,7 @@ func (s *Session) Banner() {
 		s.printf("%d boot stages ahead ('stage' walks them, 'stages' lists all): %s\n",
 			s.stages.Total(), strings.Join(ahead, " → "))
 	}
-	s.printCurrent(s.m.Reg(uc.X86_REG_RIP), s.m.CurrentTid())
+	s.printCurrent(s.m.Reg(abi.RIP), s.m.CurrentTid())
 }
 
 // Script runs the commands of r, echoing each after the prompt so a

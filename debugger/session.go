@@ -13,8 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
-
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/stages"
@@ -535,16 +534,6 @@ func (s *Session) function(name string) (loader.Symbol, error) {
 	return loader.Symbol{}, fmt.Errorf("%q is ambiguous: %s", name, strings.Join(names, ", "))
 }
 
-// regNames maps the names users type ($rsp, rip ...) to Unicorn registers.
-var regNames = map[string]int{
-	"rax": uc.X86_REG_RAX, "rbx": uc.X86_REG_RBX, "rcx": uc.X86_REG_RCX, "rdx": uc.X86_REG_RDX,
-	"rsi": uc.X86_REG_RSI, "rdi": uc.X86_REG_RDI, "rbp": uc.X86_REG_RBP, "rsp": uc.X86_REG_RSP,
-	"r8": uc.X86_REG_R8, "r9": uc.X86_REG_R9, "r10": uc.X86_REG_R10, "r11": uc.X86_REG_R11,
-	"r12": uc.X86_REG_R12, "r13": uc.X86_REG_R13, "r14": uc.X86_REG_R14, "r15": uc.X86_REG_R15,
-	"rip": uc.X86_REG_RIP, "pc": uc.X86_REG_RIP, "sp": uc.X86_REG_RSP,
-	"eflags": uc.X86_REG_EFLAGS, "fs_base": uc.X86_REG_FS_BASE,
-}
-
 // evalAddr evaluates an address expression: a number, a symbol, a
 // register ($rsp), or a sum/difference of those ("$rsp+8", "runtime.m0+16").
 func (s *Session) evalAddr(expr string) (uint64, error) {
@@ -585,7 +574,7 @@ func (s *Session) term(t string) (uint64, error) {
 		return 0, errors.New("bad address expression")
 	}
 	if t[0] == '$' {
-		r, ok := regNames[strings.ToLower(t[1:])]
+		r, ok := abi.ByName(strings.ToLower(t[1:]))
 		if !ok {
 			return 0, fmt.Errorf("no register %q", t)
 		}
@@ -605,7 +594,7 @@ func (s *Session) term(t string) (uint64, error) {
 
 // reg returns register r (a Unicorn X86_REG_* constant) of the selected
 // thread: live on the CPU, or from its saved context.
-func (s *Session) reg(r int) uint64 {
+func (s *Session) reg(r abi.Reg) uint64 {
 	if v, err := s.m.ThreadReg(s.tid, r); err == nil {
 		return v
 	}

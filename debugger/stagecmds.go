@@ -6,8 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
-
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/stages"
 	"github.com/gouth-emu/gouth-emu/emu"
 )
@@ -142,14 +141,14 @@ func (s *Session) watches(label string, exprs []string) {
 func (s *Session) funcArg(slot stages.ArgSlot) string {
 	var fv uint64
 	if slot.Reg != "" {
-		reg, ok := regNames[slot.Reg]
+		reg, ok := abi.ByName(slot.Reg)
 		if !ok {
 			return ""
 		}
 		fv = s.m.Reg(reg)
 	} else {
 		var b [8]byte
-		if s.m.Peek(s.m.Reg(uc.X86_REG_RSP)+uint64(slot.SP), b[:]) != nil {
+		if s.m.Peek(s.m.Reg(abi.RSP)+uint64(slot.SP), b[:]) != nil {
 			return ""
 		}
 		fv = binary.LittleEndian.Uint64(b[:])

@@ -30,8 +30,7 @@ import (
 	"strings"
 	"sync"
 
-	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
-
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/unwind"
 	"github.com/gouth-emu/gouth-emu/emu"
@@ -317,7 +316,7 @@ func (v *rtView) threads() []threadOf {
 
 // current returns the selected thread's g and M (0 if unknown).
 func (v *rtView) current() (g, m uint64) {
-	fs := v.s.reg(uc.X86_REG_FS_BASE)
+	fs := v.s.reg(abi.FSBase)
 	g = v.rt.threadG(v.s.tid, fs)
 	gs, err := v.rt.g(g)
 	if err != nil {

@@ -200,11 +200,5 @@ func (m *Machine) Threads() []ThreadInfo {
 // CurrentTid is the thread on the CPU.
 func (m *Machine) CurrentTid() int { return m.cur.Tid }
 
-// Reg reads register r (a Unicorn X86_REG_* constant) of the current thread.
-func (m *Machine) Reg(r int) uint64 { return m.eng.reg(r) }
-
 // Insns is the number of instructions executed so far.
 func (m *Machine) Insns() uint64 { return m.eng.insns() }
-
-// Now is the virtual clock.
-func (m *Machine) VirtualNow() int64 { return m.sched.Now() }

@@ -24,6 +24,10 @@ enum {
     STOP_SYSCALL = 1,  // the thread executed syscall; sys_* hold its registers
     STOP_BUDGET = 2,   // the preemption budget ran out
     STOP_REQUEST = 3,  // the host asked (breakpoints, limits)
+    STOP_INTR = 4,     // an interrupt or CPU exception (int3, #DE, #UD ...); intno says which
+    STOP_BREAK = 5,    // a breakpoint; stop_pc is its address, not executed
+    STOP_STEP = 6,     // a step finished; stop_pc is the next instruction
+    STOP_WATCH = 8,    // a watched range changed; stop_pc is the next instruction
 };
 
 #define L1_BITS 17  // vaddr bits 46..30
@@ -124,12 +128,6 @@ void gouth_set_range(gouth_engine *g, uint64_t start, uint64_t end, uint64_t per
 void gouth_clear_range(gouth_engine *g, uint64_t start, uint64_t end);
 void gouth_discard_range(gouth_engine *g, uint64_t start, uint64_t end);
 void gouth_flush_tlb(gouth_engine *g);
-
-// Interrupts and CPU exceptions (int3, #DE, #UD ...) stop the engine too.
-#define STOP_INTR 4
-#define STOP_BREAK 5  // a breakpoint; stop_pc is its address, not executed
-#define STOP_STEP 6   // a step finished; stop_pc is the next instruction
-#define STOP_WATCH 8  // a watched range changed; stop_pc is the next instruction
 
 int gouth_add_breakpoint(gouth_engine *g, uint64_t addr, uc_hook *h);
 int gouth_del_breakpoint(gouth_engine *g, uc_hook h, uint64_t addr);

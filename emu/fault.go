@@ -8,6 +8,7 @@ import (
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
 	"golang.org/x/arch/x86/x86asm"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/emu/sched"
 	"github.com/gouth-emu/gouth-emu/syscalls"
@@ -161,31 +162,24 @@ func (m *Machine) dataFaultAddr(page uint64) uint64 {
 	return page
 }
 
-// x86asmRegs maps x86asm's 64- and 32-bit general registers to Unicorn's.
-var x86asmRegs = map[x86asm.Reg]int{
-	x86asm.RAX: uc.X86_REG_RAX, x86asm.RCX: uc.X86_REG_RCX, x86asm.RDX: uc.X86_REG_RDX,
-	x86asm.RBX: uc.X86_REG_RBX, x86asm.RSP: uc.X86_REG_RSP, x86asm.RBP: uc.X86_REG_RBP,
-	x86asm.RSI: uc.X86_REG_RSI, x86asm.RDI: uc.X86_REG_RDI, x86asm.R8: uc.X86_REG_R8,
-	x86asm.R9: uc.X86_REG_R9, x86asm.R10: uc.X86_REG_R10, x86asm.R11: uc.X86_REG_R11,
-	x86asm.R12: uc.X86_REG_R12, x86asm.R13: uc.X86_REG_R13, x86asm.R14: uc.X86_REG_R14,
-	x86asm.R15: uc.X86_REG_R15,
-	x86asm.EAX: uc.X86_REG_RAX, x86asm.ECX: uc.X86_REG_RCX, x86asm.EDX: uc.X86_REG_RDX,
-	x86asm.EBX: uc.X86_REG_RBX, x86asm.ESP: uc.X86_REG_RSP, x86asm.EBP: uc.X86_REG_RBP,
-	x86asm.ESI: uc.X86_REG_RSI, x86asm.EDI: uc.X86_REG_RDI, x86asm.R8L: uc.X86_REG_R8,
-	x86asm.R9L: uc.X86_REG_R9, x86asm.R10L: uc.X86_REG_R10, x86asm.R11L: uc.X86_REG_R11,
-	x86asm.R12L: uc.X86_REG_R12, x86asm.R13L: uc.X86_REG_R13, x86asm.R14L: uc.X86_REG_R14,
-	x86asm.R15L: uc.X86_REG_R15,
-}
-
+// gpr reads a 64- or 32-bit general register named by the decoder (whose
+// order within each width is the hardware encoding's); 0 for any other.
 func (m *Machine) gpr(r x86asm.Reg) uint64 {
-	if u, ok := x86asmRegs[r]; ok {
-		v := m.eng.reg(u)
-		if r >= x86asm.EAX && r <= x86asm.R15L {
-			v &= 0xffffffff
-		}
-		return v
+	var n int
+	switch {
+	case r >= x86asm.RAX && r <= x86asm.R15:
+		n = int(r - x86asm.RAX)
+	case r >= x86asm.EAX && r <= x86asm.R15L:
+		n = int(r - x86asm.EAX)
+	default:
+		return 0
 	}
-	return 0
+	reg, _ := abi.ByEncoding(n)
+	v := m.Reg(reg)
+	if r <= x86asm.R15L {
+		v &= 0xffffffff
+	}
+	return v
 }
 
 // fatalSignal ends the guest as killed by sig at the current PC.

@@ -1,8 +1,7 @@
 package emu
 
 import (
-	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
-
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/sched"
 	"github.com/gouth-emu/gouth-emu/syscalls"
 )
@@ -16,13 +15,13 @@ import (
 // handlers never return would otherwise grow the host's snapshot stack.
 const maxSignalDepth = 64
 
-var gregs = [...]int{
-	uc.X86_REG_R8, uc.X86_REG_R9, uc.X86_REG_R10, uc.X86_REG_R11,
-	uc.X86_REG_R12, uc.X86_REG_R13, uc.X86_REG_R14, uc.X86_REG_R15,
-	uc.X86_REG_RDI, uc.X86_REG_RSI, uc.X86_REG_RBP, uc.X86_REG_RBX,
-	uc.X86_REG_RDX, uc.X86_REG_RAX, uc.X86_REG_RCX, uc.X86_REG_RSP,
-	uc.X86_REG_RIP, uc.X86_REG_EFLAGS,
-}
+// gregs are the Unicorn ids of a signal frame's registers, in its order.
+var gregs = func() (g [abi.NumGregs]int) {
+	for i, r := range abi.Gregs {
+		g[i] = ucRegs[r]
+	}
+	return g
+}()
 
 // regs reads the current thread's registers a signal frame holds: the
 // general registers and the x87/SSE state.

@@ -51,13 +51,11 @@ func steadyCalls(epfd uint64) []steadyCall {
 }
 
 func syscallNumber(t testing.TB, name string) uint64 {
-	for i, e := range Table {
-		if e.Name == name {
-			return uint64(i)
-		}
+	nr, ok := Number(name)
+	if !ok {
+		t.Fatalf("no syscall %q", name)
 	}
-	t.Fatalf("no syscall %q", name)
-	return 0
+	return uint64(nr)
 }
 
 // steadyKernel is a kernel as gouth-emu run sets it up without --strace,

@@ -144,13 +144,8 @@ func (tk *testKernel) call(t *testing.T, name string, args ...uint64) uint64 {
 
 func (tk *testKernel) dispatch(t *testing.T, name string, args ...uint64) (uint64, *Wait) {
 	t.Helper()
-	nr := -1
-	for i, e := range Table {
-		if e.Name == name {
-			nr = i
-		}
-	}
-	if nr < 0 {
+	nr, ok := Number(name)
+	if !ok {
 		t.Fatalf("no syscall %q", name)
 	}
 	var a [6]uint64

@@ -119,11 +119,9 @@ func newFuzzKernel(t *testing.T, mode FSMode) *fzSetup {
 
 	// The descriptors, made through Dispatch like a guest would.
 	must := func(name string, want uint64, args ...uint64) {
-		nr := -1
-		for i, e := range Table {
-			if e.Name == name {
-				nr = i
-			}
+		nr, ok := Number(name)
+		if !ok {
+			nr = -1
 		}
 		var a [6]uint64
 		copy(a[:], args)

@@ -183,7 +183,7 @@ func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) 
 		e = &Table[nr]
 	}
 	if e == nil || e.Handler == nil {
-		k.warnUnimplemented(c, e)
+		k.warnUnimplemented(c)
 		ret := k.finish(c, 0, ENOSYS)
 		k.recycle(c)
 		return ret, nil
@@ -346,7 +346,7 @@ func (k *Kernel) History(n int) []string {
 	return out
 }
 
-func (k *Kernel) warnUnimplemented(c *Call, e *Entry) {
+func (k *Kernel) warnUnimplemented(c *Call) {
 	if k.warned[c.Nr] {
 		return
 	}
@@ -373,6 +373,16 @@ func Name(nr int) string {
 		return Table[nr].Name
 	}
 	return ""
+}
+
+// Number returns the number of the syscall with Linux name name ("write").
+func Number(name string) (int, bool) {
+	for nr, e := range Table {
+		if e.Name == name && name != "" {
+			return nr, true
+		}
+	}
+	return 0, false
 }
 
 // Config is what the kernel needs from the command line.
