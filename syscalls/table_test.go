@@ -72,7 +72,8 @@ func TestTableEntries(t *testing.T) {
 			}
 		}
 	}
-	// The calls DESIGN.md §4 lists as what the Go runtime needs.
+	// The calls the Go runtime itself makes (boot, threads, signals, timers,
+	// the netpoller): each must have a handler.
 	for _, name := range []string{
 		"arch_prctl", "sched_getaffinity", "mmap", "munmap", "mprotect", "madvise",
 		"rt_sigaction", "rt_sigprocmask", "sigaltstack", "gettid", "getpid", "clone",

@@ -6,8 +6,8 @@ package stages
 
 import "github.com/gouth-emu/gouth-emu/loader"
 
-// Chapter is a chapter of Go: Under the Hood (../shared/seed in the design
-// brief: the book's table of contents).
+// Chapter is a chapter of Go: Under the Hood, by number, title and path in
+// the book's repository.
 type Chapter struct {
 	N     int
 	Title string
