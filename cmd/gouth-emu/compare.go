@@ -18,6 +18,7 @@ import (
 	"github.com/gouth-emu/gouth-emu/debugger/stages"
 	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
+	"github.com/gouth-emu/gouth-emu/target"
 	"github.com/gouth-emu/gouth-emu/timeline"
 )
 
@@ -206,11 +207,12 @@ func (b *boot) run(g *guestFlags, cfg emu.Config) error {
 	}
 	defer m.Close()
 	defer interruptOnCtrlC(m)()
-	if b.tr, err = watchStages(m, b.file); err != nil {
+	t := target.Over(m, b.file)
+	if b.tr, err = stages.Watch(t, b.file); err != nil {
 		return fmt.Errorf("%s: %v", b.arg, err)
 	}
 	b.inlined = inlinedStages(b.file, b.tr)
-	b.exit = runStages(m, b.tr, false, b.rec)
+	b.exit = runStages(t, b.tr, false, b.rec)
 	b.rec.rec.End(m.Insns())
 	b.stats = m.Stats()
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
 	"github.com/gouth-emu/gouth-emu/syscalls"
+	"github.com/gouth-emu/gouth-emu/target"
 )
 
 // guestFlags are the flags shared by the commands that start a guest.
@@ -191,13 +192,14 @@ func runGuest(g *guestFlags, args []string) error {
 	var x *emu.Exit
 	if g.stages || rc != nil {
 		watchStart := time.Now()
-		tr, err := watchStages(m, f)
+		t := target.Over(m, f)
+		tr, err := stages.Watch(t, f)
 		if err != nil {
 			return err
 		}
 		st.stages = time.Since(watchStart)
 		st.end()
-		x = runStages(m, tr, g.stages, rc)
+		x = runStages(t, tr, g.stages, rc)
 	} else {
 		st.end()
 		if x, err = m.Run(); err != nil {
@@ -237,41 +239,17 @@ func interruptOnCtrlC(m *emu.Machine) (stop func()) {
 	}
 }
 
-// watchStages resolves the boot stages against f (which loads its
-// symbols) and sets a breakpoint on each.
-func watchStages(m *emu.Machine, f *loader.File) (*stages.Tracker, error) {
-	tr, err := stages.New(f)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range tr.Pending() {
-		if err := m.AddBreakpoint(a); err != nil {
-			return nil, err
-		}
-	}
-	return tr, nil
-}
-
-// runStages runs the guest with the boot stages of tr watched, printing
-// one line on stderr for each stage reached if show is set, and recording
-// them in rc if it is not nil.
-func runStages(m *emu.Machine, tr *stages.Tracker, show bool, rc *recording) *emu.Exit {
-	for {
-		st := m.Continue(emu.Resume{})
-		if st.Kind == emu.StopExited {
-			return st.Exit
-		}
-		r, done := tr.Hit(st.PC, m.Insns(), st.Tid, m.Kernel().Stats.Syscalls)
-		for _, a := range done {
-			m.RemoveBreakpoint(a)
-		}
-		if r != nil && show {
+// runStages runs t, whose boot stages tr watches (stages.Watch, the
+// watcher step uses too), to the guest's end, printing one line on stderr
+// for each stage reached if show is set, and recording them in rc if it
+// is not nil.
+func runStages(t *target.Target, tr *stages.Tracker, show bool, rc *recording) *emu.Exit {
+	return stages.Run(t, tr, func(r *stages.Resolved) {
+		if show {
 			fmt.Fprintln(os.Stderr, r.Line())
 		}
-		if r != nil {
-			rc.stage(tr, r)
-		}
-	}
+		rc.stage(tr, r)
+	})
 }
 
 func printStats(w io.Writer, s emu.Stats) {

@@ -30,6 +30,7 @@ type Tracker struct {
 	byAddr  map[uint64][]*Resolved // stages that begin at an address, in table order
 	total   int
 	version string
+	last    *Resolved // what the last Reach reached
 }
 
 // New resolves the stage table against f: each stage's first symbol that
@@ -146,6 +147,17 @@ func (t *Tracker) Hit(pc, insns uint64, tid int, syscalls uint64) (r *Resolved, 
 	}
 	return r, done
 }
+
+// Reach is Hit as target.Stages has it: whether a stage was reached, and
+// the addresses to stop watching. The stage is kept for Last.
+func (t *Tracker) Reach(pc, insns uint64, tid int, syscalls uint64) (bool, []uint64) {
+	r, done := t.Hit(pc, insns, tid, syscalls)
+	t.last = r
+	return r != nil, done
+}
+
+// Last is the stage the last Reach reached, nil if it reached none.
+func (t *Tracker) Last() *Resolved { return t.last }
 
 func (t *Tracker) waiting(a uint64) bool {
 	for _, r := range t.byAddr[a] {
