@@ -14,9 +14,9 @@ import (
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/unwind"
-	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
 	"github.com/gouth-emu/gouth-emu/syscalls"
+	"github.com/gouth-emu/gouth-emu/target"
 )
 
 // Command is one debugger command. Names follow gdb, with delve's where gdb
@@ -118,6 +118,9 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 			return fmt.Errorf("no syscall %q", rest)
 		}
 		bp.Syscall = nr
+		if err := s.arm(bp); err != nil {
+			return err
+		}
 		s.nextID++
 		s.bps = append(s.bps, bp)
 		s.printf("Breakpoint %d at syscall %s (%d)\n", bp.ID, syscalls.Name(nr), nr)
@@ -140,17 +143,10 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 		bp.Loc = rn.Expr
 		desc += ", for " + rn.Label()
 	}
-	for i, a := range addrs {
-		if err := s.m.AddBreakpoint(a); err != nil {
-			for _, done := range addrs[:i] {
-				if !s.addrInUse(done, nil) {
-					s.m.RemoveBreakpoint(done)
-				}
-			}
-			return err
-		}
-	}
 	bp.Addr, bp.Addrs = addrs[0], addrs
+	if err := s.arm(bp); err != nil {
+		return err
+	}
 	s.nextID++
 	s.bps = append(s.bps, bp)
 	s.printf("Breakpoint %d at %s\n", bp.ID, desc)
@@ -175,11 +171,12 @@ func (s *Session) breakpointByID(args string) (*Breakpoint, error) {
 
 func (s *Session) cmdDelete(args string) error {
 	if strings.TrimSpace(args) == "" {
-		all := s.bps
-		s.bps = nil // so that no address counts as still in use
-		for _, bp := range all {
-			s.releaseAddrs(bp)
+		for _, bp := range s.bps {
+			if bp.Enabled {
+				s.disarm(bp)
+			}
 		}
+		s.bps = nil
 		return nil
 	}
 	bp, err := s.breakpointByID(args)
@@ -193,7 +190,10 @@ func (s *Session) cmdDelete(args string) error {
 		}
 	}
 	s.bps = keep
-	return s.releaseAddrs(bp)
+	if !bp.Enabled {
+		return nil
+	}
+	return s.disarm(bp)
 }
 
 func (s *Session) setEnabled(args string, on bool) error {
@@ -201,25 +201,17 @@ func (s *Session) setEnabled(args string, on bool) error {
 	if err != nil {
 		return err
 	}
-	bp.Enabled = on
+	if bp.Enabled == on {
+		return nil
+	}
 	if !on {
-		return s.releaseAddrs(bp)
+		bp.Enabled = false
+		return s.disarm(bp)
 	}
-	return s.arm(bp)
-}
-
-// arm gives the machine what bp needs: breakpoints at its addresses, or
-// its watch (whose value, as of now, is the one changes are shown from).
-func (s *Session) arm(bp *Breakpoint) error {
-	if bp.Watch {
-		bp.Old = s.watchValue(bp)
-		return s.m.AddWatch(bp.Addr, bp.Size)
+	if err := s.arm(bp); err != nil {
+		return err
 	}
-	for _, a := range bp.addrs() {
-		if err := s.m.AddBreakpoint(a); err != nil {
-			return err
-		}
-	}
+	bp.Enabled = true
 	return nil
 }
 
@@ -236,8 +228,8 @@ func (s *Session) cmdWatch(args string) error {
 	switch {
 	case v.Addr == 0 || size <= 0:
 		return fmt.Errorf("cannot watch %s: it has no address and size in memory", name.Label())
-	case size > emu.MaxWatchLen:
-		return fmt.Errorf("cannot watch %s: %d bytes, at most %d (watch a field)", name.Label(), size, emu.MaxWatchLen)
+	case size > target.MaxWatchLen:
+		return fmt.Errorf("cannot watch %s: %d bytes, at most %d (watch a field)", name.Label(), size, target.MaxWatchLen)
 	}
 	bp := &Breakpoint{ID: s.nextID, Loc: name.Expr, Addr: v.Addr, Syscall: -1, Enabled: true, Watch: true, Size: int(size)}
 	if err := s.arm(bp); err != nil {
@@ -309,8 +301,7 @@ func (s *Session) cmdAdvance(args string) error {
 	if len(addrs) > 1 {
 		return fmt.Errorf("%s is inlined at %d sites: 'tbreak' it and continue", desc, len(addrs))
 	}
-	st := s.runUntil(addrs[0], func(emu.Stop) bool { return true })
-	s.reportStop(st)
+	s.reportStop(s.run(func() target.Stop { return s.t.Advance(addrs[0]) }))
 	return nil
 }
 
@@ -357,7 +348,7 @@ func (s *Session) cmdContinue(string) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	s.reportStop(s.run(emu.Resume{}))
+	s.reportStop(s.run(func() target.Stop { return s.t.Continue(target.Resume{}) }))
 	return nil
 }
 
@@ -381,57 +372,8 @@ func (s *Session) cmdStepi(args string) error {
 	if err != nil {
 		return err
 	}
-	st := s.run(emu.Resume{Steps: n, Tid: s.tid})
-	s.reportStop(st)
+	s.reportStop(s.run(func() target.Stop { return s.t.StepInstruction(n) }))
 	return nil
-}
-
-// stepOver executes one instruction of the selected thread, running a
-// CALL to its return.
-func (s *Session) stepOver() emu.Stop {
-	tid := s.tid
-	pc := s.reg(abi.RIP)
-	inst, err := s.decode(pc, disasm.Go)
-	if err != nil || !strings.HasPrefix(inst.Text, "CALL") {
-		return s.run(emu.Resume{Steps: 1, Tid: tid})
-	}
-	return s.runTo(pc+uint64(inst.Len), tid, s.reg(abi.RSP))
-}
-
-// runTo runs until thread tid reaches addr with its stack pointer at or
-// above sp (so recursion deeper down does not count), or another stop.
-func (s *Session) runTo(addr uint64, tid int, sp uint64) emu.Stop {
-	return s.runUntil(addr, func(st emu.Stop) bool {
-		return st.Tid == tid && s.m.Reg(abi.RSP) >= sp
-	})
-}
-
-// runUntil runs until some thread is at addr and arrived accepts the stop
-// there, reported as a finished step, or until any other stop. addr gets
-// an internal breakpoint for the run unless a user's breakpoint is there
-// (then the visit is reported as that breakpoint, as gdb does).
-func (s *Session) runUntil(addr uint64, arrived func(emu.Stop) bool) emu.Stop {
-	internal := !s.addrInUse(addr, nil)
-	if internal {
-		s.m.AddBreakpoint(addr)
-		s.internal[addr] = true
-		defer func() {
-			delete(s.internal, addr)
-			if !s.stages.Watches(addr) {
-				s.m.RemoveBreakpoint(addr)
-			}
-		}()
-	}
-	for {
-		st := s.run(emu.Resume{})
-		if st.Kind != emu.StopBreakpoint || st.PC != addr || !internal {
-			return st
-		}
-		if arrived(st) {
-			st.Kind = emu.StopStep
-			return st
-		}
-	}
 }
 
 func (s *Session) cmdNexti(args string) error {
@@ -442,14 +384,7 @@ func (s *Session) cmdNexti(args string) error {
 	if err != nil {
 		return err
 	}
-	var st emu.Stop
-	for i := int64(0); i < n; i++ {
-		st = s.stepOver()
-		if st.Kind != emu.StopStep {
-			break
-		}
-	}
-	s.reportStop(st)
+	s.reportStop(s.run(func() target.Stop { return s.t.NextInstruction(n) }))
 	return nil
 }
 
@@ -459,33 +394,11 @@ func (s *Session) stepLine(over bool) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	tid := s.tid
-	startPC := s.reg(abi.RIP)
-	file, line, fn := s.syms.LineForPC(startPC)
-	startSP := s.reg(abi.RSP)
-	const limit = 1_000_000 // instructions; stop and report rather than run away
-	var st emu.Stop
-	for i := 0; i < limit; i++ {
-		if over {
-			st = s.stepOver()
-		} else {
-			st = s.run(emu.Resume{Steps: 1, Tid: tid})
-		}
-		if st.Kind != emu.StopStep || st.Tid != tid {
-			break
-		}
-		f, l, g := s.syms.LineForPC(st.PC)
-		if l == 0 {
-			continue // no line information (assembly without it): keep going
-		}
-		if over && g != fn && s.m.Reg(abi.RSP) < startSP {
-			continue // inside a callee reached by a jump, not a call
-		}
-		if f != file || l != line || g != fn {
-			break
-		}
+	how := s.t.Step
+	if over {
+		how = s.t.Next
 	}
-	s.reportStop(st)
+	s.reportStop(s.run(how))
 	return nil
 }
 
@@ -530,20 +443,13 @@ func (s *Session) cmdFinish(string) error {
 	}
 	caller := frames[c]
 	s.printf("Run till exit from %s\n", s.where(frames[i].PC))
-	st := s.runToFrame(caller.PC, caller.SP, s.tid, crossed)
-	if st.Kind == emu.StopStep {
+	key := s.t.FrameKeyOf(caller.g, caller.SP, s.t.Selected(), crossed)
+	st := s.run(func() target.Stop { return s.t.Finish(caller.PC, key) })
+	if st.Kind == target.StopStep {
 		s.printf("Returned to %#x %s\n", st.PC, s.where(st.PC))
 	}
 	s.reportStop(st)
 	return nil
-}
-
-// runToFrame runs until a thread reaches pc with its stack pointer
-// exactly sp, or another stop: thread tid, or any thread if anyThread.
-func (s *Session) runToFrame(pc, sp uint64, tid int, anyThread bool) emu.Stop {
-	return s.runUntil(pc, func(st emu.Stop) bool {
-		return (anyThread || st.Tid == tid) && s.m.Reg(abi.RSP) == sp
-	})
 }
 
 func (s *Session) cmdRestart(string) error {
@@ -552,7 +458,7 @@ func (s *Session) cmdRestart(string) error {
 		return err
 	}
 	s.printf("Restarted %s\n", s.cfg.File.Path)
-	s.printCurrent(s.m.Reg(abi.RIP), s.m.CurrentTid())
+	s.printCurrent(s.t.Reg(abi.RIP), s.t.Selected())
 	return nil
 }
 
@@ -562,7 +468,7 @@ var flagNames = []struct {
 }{{0x1, "CF"}, {0x4, "PF"}, {0x10, "AF"}, {0x40, "ZF"}, {0x80, "SF"}, {0x100, "TF"}, {0x200, "IF"}, {0x400, "DF"}, {0x800, "OF"}}
 
 func (s *Session) cmdRegs(args string) error {
-	if s.m == nil {
+	if s.t == nil {
 		return errExited
 	}
 	for r := abi.RAX; r <= abi.R15; r++ {
@@ -586,7 +492,7 @@ func (s *Session) cmdRegs(args string) error {
 	fs := s.reg(abi.FSBase)
 	s.printf("%-8s %#-20x\n", abi.FSBase, fs)
 	var g [8]byte
-	if s.m.Peek(fs-8, g[:]) == nil {
+	if s.t.Peek(fs-8, g[:]) == nil {
 		s.printf("%-8s %#-20x (Go's g, at -8(FS))\n", "g", binary.LittleEndian.Uint64(g[:]))
 	}
 	if strings.TrimSpace(args) == "all" {
@@ -605,7 +511,7 @@ func (s *Session) goVersionAtLeast(minor int) bool {
 
 // cmdExamine implements x/NFU ADDR with gdb's formats.
 func (s *Session) cmdExamine(args string) error {
-	if s.m == nil {
+	if s.t == nil {
 		return errExited
 	}
 	n, format, size := 1, byte('x'), 8
@@ -663,7 +569,7 @@ func (s *Session) cmdExamine(args string) error {
 			var b []byte
 			var c [1]byte
 			for len(b) < 4096 {
-				if err := s.m.Peek(addr+uint64(len(b)), c[:]); err != nil {
+				if err := s.t.Peek(addr+uint64(len(b)), c[:]); err != nil {
 					if len(b) == 0 {
 						return fmt.Errorf("cannot access memory at %#x", addr)
 					}
@@ -682,7 +588,7 @@ func (s *Session) cmdExamine(args string) error {
 		size = 1
 	}
 	buf := make([]byte, n*size)
-	if err := s.m.Peek(addr, buf); err != nil {
+	if err := s.t.Peek(addr, buf); err != nil {
 		return fmt.Errorf("cannot access memory at %#x", addr)
 	}
 	perLine := 16 / size
@@ -737,7 +643,7 @@ func (s *Session) cmdPrint(args string) error {
 // the binary does not know goes through Renames: the result says what was
 // typed and what was evaluated.
 func (s *Session) evalArg(args, usage string) (resolved, godwarf.Value, error) {
-	if s.m == nil {
+	if s.t == nil {
 		return resolved{}, godwarf.Value{}, errExited
 	}
 	expr := strings.TrimSpace(args)
@@ -755,7 +661,7 @@ func (s *Session) evalArg(args, usage string) (resolved, godwarf.Value, error) {
 // in this binary's version.
 func (s *Session) evalNamed(info *godwarf.Info, expr string) (resolved, godwarf.Value, error) {
 	r := resolved{Typed: expr, Expr: expr}
-	v, err := info.Eval(expr, s.m)
+	v, err := info.Eval(expr, s.t)
 	if err == nil {
 		return r, v, nil
 	}
@@ -766,7 +672,7 @@ func (s *Session) evalNamed(info *godwarf.Info, expr string) (resolved, godwarf.
 	if !ok {
 		return r, v, err
 	}
-	v, err = info.Eval(rn.Expr, s.m)
+	v, err = info.Eval(rn.Expr, s.t)
 	return rn, v, err
 }
 
@@ -782,7 +688,7 @@ func (s *Session) dwarf() (*godwarf.Info, error) {
 }
 
 func (s *Session) cmdDisas(args string) error {
-	if s.m == nil {
+	if s.t == nil {
 		return errExited
 	}
 	syn := s.cfg.Syntax
@@ -821,7 +727,7 @@ func (s *Session) cmdDisas(args string) error {
 	}
 	s.printf("Dump of %s (%#x-%#x), %s syntax:\n", sym.Name, sym.Addr, sym.Addr+sym.Size, syn)
 	code := make([]byte, sym.Size)
-	if err := s.m.Peek(sym.Addr, code); err != nil {
+	if err := s.t.Peek(sym.Addr, code); err != nil {
 		return fmt.Errorf("cannot read %s: %v", sym.Name, err)
 	}
 	for _, inst := range disasm.DecodeAll(code, sym.Addr, syn, s.symbolizer) {
@@ -856,7 +762,7 @@ func (s *Session) printFrames(frames []shownFrame, err error, mark bool) {
 // cmdBacktrace shows the selected thread's frames, and where the runtime
 // switched stacks, the frames of the stack it came from (runtime.go).
 func (s *Session) cmdBacktrace(string) error {
-	if s.m == nil {
+	if s.t == nil {
 		return errExited
 	}
 	frames, err := s.shownFrames()
@@ -866,10 +772,10 @@ func (s *Session) cmdBacktrace(string) error {
 
 // shownFrames is the selected thread's backtrace across stack switches.
 func (s *Session) shownFrames() ([]shownFrame, error) {
-	if s.m == nil {
+	if s.t == nil {
 		return nil, errExited
 	}
-	return s.threadFrames(s.tid, s.reg(abi.RIP), s.reg(abi.RSP), s.reg(abi.FSBase))
+	return s.threadFrames(s.t.Selected(), s.reg(abi.RIP), s.reg(abi.RSP), s.reg(abi.FSBase))
 }
 
 // allFrames is the backtrace across stack switches, flattened.
@@ -963,10 +869,10 @@ func (s *Session) cmdList(args string) error {
 // cmdThreads lists the threads with their state, the M and g they run
 // (through DWARF, when the binary has it) and where they are.
 func (s *Session) cmdThreads(string) error {
-	if s.m == nil {
+	if s.t == nil {
 		return errExited
 	}
-	threads := s.m.Threads()
+	threads := s.t.Threads()
 	rt := s.goRuntime()
 	labels := make([]string, len(threads))
 	stateW, labelW := 0, 0
@@ -977,7 +883,7 @@ func (s *Session) cmdThreads(string) error {
 	}
 	for i, t := range threads {
 		mark := " "
-		if t.Tid == s.tid {
+		if t.Tid == s.t.Selected() {
 			mark = "*"
 		}
 		label := ""
@@ -992,22 +898,23 @@ func (s *Session) cmdThreads(string) error {
 // cmdThread selects thread TID and shows it: state, place and
 // backtrace; without an argument it shows the selected thread.
 func (s *Session) cmdThread(args string) error {
-	if s.m == nil {
+	if s.t == nil {
 		return errExited
 	}
-	tid := s.tid
+	tid := s.t.Selected()
 	if a := strings.TrimSpace(args); a != "" {
 		var err error
 		if tid, err = strconv.Atoi(a); err != nil {
 			return fmt.Errorf("want a thread id, got %q", args)
 		}
 	}
-	for _, t := range s.m.Threads() {
+	for _, t := range s.t.Threads() {
 		if t.Tid != tid {
 			continue
 		}
-		if tid != s.tid {
-			s.tid, s.frame = tid, 0
+		if tid != s.t.Selected() {
+			s.t.Select(tid)
+			s.frame = 0
 		}
 		s.printf("thread %d: %s at %#x %s\n", t.Tid, t.State, t.PC, s.where(t.PC))
 		frames, err := s.threadFrames(t.Tid, t.PC, t.SP, t.FSBase)
@@ -1018,7 +925,7 @@ func (s *Session) cmdThread(args string) error {
 }
 
 func (s *Session) cmdSyscalls(args string) error {
-	if s.m == nil {
+	if s.t == nil {
 		return errExited
 	}
 	n := 20
@@ -1029,7 +936,7 @@ func (s *Session) cmdSyscalls(args string) error {
 		}
 		n = v
 	}
-	for _, l := range s.m.Kernel().History(n) {
+	for _, l := range s.t.History(n) {
 		s.printf("%s\n", l)
 	}
 	return nil

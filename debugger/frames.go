@@ -33,7 +33,7 @@ func (s *Session) threadRegs(tid int) func(int) (uint64, bool) {
 		if !ok {
 			return 0, false
 		}
-		v, err := s.m.ThreadReg(tid, r)
+		v, err := s.t.ThreadReg(tid, r)
 		return v, err == nil
 	}
 }
@@ -51,7 +51,7 @@ func (s *Session) frameArgs(f unwind.Frame, regs func(int) (uint64, bool)) strin
 	// also where they are during the call (at the call instruction itself
 	// an argument may still be described as in a register the call
 	// clobbers).
-	return "(" + info.FormatArgs(fn, f.PC, fr, s.m, maxArgLen) + ")"
+	return "(" + info.FormatArgs(fn, f.PC, fr, s.t, maxArgLen) + ")"
 }
 
 // frameDWARF returns the DWARF function of frame f and the frame as the
@@ -59,7 +59,7 @@ func (s *Session) frameArgs(f unwind.Frame, regs func(int) (uint64, bool)) strin
 // be shown.
 func (s *Session) frameDWARF(f unwind.Frame, regs func(int) (uint64, bool)) (*godwarf.Info, *godwarf.Func, godwarf.Frame, error) {
 	switch {
-	case s.m == nil:
+	case s.t == nil:
 		return nil, nil, godwarf.Frame{}, errExited
 	case f.Inlined:
 		return nil, nil, godwarf.Frame{}, fmt.Errorf("%s is an inlined call here: DWARF describes its variables only in the function it was inlined into", f.Func)
@@ -76,7 +76,7 @@ func (s *Session) frameDWARF(f unwind.Frame, regs func(int) (uint64, bool)) (*go
 	if !ok {
 		return nil, nil, godwarf.Frame{}, fmt.Errorf("DWARF does not describe %s", f.Func)
 	}
-	fr := godwarf.Frame{Reg: regs, Mem: s.m, SP: f.SP}
+	fr := godwarf.Frame{Reg: regs, Mem: s.t, SP: f.SP}
 	if delta, ok := s.cfg.File.SPDelta(f.CallPC); ok {
 		fr.CFA = f.SP + uint64(delta) + 8
 	} else {
@@ -122,7 +122,7 @@ func (s *Session) cmdArgs(string) error {
 		if p.Result {
 			continue
 		}
-		s.printf("%s = %s\n", p.Name, info.ParamValue(fn, p, f.PC, fr, s.m, maxVarLen))
+		s.printf("%s = %s\n", p.Name, info.ParamValue(fn, p, f.PC, fr, s.t, maxVarLen))
 		n++
 	}
 	if n == 0 {
@@ -146,7 +146,7 @@ func (s *Session) cmdLocals(string) error {
 		if !l.InScope(f.CallPC) || strings.HasPrefix(l.Name, "~") || l.DeclLine > f.Line && f.Line > 0 {
 			continue
 		}
-		s.printf("%s = %s\n", l.Name, info.ParamValue(fn, l.Param, f.PC, fr, s.m, maxVarLen))
+		s.printf("%s = %s\n", l.Name, info.ParamValue(fn, l.Param, f.PC, fr, s.t, maxVarLen))
 		n++
 	}
 	if n == 0 {
@@ -159,6 +159,7 @@ func (s *Session) cmdLocals(string) error {
 type shownFrame struct {
 	unwind.Frame
 	note string                   // a stack switch line printed before it
+	g    uint64                   // the g whose stack holds it, 0 if not known
 	regs func(int) (uint64, bool) // nil: registers not known
 }
 
@@ -172,7 +173,7 @@ func (s *Session) threadFrames(tid int, pc, sp, fs uint64) ([]shownFrame, error)
 	innermost := true
 	for pi, p := range parts {
 		for i, f := range p.frames {
-			sf := shownFrame{Frame: f}
+			sf := shownFrame{Frame: f, g: p.g}
 			if i == 0 {
 				sf.note = p.note
 			}

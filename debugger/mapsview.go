@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gouth-emu/gouth-emu/emu/mem"
+	"github.com/gouth-emu/gouth-emu/target"
 )
 
 // The maps view names what the guest address space holds: the binary's
@@ -21,11 +21,11 @@ type region struct {
 }
 
 func (s *Session) cmdMaps(string) error {
-	if s.m == nil {
+	if s.t == nil {
 		return errExited
 	}
 	regions := s.runtimeStacks()
-	for _, v := range s.m.Space().VMAs() {
+	for _, v := range s.t.Maps() {
 		s.printf("%012x-%012x %s  %-12s %s\n", v.Start, v.End, v.Prot, humanSize(v.End-v.Start), s.vmaName(v, regions))
 	}
 	s.printf("ffffffffff600000-ffffffffff601000 --x  4 KiB        [vsyscall] (go1.11's clock stubs)\n")
@@ -43,12 +43,12 @@ func humanSize(n uint64) string {
 }
 
 // vmaName describes one mapping.
-func (s *Session) vmaName(v mem.VMA, regions []region) string {
+func (s *Session) vmaName(v target.VMA, regions []region) string {
 	if v.Name == s.cfg.File.Path {
 		switch {
-		case v.Prot&mem.Exec != 0:
+		case v.Prot&target.ProtExec != 0:
 			return "text  " + v.Name
-		case v.Prot&mem.Write != 0:
+		case v.Prot&target.ProtWrite != 0:
 			return "data, bss  " + v.Name
 		default:
 			return "rodata  " + v.Name
@@ -126,7 +126,7 @@ func (s *Session) runtimeStacks() []region {
 					out = append(out, region{g.lo, g.hi, fmt.Sprintf("M%d %s stack", m.id, x.what)})
 				}
 			}
-			mv, err := rt.info.At("runtime.m", mp, s.m)
+			mv, err := rt.info.At("runtime.m", mp, s.t)
 			if err != nil {
 				break
 			}

@@ -35,7 +35,7 @@ func (s *Session) Banner() {
 		s.printf("%d boot stages ahead ('stage' walks them, 'stages' lists all): %s\n",
 			s.stages.Total(), strings.Join(ahead, " → "))
 	}
-	s.printCurrent(s.m.Reg(abi.RIP), s.m.CurrentTid())
+	s.printCurrent(s.t.Reg(abi.RIP), s.t.Selected())
 }
 
 // Script runs the commands of r, echoing each after the prompt so a

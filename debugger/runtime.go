@@ -202,10 +202,10 @@ func (rt *goRuntime) owner(g, sp uint64) uint64 {
 
 // goRuntime returns the runtime reader, nil without a process.
 func (s *Session) goRuntime() *goRuntime {
-	if s.m == nil {
+	if s.t == nil {
 		return nil
 	}
-	rt := &goRuntime{mem: s.m}
+	rt := &goRuntime{mem: s.t}
 	if info, err := s.dwarf(); err == nil {
 		_, gerr := info.Type("runtime.g")
 		_, merr := info.Type("runtime.m")
@@ -219,6 +219,7 @@ func (s *Session) goRuntime() *goRuntime {
 // stackPart is the part of a backtrace on one stack.
 type stackPart struct {
 	note   string // the line that introduces it; "" for the innermost part
+	g      uint64 // the g whose stack it is, 0 if not known
 	frames []unwind.Frame
 }
 
@@ -247,11 +248,11 @@ func (s *Session) stacks(pc, sp, fs uint64, max int) ([]stackPart, error) {
 	seen := map[unwind.Start]bool{}
 	for {
 		seen[start] = true
-		frames, err := unwind.Walk(s.cfg.File, s.m, start, max-n)
+		frames, err := unwind.Walk(s.cfg.File, s.t, start, max-n)
 		if err != nil && isCloneChild(frames) {
 			err = errCloneChild
 		}
-		parts = append(parts, stackPart{note: note, frames: frames})
+		parts = append(parts, stackPart{note: note, g: g, frames: frames})
 		n += len(frames)
 		if rt == nil || len(frames) == 0 || errors.Is(err, unwind.ErrMaxFrames) || len(parts) == maxStackParts {
 			return parts, err

@@ -17,16 +17,16 @@ import (
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/stages"
-	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
 	"github.com/gouth-emu/gouth-emu/syscalls"
+	"github.com/gouth-emu/gouth-emu/target"
 )
 
 // Config describes a debugging session.
 type Config struct {
 	File   *loader.File
-	Guest  emu.Config // the guest's process; Stdout/Stderr are the guest's output
-	Out    io.Writer  // the session's own output
+	Guest  target.Config // the guest's process; Stdout/Stderr are the guest's output
+	Out    io.Writer     // the session's own output
 	Syntax disasm.Syntax
 	SrcDir string // a Go source tree for list; "" uses the paths in the binary
 }
@@ -63,25 +63,24 @@ func (bp *Breakpoint) addrs() []uint64 {
 // Session is one debugging session. It is used from one goroutine.
 type Session struct {
 	cfg  Config
-	m    *emu.Machine
+	t    *target.Target // nil after a restart that failed
 	syms *loader.Symbols
 	out  io.Writer
 
 	bps    []*Breakpoint
 	nextID int
-	exited *emu.Exit
-	frame  int // selected frame for bt/frame/up/down
-	// tid is the selected thread (gdb's): what regs, x $reg, bt, frame,
-	// list and disas look at and what stepping steps. A stop selects the
-	// thread that stopped; 'thread TID' selects another.
-	tid  int
-	quit bool
+	exited *target.Exit
+	// frame is the selected frame for bt/frame/up/down, of the target's
+	// selected thread (gdb's): what regs, x $reg, bt, frame, list and
+	// disas look at and what stepping steps. A stop selects the thread
+	// that stopped; 'thread TID' selects another.
+	frame int
+	quit  bool
 
 	lastHits          []*Breakpoint // the breakpoints the last stop hit
 	stages            *stages.Tracker
 	lastStageSyscalls uint64
 	prevStage         *stages.Resolved // the last stage 'stage' showed
-	internal          map[uint64]bool  // breakpoints of finish and nexti
 
 	dwarfInfo *godwarf.Info
 	dwarfErr  error
@@ -100,7 +99,6 @@ type display struct {
 // New starts a session stopped at the guest's first instruction.
 func New(cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, out: cfg.Out, nextID: 1}
-	s.internal = map[uint64]bool{}
 	cfg.File.Prefetch() // symbols and stages, while the machine is built
 	if err := s.start(); err != nil {
 		return nil, err
@@ -109,20 +107,20 @@ func New(cfg Config) (*Session, error) {
 }
 
 func (s *Session) start() error {
-	m, err := emu.New(s.cfg.File, s.cfg.Guest)
+	t, err := target.New(s.cfg.File, s.cfg.Guest)
 	if err != nil {
 		return err
 	}
 	if s.syms == nil {
 		if s.syms, err = s.cfg.File.Symbols(); err != nil {
-			m.Close()
+			t.Close()
 			return err
 		}
 	}
-	s.m = m
+	s.t = t
+	s.t.SetSignalStops(signalStops)
 	s.exited = nil
 	s.frame = 0
-	s.tid = m.CurrentTid()
 	for _, bp := range s.bps {
 		if bp.Enabled {
 			if err := s.arm(bp); err != nil {
@@ -131,25 +129,21 @@ func (s *Session) start() error {
 		}
 	}
 	// A fresh tracker: a restarted guest goes through every stage again.
-	if s.stages, err = stages.New(s.cfg.File); err != nil {
+	if s.stages, err = stages.Watch(s.t, s.cfg.File); err != nil {
 		return err
 	}
 	s.lastStageSyscalls = 0
 	s.prevStage = nil
-	s.armStages()
 	return nil
 }
 
 // Close releases the emulated process.
 func (s *Session) Close() {
-	if s.m != nil {
-		s.m.Close()
-		s.m = nil
+	if s.t != nil {
+		s.t.Close()
+		s.t = nil
 	}
 }
-
-// Machine exposes the emulated process (for the stage tracker and tests).
-func (s *Session) Machine() *emu.Machine { return s.m }
 
 func (s *Session) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
 
@@ -197,7 +191,7 @@ func (s *Session) symbolizer(addr uint64) (string, uint64, bool) {
 // decode disassembles the instruction at pc from guest memory.
 func (s *Session) decode(pc uint64, syn disasm.Syntax) (disasm.Inst, error) {
 	code := make([]byte, 15)
-	n := s.m.PeekPrefix(pc, code)
+	n := s.t.PeekPrefix(pc, code)
 	if n == 0 {
 		return disasm.Inst{}, fmt.Errorf("cannot read memory at %#x", pc)
 	}
@@ -205,9 +199,9 @@ func (s *Session) decode(pc uint64, syn disasm.Syntax) (disasm.Inst, error) {
 }
 
 // reportStop prints why and where the session stopped.
-func (s *Session) reportStop(st emu.Stop) {
+func (s *Session) reportStop(st target.Stop) {
 	switch st.Kind {
-	case emu.StopExited:
+	case target.StopExited:
 		s.exited = st.Exit
 		x := st.Exit
 		switch {
@@ -222,19 +216,19 @@ func (s *Session) reportStop(st emu.Stop) {
 			s.printf("[guest exited with status %d]\n", x.Status)
 		}
 		return
-	case emu.StopSignal:
+	case target.StopSignal:
 		s.printf("Thread %d received signal %s", st.Tid, syscalls.SignalName(st.Signal))
 		if st.Signal == syscalls.SIGSEGV || st.Signal == syscalls.SIGBUS || st.Signal == syscalls.SIGFPE || st.Signal == syscalls.SIGILL {
 			s.printf(" (si_code %d, address %#x)", st.SignalCode, st.SignalAddr)
 		}
 		s.printf("; 'continue' runs its handler\n")
-	case emu.StopWatch:
+	case target.StopWatch:
 		for _, bp := range s.lastHits {
 			now := s.watchValue(bp)
 			s.printf("Watchpoint %d: %s\nOld value = %s\nNew value = %s\n", bp.ID, bp.Loc, bp.Old, now)
 			bp.Old = now
 		}
-	case emu.StopBreakpoint, emu.StopSyscall:
+	case target.StopBreakpoint, target.StopSyscall:
 		for _, bp := range s.lastHits {
 			kind := "Breakpoint"
 			if bp.Temp {
@@ -249,7 +243,8 @@ func (s *Session) reportStop(st emu.Stop) {
 			}
 		}
 	}
-	s.frame, s.tid = 0, st.Tid
+	s.frame = 0
+	s.t.Select(st.Tid)
 	s.printCurrent(st.PC, st.Tid)
 	s.showDisplays()
 }
@@ -267,7 +262,7 @@ func (s *Session) evalString(expr string) string {
 	if err != nil {
 		return "<" + err.Error() + ">"
 	}
-	v, err := info.Eval(expr, s.m)
+	v, err := info.Eval(expr, s.t)
 	if err != nil {
 		return "<" + err.Error() + ">"
 	}
@@ -295,18 +290,18 @@ func (s *Session) printCurrent(pc uint64, tid int) {
 }
 
 // hit updates breakpoint counters for a stop and deletes temporary ones.
-func (s *Session) hit(st emu.Stop) {
+func (s *Session) hit(st target.Stop) {
 	s.lastHits = nil
 	var keep []*Breakpoint
 	for _, bp := range s.bps {
-		matched := bp.Enabled && (st.Kind == emu.StopBreakpoint && slices.Contains(bp.addrs(), st.PC) ||
-			st.Kind == emu.StopSyscall && bp.Syscall == st.Syscall ||
-			st.Kind == emu.StopWatch && bp.Watch && bp.Addr == st.Watch)
+		matched := bp.Enabled && (st.Kind == target.StopBreakpoint && slices.Contains(bp.addrs(), st.PC) ||
+			st.Kind == target.StopSyscall && bp.Syscall == st.Syscall ||
+			st.Kind == target.StopWatch && bp.Watch && bp.Addr == st.Watch)
 		if matched {
 			bp.Hits++
 			s.lastHits = append(s.lastHits, bp)
 			if bp.Temp {
-				s.releaseAddrs(bp)
+				s.disarm(bp)
 				continue
 			}
 		}
@@ -315,73 +310,65 @@ func (s *Session) hit(st emu.Stop) {
 	s.bps = keep
 }
 
-func (s *Session) addrInUse(addr uint64, except *Breakpoint) bool {
-	for _, bp := range s.bps {
-		if bp != except && bp.Enabled && slices.Contains(bp.addrs(), addr) {
-			return true
+// arm gives the target what enabled breakpoint bp needs, held by the
+// user: breakpoints at its addresses, its catchpoint, or its watch (whose
+// value, as of now, is the one changes are shown from).
+func (s *Session) arm(bp *Breakpoint) error {
+	switch {
+	case bp.Watch:
+		bp.Old = s.watchValue(bp)
+		return s.t.AddWatch(bp.Addr, bp.Size, target.User)
+	case bp.Syscall >= 0:
+		return s.t.CatchSyscall(bp.Syscall, target.User)
+	}
+	addrs := bp.addrs()
+	for i, a := range addrs {
+		if err := s.t.AddBreakpoint(a, target.User); err != nil {
+			for _, done := range addrs[:i] {
+				s.t.RemoveBreakpoint(done, target.User)
+			}
+			return err
 		}
 	}
-	return false
+	return nil
 }
 
-// releaseAddrs removes the machine breakpoints at bp's addresses that no
-// other enabled user breakpoint needs (or bp's watch), and reports the
-// first error.
-func (s *Session) releaseAddrs(bp *Breakpoint) error {
-	if bp.Watch {
-		s.m.RemoveWatch(bp.Addr)
-		return nil
+// disarm releases what arm gave the target for bp, and reports the first
+// error. What other owners hold at the same places stays.
+func (s *Session) disarm(bp *Breakpoint) error {
+	switch {
+	case bp.Watch:
+		return s.t.RemoveWatch(bp.Addr, target.User)
+	case bp.Syscall >= 0:
+		return s.t.UncatchSyscall(bp.Syscall, target.User)
 	}
 	var first error
 	for _, a := range bp.addrs() {
-		if !s.addrInUse(a, bp) {
-			if err := s.m.RemoveBreakpoint(a); err != nil && first == nil {
-				first = err
-			}
+		if err := s.t.RemoveBreakpoint(a, target.User); err != nil && first == nil {
+			first = err
 		}
 	}
 	return first
 }
 
-func (s *Session) syscallStop(nr int) bool {
-	for _, bp := range s.bps {
-		if bp.Enabled && bp.Syscall == nr {
-			return true
-		}
-	}
-	return false
+// run runs one of the target's ways of running and notes what happened
+// on the way: threads that exited, and the breakpoints the stop hit.
+func (s *Session) run(how func() target.Stop) target.Stop {
+	st := how()
+	s.noteExits()
+	s.hit(st)
+	return st
 }
 
-// run continues the guest with r until a stop the user cares about:
-// stages reached on the way are recorded without stopping.
-func (s *Session) run(r emu.Resume) emu.Stop {
-	r.SyscallStop = s.syscallStop
-	r.SignalStop = signalStops
-	for {
-		st := s.runRaw(r)
-		for _, tid := range s.m.ExitedThreads() {
-			if tid == s.tid && st.Kind != emu.StopExited {
-				s.tid, s.frame = s.m.CurrentTid(), 0
-				s.printf("[thread %d exited; it was selected: thread %d, on the CPU, is now]\n", tid, s.tid)
-				continue
-			}
-			s.printf("[thread %d exited]\n", tid)
-		}
-		if _, trackerOnly := s.noteStage(st); trackerOnly {
-			// A stage was passed: not a stop the user asked for. A step
-			// goes on with the instructions it has left.
-			if r.Steps > 0 {
-				if st.StepsLeft <= 0 {
-					st.Kind = emu.StopStep
-					s.hit(st)
-					return st
-				}
-				r.Steps = st.StepsLeft
-			}
+// noteExits prints the threads that exited since the last stop.
+func (s *Session) noteExits() {
+	for _, x := range s.t.TakeExits() {
+		if x.Reselected != 0 {
+			s.frame = 0
+			s.printf("[thread %d exited; it was selected: thread %d, on the CPU, is now]\n", x.Tid, x.Reselected)
 			continue
 		}
-		s.hit(st)
-		return st
+		s.printf("[thread %d exited]\n", x.Tid)
 	}
 }
 
@@ -396,9 +383,6 @@ func signalStops(sig int) bool {
 	}
 	return true
 }
-
-// runRaw is one Continue of the machine.
-func (s *Session) runRaw(r emu.Resume) emu.Stop { return s.m.Continue(r) }
 
 // location resolves a breakpoint or disassembly location: a function name
 // (exact, without ".abi0", or a unique suffix such as "schedinit"), *ADDR,
@@ -592,11 +576,5 @@ func (s *Session) term(t string) (uint64, error) {
 	return 0, fmt.Errorf("no symbol or number %q", t)
 }
 
-// reg returns register r (a Unicorn X86_REG_* constant) of the selected
-// thread: live on the CPU, or from its saved context.
-func (s *Session) reg(r abi.Reg) uint64 {
-	if v, err := s.m.ThreadReg(s.tid, r); err == nil {
-		return v
-	}
-	return s.m.Reg(r)
-}
+// reg returns register r of the selected thread as it will next see it.
+func (s *Session) reg(r abi.Reg) uint64 { return s.t.Reg(r) }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/stages"
-	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/target"
 )
 
 // The boot-stage commands: the reason gouth-emu exists. Stages are watched
@@ -23,36 +23,11 @@ func init() {
 	)
 }
 
-// armStages watches every stage not reached yet.
-func (s *Session) armStages() {
-	if s.stages == nil {
-		return
-	}
-	for _, a := range s.stages.Pending() {
-		s.m.AddBreakpoint(a)
-	}
-}
-
-// noteStage records a stop at a stage address. It reports whether the stop
-// was only for the stage tracker (no user breakpoint there).
-func (s *Session) noteStage(st emu.Stop) (stage *stages.Resolved, trackerOnly bool) {
-	if s.stages == nil || st.Kind != emu.StopBreakpoint || !s.stages.Watches(st.PC) {
-		return nil, false
-	}
-	r, done := s.stages.Hit(st.PC, s.m.Insns(), st.Tid, s.m.Kernel().Stats.Syscalls)
-	for _, a := range done {
-		if !s.addrInUse(a, nil) && !s.internal[a] {
-			s.m.RemoveBreakpoint(a)
-		}
-	}
-	return r, !s.addrInUse(st.PC, nil) && !s.internal[st.PC]
-}
-
 func (s *Session) cmdStage(args string) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	var target *stages.Resolved
+	var want *stages.Resolved
 	if a := strings.TrimSpace(args); a != "" {
 		r, err := s.stages.Find(a)
 		if err != nil {
@@ -64,26 +39,25 @@ func (s *Session) cmdStage(args string) error {
 		if r.Reached {
 			return fmt.Errorf("stage %s was reached at instruction %d; 'restart' to see it again", r.ID, r.Insns)
 		}
-		target = r
+		want = r
 	}
 	prevSyscalls := s.lastStageSyscalls
-	for {
-		st := s.runRaw(emu.Resume{SyscallStop: s.syscallStop})
-		r, trackerOnly := s.noteStage(st)
-		if r != nil && (target == nil || r == target) {
-			s.banner(r, prevSyscalls)
-			s.lastStageSyscalls = r.Syscalls
-			s.frame, s.tid = 0, st.Tid
-			s.printCurrent(st.PC, st.Tid)
-			return nil
-		}
-		if trackerOnly {
-			continue // an earlier stage, or a stage address visited by another thread
-		}
-		s.hit(st)
-		s.reportStop(st)
+	// Signals are not stopped at on the way: a stage is the stop asked for.
+	st := s.t.Continue(target.Resume{IgnoreSignals: true, AtStage: func() bool {
+		return want == nil || s.stages.Last() == want
+	}})
+	if st.Stage {
+		r := s.stages.Last()
+		s.banner(r, prevSyscalls)
+		s.lastStageSyscalls = r.Syscalls
+		s.frame = 0
+		s.t.Select(st.Tid)
+		s.printCurrent(st.PC, st.Tid)
 		return nil
 	}
+	s.hit(st)
+	s.reportStop(st)
+	return nil
 }
 
 // banner explains a stage: heading, text, watches, syscalls since the
@@ -106,7 +80,7 @@ func (s *Session) banner(r *stages.Resolved, prevSyscalls uint64) {
 	n := int(r.Syscalls - prevSyscalls)
 	if n > 0 {
 		s.printf("   syscalls since the previous stage: %d\n", n)
-		hist := s.m.Kernel().History(min(n, 8))
+		hist := s.t.History(min(n, 8))
 		if n > len(hist) {
 			s.printf("     ...\n")
 		}
@@ -145,16 +119,16 @@ func (s *Session) funcArg(slot stages.ArgSlot) string {
 		if !ok {
 			return ""
 		}
-		fv = s.m.Reg(reg)
+		fv = s.t.Reg(reg)
 	} else {
 		var b [8]byte
-		if s.m.Peek(s.m.Reg(abi.RSP)+uint64(slot.SP), b[:]) != nil {
+		if s.t.Peek(s.t.Reg(abi.RSP)+uint64(slot.SP), b[:]) != nil {
 			return ""
 		}
 		fv = binary.LittleEndian.Uint64(b[:])
 	}
 	var b [8]byte
-	if fv == 0 || s.m.Peek(fv, b[:]) != nil {
+	if fv == 0 || s.t.Peek(fv, b[:]) != nil {
 		return ""
 	}
 	code := binary.LittleEndian.Uint64(b[:])

@@ -189,3 +189,27 @@ func TestGoroutinesMatchNumGoroutine(t *testing.T) {
 		})
 	}
 }
+
+// TestBreakpointOwners deletes, disables and steps over user breakpoints
+// that sit on stage addresses: the stage tracker's hold must survive, so
+// the stage is still reached and explained.
+func TestBreakpointOwners(t *testing.T) {
+	for _, tc := range []*toolchain{toolchains[0], machine} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := tc.binary(t, "hello")
+			for _, c := range []struct{ name, script string }{
+				{"delete", "break runtime.schedinit\ndelete 1\nstage schedinit\n"},
+				{"disable", "break runtime.schedinit\ndisable 1\nstage schedinit\n"},
+				{"tbreak hit", "tbreak runtime.schedinit\ncontinue\nrestart\nstage schedinit\n"},
+				{"advance", "advance runtime.schedinit\nrestart\nstage schedinit\n"},
+			} {
+				out := session(t, bin, c.script, emu.Config{Env: []string{}})
+				// The banner, then the stop at the stage's entry.
+				if !regexp.MustCompile(`(?m)^── stage \d+/\d+ · runtime\.schedinit ──`).MatchString(out) ||
+					!regexp.MustCompile(`(?m)^=> 0x[0-9a-f]+ runtime\.schedinit\+0x0 `).MatchString(out) {
+					t.Errorf("%s: got no stop at stage runtime.schedinit, want its banner and the stop:\n%s", c.name, out)
+				}
+			}
+		})
+	}
+}

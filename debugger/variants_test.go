@@ -172,11 +172,10 @@ func walkBoot(t *testing.T, bin string, env []string) *bootWalk {
 		if r == prev {
 			continue
 		}
-		k := s.m.Kernel()
-		if n := k.Stats.Syscalls - seen; prev != nil && n > 0 {
-			w.syscalls[prev.ID] = k.History(int(n))
+		if n := s.t.Syscalls() - seen; prev != nil && n > 0 {
+			w.syscalls[prev.ID] = s.t.History(int(n))
 		}
-		seen = k.Stats.Syscalls
+		seen = s.t.Syscalls()
 		w.banner[r.ID] = out.String()[before:]
 		w.order = append(w.order, r)
 		if prev != nil {
@@ -350,7 +349,7 @@ func TestRenamesOnToolchains(t *testing.T) {
 				if _, ok := s.syms.Func(name); ok {
 					return true
 				}
-				_, err := info.Eval(name, s.m)
+				_, err := info.Eval(name, s.t)
 				return err == nil
 			}
 			v := f.Version()

@@ -33,8 +33,8 @@ import (
 	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/unwind"
-	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
+	"github.com/gouth-emu/gouth-emu/target"
 )
 
 func init() {
@@ -65,7 +65,7 @@ type rtView struct {
 // view prepares the runtime views for the command name: a live process
 // and DWARF describing runtime.g, runtime.m and runtime.p.
 func (s *Session) view(name string) (*rtView, error) {
-	if s.m == nil {
+	if s.t == nil {
 		return nil, errExited
 	}
 	info, err := s.dwarf()
@@ -77,7 +77,7 @@ func (s *Session) view(name string) (*rtView, error) {
 			return nil, fmt.Errorf("%s: the DWARF does not describe %s", name, t)
 		}
 	}
-	return &rtView{s: s, info: info, rt: &goRuntime{info: info, mem: s.m}, consts: runtimeConsts(s.cfg.File)}, nil
+	return &rtView{s: s, info: info, rt: &goRuntime{info: info, mem: s.t}, consts: runtimeConsts(s.cfg.File)}, nil
 }
 
 // The integer constants of package runtime, from the DWARF of the last
@@ -183,7 +183,7 @@ func (v *rtView) gStatus(names map[uint64]string, st uint64) string {
 
 // global evaluates a runtime global through DWARF.
 func (v *rtView) global(name string) (godwarf.Value, error) {
-	return v.info.Eval(name, v.s.m)
+	return v.info.Eval(name, v.s.t)
 }
 
 // sliceHeader returns the data pointer and length of a slice value, from
@@ -230,7 +230,7 @@ func (v *rtView) pointers(name string, limit int64, max int64) ([]uint64, error)
 	if err != nil {
 		return nil, err
 	}
-	_, n, err := sliceHeader(sl, v.s.m)
+	_, n, err := sliceHeader(sl, v.s.t)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +257,7 @@ func (v *rtView) pointers(name string, limit int64, max int64) ([]uint64, error)
 
 // threadOf is what a guest thread is running, as far as the runtime says.
 type threadOf struct {
-	emu.ThreadInfo
+	target.ThreadInfo
 	g, m uint64 // the g in its TLS slot and that g's M; 0 if unknown
 }
 
@@ -302,7 +302,7 @@ func (v *rtView) running() map[uint64]onThread {
 // a thread that shares its parent's FS base really runs).
 func (v *rtView) threads() []threadOf {
 	var out []threadOf
-	for _, t := range v.s.m.Threads() {
+	for _, t := range v.s.t.Threads() {
 		to := threadOf{ThreadInfo: t, g: v.rt.threadG(t.Tid, t.FSBase)}
 		if gs, err := v.rt.g(to.g); err == nil {
 			to.m = gs.m
@@ -317,7 +317,7 @@ func (v *rtView) threads() []threadOf {
 // current returns the selected thread's g and M (0 if unknown).
 func (v *rtView) current() (g, m uint64) {
 	fs := v.s.reg(abi.FSBase)
-	g = v.rt.threadG(v.s.tid, fs)
+	g = v.rt.threadG(v.s.t.Selected(), fs)
 	gs, err := v.rt.g(g)
 	if err != nil {
 		return 0, 0
@@ -354,7 +354,7 @@ func (v *rtView) location(start unwind.Start) string {
 	if start.PC == 0 {
 		return "-"
 	}
-	frames, _ := unwind.Walk(v.s.cfg.File, v.s.m, start, 1)
+	frames, _ := unwind.Walk(v.s.cfg.File, v.s.t, start, 1)
 	if len(frames) > 0 && frames[0].Func != "" {
 		f := frames[0]
 		if f.File == "" {
@@ -487,7 +487,7 @@ func (s *Session) cmdGoroutines(args string) error {
 			rows = append(rows, gRow{^uint64(0), []string{"", "?", "", "", "", err.Error(), ""}})
 			continue
 		}
-		gv, err := v.info.At("runtime.g", addr, s.m)
+		gv, err := v.info.At("runtime.g", addr, s.t)
 		if err != nil {
 			return err
 		}
@@ -574,7 +574,7 @@ func (s *Session) cmdMs(args string) error {
 	var mAddrs []uint64
 	for mp != 0 && !addrs[mp] && len(rows) < maxViewMs {
 		addrs[mp] = true
-		mv, err := v.info.At("runtime.m", mp, s.m)
+		mv, err := v.info.At("runtime.m", mp, s.t)
 		if err != nil {
 			return err
 		}
@@ -629,7 +629,7 @@ func (v *rtView) pID(addr uint64) string {
 	if addr == 0 {
 		return "-"
 	}
-	pv, err := v.info.At("runtime.p", addr, v.s.m)
+	pv, err := v.info.At("runtime.p", addr, v.s.t)
 	if err == nil {
 		var id godwarf.Value
 		if id, err = pv.Field("id"); err == nil {
@@ -661,7 +661,7 @@ func (s *Session) cmdPs(args string) error {
 	statuses := v.statusNames(pStatusConst, "", fallbackPStatus)
 	var curP uint64
 	if _, curM := v.current(); curM != 0 {
-		if mv, err := v.info.At("runtime.m", curM, s.m); err == nil {
+		if mv, err := v.info.At("runtime.m", curM, s.t); err == nil {
 			curP, _ = uintPath(mv, "p")
 		}
 	}
@@ -670,7 +670,7 @@ func (s *Session) cmdPs(args string) error {
 		if addr == 0 {
 			continue
 		}
-		pv, err := v.info.At("runtime.p", addr, s.m)
+		pv, err := v.info.At("runtime.p", addr, s.t)
 		if err != nil {
 			return err
 		}
@@ -806,7 +806,7 @@ func (s *Session) cmdGoroutine(args string) error {
 		return fmt.Errorf("goroutine %d has no saved context (g.sched.pc is 0)", id)
 	}
 	s.printf("goroutine %d, parked (from g.sched):\n", id)
-	walked, err := unwind.Walk(s.cfg.File, s.m, g.savedStart(s.cfg.File), 100)
+	walked, err := unwind.Walk(s.cfg.File, s.t, g.savedStart(s.cfg.File), 100)
 	frames := make([]shownFrame, len(walked))
 	for i, f := range walked {
 		frames[i] = shownFrame{Frame: f}

@@ -7,8 +7,19 @@ import (
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 )
 
-// VMA is one mapping of the guest address space.
-type VMA = mem.VMA
+// VMA is one mapping of the guest address space, and Prot its
+// permissions.
+type (
+	VMA  = mem.VMA
+	Prot = mem.Prot
+)
+
+// The permission bits of a Prot.
+const (
+	ProtRead  = mem.Read
+	ProtWrite = mem.Write
+	ProtExec  = mem.Exec
+)
 
 // Maps returns the guest's mappings in address order.
 func (t *Target) Maps() []VMA { return t.m.Space().VMAs() }
