@@ -1,0 +1,39 @@
+package debugger
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/gouth-emu/gouth-emu/emu"
+)
+
+// TestFinishAndNextFollowGoroutine runs the commands on the follow guest:
+// finish from hop returns to moved on the thread that resumed the
+// goroutine, and next over grow's call of deep (which copies the stack)
+// stops on grow's next line. target's tests check the algorithms; this
+// checks what the commands give them (the caller's g from the backtrace).
+func TestFinishAndNextFollowGoroutine(t *testing.T) {
+	stopAt := regexp.MustCompile(`(?m)^=> 0x[0-9a-f]+ (\S+) \(.*:(\d+)\) \[thread (\d+)\]$`)
+	for _, tc := range []*toolchain{toolchains[0], machine} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := tc.binary(t, "follow")
+			out := session(t, bin, "break main.hop\ncontinue\nfinish\ndelete\nbreak main.grow\ncontinue\nnext\nnext\n", emu.Config{Env: []string{}, Cpus: 2})
+			stops := stopAt.FindAllStringSubmatch(out, -1)
+			if len(stops) != 6 {
+				t.Fatalf("got %d stops, want 6 (start, hop, finish, grow, next, next):\n%s", len(stops), out)
+			}
+			hop, fin := stops[1], stops[2]
+			// The return address is on the call's line or the next,
+			// as the compiler placed the store of the result.
+			if fin[1][:len("main.moved+")] != "main.moved+" || fin[2] != "42" && fin[2] != "43" {
+				t.Errorf("finish from hop: stopped at %s line %s, want main.moved line 42 or 43:\n%s", fin[1], fin[2], out)
+			}
+			if fin[3] == hop[3] {
+				t.Errorf("finish from hop: returned on thread %s, where it parked; the guest no longer moves the goroutine", hop[3])
+			}
+			if last := stops[5]; last[2] != "29" || last[1][:len("main.grow+")] != "main.grow+" {
+				t.Errorf("next over deep: stopped at %s line %s, want main.grow line 29:\n%s", last[1], last[2], out)
+			}
+		})
+	}
+}
