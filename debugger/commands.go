@@ -26,51 +26,101 @@ type Command struct {
 	Aliases []string
 	Args    string // usage after the name
 	Help    string // one line
+	Group   Group  // where help lists it
 	// Stepping commands repeat on an empty line, as in gdb.
 	Repeats bool
 	run     func(s *Session, args string) error
+}
+
+// Group is the part of help, and of the README's list, that a command is
+// listed in.
+type Group string
+
+// The command groups; Groups orders them.
+const (
+	GroupRunning     Group = "running"
+	GroupBreakpoints Group = "breakpoints"
+	GroupStack       Group = "stack"
+	GroupData        Group = "data"
+	GroupRuntime     Group = "runtime"
+	GroupStages      Group = "stages"
+	GroupSession     Group = "session"
+)
+
+// Groups are the command groups in the order help lists them, each with
+// the heading it is listed under.
+var Groups = []struct {
+	Group Group
+	Title string
+}{
+	{GroupRunning, "Running the guest"},
+	{GroupBreakpoints, "Breakpoints and watchpoints"},
+	{GroupStack, "Threads, stacks and source"},
+	{GroupData, "Registers, memory, variables and syscalls"},
+	{GroupRuntime, "The Go runtime's tables"},
+	{GroupStages, "Boot stages"},
+	{GroupSession, "The session"},
 }
 
 // Commands is the command table: help, the README's command list and the
 // dispatcher all come from it.
 var Commands []*Command
 
+// init fills the table. It is not the variable's initializer because help,
+// in the table, reads the table.
 func init() {
 	Commands = []*Command{
-		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Help: "stop when a thread reaches LOC: FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER", run: (*Session).cmdBreak},
-		{Name: "watch", Args: "VAR", Help: "stop right after any thread (or a syscall) changes the Go global VAR (print's expressions, up to 256 bytes), showing old and new value; every instruction is checked, so the guest runs slower while a watchpoint exists", run: (*Session).cmdWatch},
-		{Name: "tbreak", Args: "LOC", Help: "like break, deleted when first hit", run: (*Session).cmdTbreak},
-		{Name: "delete", Aliases: []string{"d"}, Args: "[N]", Help: "delete breakpoint N, or all breakpoints", run: (*Session).cmdDelete},
-		{Name: "disable", Args: "N", Help: "disable breakpoint N", run: (*Session).cmdDisable},
-		{Name: "enable", Args: "N", Help: "enable breakpoint N", run: (*Session).cmdEnable},
-		{Name: "breakpoints", Aliases: []string{"info breakpoints", "i b"}, Help: "list breakpoints with hit counts", run: (*Session).cmdBreakpoints},
-		{Name: "continue", Aliases: []string{"c"}, Help: "run until a breakpoint or the end; the thread that stops is selected", Repeats: true, run: (*Session).cmdContinue},
-		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Help: "execute N instructions of the selected thread (default 1); other threads run as the scheduler decides", Repeats: true, run: (*Session).cmdStepi},
-		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
-		{Name: "step", Aliases: []string{"s"}, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
-		{Name: "next", Aliases: []string{"n"}, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
-		{Name: "advance", Aliases: []string{"until"}, Args: "LOC", Help: "run until a thread reaches LOC (or another stop): a one-time breakpoint and continue", Repeats: false, run: (*Session).cmdAdvance},
-		{Name: "finish", Aliases: []string{"stepout"}, Help: "run until the selected frame returns to its caller, across stack switches (systemstack, mcall); show the return PC", Repeats: true, run: (*Session).cmdFinish},
-		{Name: "restart", Aliases: []string{"r"}, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
-		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
-		{Name: "x", Args: "/NFU ADDR", Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
-		{Name: "display", Args: "[VAR]", Help: "print VAR (print's expressions) now and after every stop; no VAR: show the display list", run: (*Session).cmdDisplay},
-		{Name: "undisplay", Args: "[N]", Help: "remove display N, or all", run: (*Session).cmdUndisplay},
-		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
-		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
-		{Name: "backtrace", Aliases: []string{"bt"}, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
-		{Name: "frame", Args: "N", Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
-		{Name: "args", Aliases: []string{"info args"}, Help: "the selected frame's arguments, from DWARF location lists (? where the value is not known there)", run: (*Session).cmdArgs},
-		{Name: "locals", Aliases: []string{"info locals"}, Help: "the local variables in scope in the selected frame and declared by its line, from DWARF (? where not known)", run: (*Session).cmdLocals},
-		{Name: "up", Help: "select the caller's frame", run: (*Session).cmdUp},
-		{Name: "down", Help: "select the callee's frame", run: (*Session).cmdDown},
-		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
-		{Name: "threads", Help: "every guest thread with its state and current function; * marks the selected thread", run: (*Session).cmdThreads},
-		{Name: "thread", Args: "[TID]", Help: "select thread TID and show its state and backtrace (no TID: the selected thread); regs, x $reg, bt, frame, list, disas and stepping then act on it", run: (*Session).cmdThread},
-		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Help: "the guest address space: the binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live", run: (*Session).cmdMaps},
-		{Name: "syscalls", Args: "[N]", Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
-		{Name: "help", Aliases: []string{"h"}, Args: "[CMD]", Help: "list commands, or describe one", run: (*Session).cmdHelp},
-		{Name: "quit", Aliases: []string{"q"}, Help: "end the session", run: (*Session).cmdQuit},
+		{Name: "continue", Aliases: []string{"c"}, Group: GroupRunning, Help: "run until a breakpoint or the end; the thread that stops is selected", Repeats: true, run: (*Session).cmdContinue},
+		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Group: GroupRunning, Help: "execute N instructions of the selected thread (default 1); other threads run as the scheduler decides", Repeats: true, run: (*Session).cmdStepi},
+		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Group: GroupRunning, Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
+		{Name: "step", Aliases: []string{"s"}, Group: GroupRunning, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
+		{Name: "next", Aliases: []string{"n"}, Group: GroupRunning, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
+		{Name: "advance", Aliases: []string{"until"}, Args: "LOC", Group: GroupRunning, Help: "run until a thread reaches LOC (or another stop): a one-time breakpoint and continue", Repeats: false, run: (*Session).cmdAdvance},
+		{Name: "finish", Aliases: []string{"stepout"}, Group: GroupRunning, Help: "run until the selected frame returns to its caller, across stack switches (systemstack, mcall); show the return PC", Repeats: true, run: (*Session).cmdFinish},
+		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
+
+		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC: FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER", run: (*Session).cmdBreak},
+		{Name: "tbreak", Args: "LOC", Group: GroupBreakpoints, Help: "like break, deleted when first hit", run: (*Session).cmdTbreak},
+		{Name: "watch", Args: "VAR", Group: GroupBreakpoints, Help: "stop right after any thread (or a syscall) changes the Go global VAR (print's expressions, up to 256 bytes), showing old and new value; every instruction is checked, so the guest runs slower while a watchpoint exists", run: (*Session).cmdWatch},
+		{Name: "delete", Aliases: []string{"d"}, Args: "[N]", Group: GroupBreakpoints, Help: "delete breakpoint N, or all breakpoints", run: (*Session).cmdDelete},
+		{Name: "disable", Args: "N", Group: GroupBreakpoints, Help: "disable breakpoint N", run: (*Session).cmdDisable},
+		{Name: "enable", Args: "N", Group: GroupBreakpoints, Help: "enable breakpoint N", run: (*Session).cmdEnable},
+		{Name: "breakpoints", Aliases: []string{"info breakpoints", "i b"}, Group: GroupBreakpoints, Help: "list breakpoints with hit counts", run: (*Session).cmdBreakpoints},
+
+		{Name: "backtrace", Aliases: []string{"bt"}, Group: GroupStack, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
+		{Name: "frame", Args: "N", Group: GroupStack, Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
+		{Name: "up", Group: GroupStack, Help: "select the caller's frame", run: (*Session).cmdUp},
+		{Name: "down", Group: GroupStack, Help: "select the callee's frame", run: (*Session).cmdDown},
+		{Name: "args", Aliases: []string{"info args"}, Group: GroupStack, Help: "the selected frame's arguments, from DWARF location lists (? where the value is not known there)", run: (*Session).cmdArgs},
+		{Name: "locals", Aliases: []string{"info locals"}, Group: GroupStack, Help: "the local variables in scope in the selected frame and declared by its line, from DWARF (? where not known)", run: (*Session).cmdLocals},
+		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Group: GroupStack, Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
+		{Name: "threads", Group: GroupStack, Help: "every guest thread with its state and current function; * marks the selected thread", run: (*Session).cmdThreads},
+		{Name: "thread", Args: "[TID]", Group: GroupStack, Help: "select thread TID and show its state and backtrace (no TID: the selected thread); regs, x $reg, bt, frame, list, disas and stepping then act on it", run: (*Session).cmdThread},
+
+		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Group: GroupData, Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
+		{Name: "x", Args: "/NFU ADDR", Group: GroupData, Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
+		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Group: GroupData, Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
+		{Name: "display", Args: "[VAR]", Group: GroupData, Help: "print VAR (print's expressions) now and after every stop; no VAR: show the display list", run: (*Session).cmdDisplay},
+		{Name: "undisplay", Args: "[N]", Group: GroupData, Help: "remove display N, or all", run: (*Session).cmdUndisplay},
+		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Group: GroupData, Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
+		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Group: GroupData, Help: "the guest address space: the binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live", run: (*Session).cmdMaps},
+		{Name: "syscalls", Args: "[N]", Group: GroupData, Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
+
+		// The runtime views (views.go).
+		{Name: "goroutines", Aliases: []string{"grs"}, Args: "[all]", Group: GroupRuntime, Help: "the runtime's goroutines (runtime.allgs): id, status, M, start function, location, wait reason; dead ones only with all", run: (*Session).cmdGoroutines},
+		{Name: "goroutine", Aliases: []string{"gr"}, Args: "ID", Group: GroupRuntime, Help: "goroutine ID's backtrace: from its thread if it is running, else from the context it saved when it was switched out (g.sched)", run: (*Session).cmdGoroutine},
+		{Name: "ms", Group: GroupRuntime, Help: "the runtime's Ms (runtime.allm): id, thread id, current goroutine, P, spinning", run: (*Session).cmdMs},
+		{Name: "ps", Group: GroupRuntime, Help: "the runtime's Ps (runtime.allp): id, status, run queue length, next goroutine, M", run: (*Session).cmdPs},
+		{Name: "sched", Group: GroupRuntime, Help: "the scheduler's counters (runtime.sched): global run queue, idle and spinning Ms and Ps, ...", run: (*Session).cmdSched},
+
+		// The boot-stage commands (stagecmds.go): the reason gouth-emu
+		// exists.
+		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Group: GroupStages, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter", Repeats: true, run: (*Session).cmdStage},
+		{Name: "stages", Group: GroupStages, Help: "every boot stage: reached or not, at which instruction, or why it cannot be reached here", run: (*Session).cmdStages},
+		{Name: "chapter", Args: "N", Group: GroupStages, Help: "the stages chapter N of Go: Under the Hood explains", run: (*Session).cmdChapter},
+
+		{Name: "help", Aliases: []string{"h"}, Args: "[CMD]", Group: GroupSession, Help: "list commands, or describe one", run: (*Session).cmdHelp},
+		{Name: "quit", Aliases: []string{"q"}, Group: GroupSession, Help: "end the session", run: (*Session).cmdQuit},
 	}
 }
 
@@ -1048,14 +1098,31 @@ func (s *Session) cmdHelp(args string) error {
 		}
 		return nil
 	}
-	for _, c := range Commands {
-		names := c.Name
-		if len(c.Aliases) > 0 {
-			names += "|" + strings.Join(c.Aliases, "|")
+	for i, g := range Groups {
+		if i > 0 {
+			s.printf("\n")
 		}
-		s.printf("  %-32s %s\n", strings.TrimSpace(names+" "+c.Args), c.Help)
+		s.printf("%s:\n", g.Title)
+		for _, c := range grouped(g.Group) {
+			names := c.Name
+			if len(c.Aliases) > 0 {
+				names += "|" + strings.Join(c.Aliases, "|")
+			}
+			s.printf("  %-32s %s\n", strings.TrimSpace(names+" "+c.Args), c.Help)
+		}
 	}
 	return nil
+}
+
+// grouped returns the commands of group g in the table's order.
+func grouped(g Group) []*Command {
+	var cs []*Command
+	for _, c := range Commands {
+		if c.Group == g {
+			cs = append(cs, c)
+		}
+	}
+	return cs
 }
 
 func (s *Session) cmdQuit(string) error {
@@ -1063,18 +1130,25 @@ func (s *Session) cmdQuit(string) error {
 	return nil
 }
 
-// CommandList renders the command table as a Markdown list, for the README.
+// CommandList renders the command table as Markdown for the README: a
+// list per group, under the group's heading in bold.
 func CommandList() string {
 	var b strings.Builder
-	for _, c := range Commands {
-		names := "`" + c.Name + "`"
-		for _, a := range c.Aliases {
-			names += ", `" + a + "`"
+	for i, g := range Groups {
+		if i > 0 {
+			b.WriteString("\n")
 		}
-		if c.Args != "" {
-			names += " " + c.Args
+		fmt.Fprintf(&b, "**%s**\n\n", g.Title)
+		for _, c := range grouped(g.Group) {
+			names := "`" + c.Name + "`"
+			for _, a := range c.Aliases {
+				names += ", `" + a + "`"
+			}
+			if c.Args != "" {
+				names += " " + c.Args
+			}
+			fmt.Fprintf(&b, "- %s: %s\n", names, c.Help)
 		}
-		fmt.Fprintf(&b, "- %s: %s\n", names, c.Help)
 	}
 	return b.String()
 }

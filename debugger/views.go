@@ -37,16 +37,6 @@ import (
 	"github.com/gouth-emu/gouth-emu/loader"
 )
 
-func init() {
-	Commands = append(Commands,
-		&Command{Name: "goroutine", Aliases: []string{"gr"}, Args: "ID", Help: "goroutine ID's backtrace: from its thread if it is running, else from the context it saved when it was switched out (g.sched)", run: (*Session).cmdGoroutine},
-		&Command{Name: "goroutines", Aliases: []string{"grs"}, Args: "[all]", Help: "the runtime's goroutines (runtime.allgs): id, status, M, start function, location, wait reason; dead ones only with all", run: (*Session).cmdGoroutines},
-		&Command{Name: "ms", Help: "the runtime's Ms (runtime.allm): id, thread id, current goroutine, P, spinning", run: (*Session).cmdMs},
-		&Command{Name: "ps", Help: "the runtime's Ps (runtime.allp): id, status, run queue length, next goroutine, M", run: (*Session).cmdPs},
-		&Command{Name: "sched", Help: "the scheduler's counters (runtime.sched): global run queue, idle and spinning Ms and Ps, ...", run: (*Session).cmdSched},
-	)
-}
-
 // Bounds against garbage in guest memory.
 const (
 	maxViewGs = 100000 // goroutines listed
