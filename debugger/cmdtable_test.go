@@ -1,6 +1,15 @@
 package debugger
 
-import "testing"
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gouth-emu/gouth-emu/debugger/disasm"
+	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/loader"
+)
 
 // TestCommandTable checks the table's invariants: every command is in one
 // of the known groups, which are each listed once and used, and no name or
@@ -35,6 +44,67 @@ func TestCommandTable(t *testing.T) {
 			if got, _ := lookup(n); got != c {
 				t.Errorf("lookup(%q) does not find %q", n, c.Name)
 			}
+		}
+	}
+}
+
+// TestCommandNeeds runs every command whose table entry needs the guest
+// in the states that refuse it: after the guest exited, a command that
+// runs it says so and one that reads the machine still works; without a
+// machine (as after a failed restart) both say so. Commands that need
+// nothing are never refused. ('restart' is left out: it would start the
+// guest again.)
+func TestCommandNeeds(t *testing.T) {
+	bin := machine.binary(t, "hello")
+	f, err := loader.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"hello"}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Exec("continue"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "[guest exited with status 0]") {
+		t.Fatalf("continue did not run hello to its end:\n%s", out.String())
+	}
+	never := []string{"breakpoints", "stages", "help", "display", "undisplay"}
+	for _, c := range Commands {
+		if c.Name == "restart" {
+			continue
+		}
+		err := s.Exec(c.Name)
+		switch c.Needs {
+		case NeedsLive:
+			if !errors.Is(err, errExited) {
+				t.Errorf("%s after the guest exited: %v, want %q", c.Name, err, errExited)
+			}
+		case NeedsMachine:
+			if errors.Is(err, errExited) {
+				t.Errorf("%s after the guest exited: %v, want the exited guest's state", c.Name, err)
+			}
+		}
+	}
+	for _, name := range never {
+		if err := s.Exec(name); err != nil {
+			t.Errorf("%s after the guest exited: %v", name, err)
+		}
+	}
+	s.Close()
+	for _, c := range Commands {
+		if c.Needs >= NeedsMachine {
+			if err := s.Exec(c.Name); !errors.Is(err, errExited) {
+				t.Errorf("%s without a machine: %v, want %q", c.Name, err, errExited)
+			}
+		}
+	}
+	for _, name := range never {
+		if err := s.Exec(name); err != nil {
+			t.Errorf("%s without a machine: %v", name, err)
 		}
 	}
 }

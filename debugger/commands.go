@@ -27,9 +27,36 @@ type Command struct {
 	Args    string // usage after the name
 	Help    string // one line
 	Group   Group  // where help lists it
+	// Needs is what the command needs of the guest: Exec refuses the
+	// command when the session cannot give it.
+	Needs Need
 	// Stepping commands repeat on an empty line, as in gdb.
 	Repeats bool
 	run     func(s *Session, args string) error
+}
+
+// Need is what a command needs of the guest before it runs.
+type Need int
+
+const (
+	// NeedsNothing: the command works in any state (breakpoints, help,
+	// stages), or checks what it needs after validating its arguments.
+	NeedsNothing Need = iota
+	// NeedsMachine: the command reads the machine. A guest that exited
+	// leaves its last state to read, so it is refused only when there
+	// is no machine (a restart failed).
+	NeedsMachine
+	// NeedsLive: the command runs the guest, so it is refused once the
+	// guest has exited, and when there is no machine.
+	NeedsLive
+)
+
+// ready returns errExited if the session cannot give what n asks for.
+func (s *Session) ready(n Need) error {
+	if n >= NeedsMachine && s.m == nil || n >= NeedsLive && s.exited != nil {
+		return errExited
+	}
+	return nil
 }
 
 // Group is the part of help, and of the README's list, that a command is
@@ -70,41 +97,41 @@ var Commands []*Command
 // in the table, reads the table.
 func init() {
 	Commands = []*Command{
-		{Name: "continue", Aliases: []string{"c"}, Group: GroupRunning, Help: "run until a breakpoint or the end; the thread that stops is selected", Repeats: true, run: (*Session).cmdContinue},
-		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Group: GroupRunning, Help: "execute N instructions of the selected thread (default 1); other threads run as the scheduler decides", Repeats: true, run: (*Session).cmdStepi},
-		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Group: GroupRunning, Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
-		{Name: "step", Aliases: []string{"s"}, Group: GroupRunning, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
-		{Name: "next", Aliases: []string{"n"}, Group: GroupRunning, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
-		{Name: "advance", Aliases: []string{"until"}, Args: "LOC", Group: GroupRunning, Help: "run until a thread reaches LOC (or another stop): a one-time breakpoint and continue", Repeats: false, run: (*Session).cmdAdvance},
-		{Name: "finish", Aliases: []string{"stepout"}, Group: GroupRunning, Help: "run until the selected frame returns to its caller, across stack switches (systemstack, mcall); show the return PC", Repeats: true, run: (*Session).cmdFinish},
+		{Name: "continue", Aliases: []string{"c"}, Group: GroupRunning, Needs: NeedsLive, Help: "run until a breakpoint or the end; the thread that stops is selected", Repeats: true, run: (*Session).cmdContinue},
+		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Group: GroupRunning, Needs: NeedsLive, Help: "execute N instructions of the selected thread (default 1); other threads run as the scheduler decides", Repeats: true, run: (*Session).cmdStepi},
+		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Group: GroupRunning, Needs: NeedsLive, Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
+		{Name: "step", Aliases: []string{"s"}, Group: GroupRunning, Needs: NeedsLive, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
+		{Name: "next", Aliases: []string{"n"}, Group: GroupRunning, Needs: NeedsLive, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
+		{Name: "advance", Aliases: []string{"until"}, Args: "LOC", Group: GroupRunning, Needs: NeedsLive, Help: "run until a thread reaches LOC (or another stop): a one-time breakpoint and continue", Repeats: false, run: (*Session).cmdAdvance},
+		{Name: "finish", Aliases: []string{"stepout"}, Group: GroupRunning, Needs: NeedsLive, Help: "run until the selected frame returns to its caller, across stack switches (systemstack, mcall); show the return PC", Repeats: true, run: (*Session).cmdFinish},
 		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
 
 		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC: FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER", run: (*Session).cmdBreak},
 		{Name: "tbreak", Args: "LOC", Group: GroupBreakpoints, Help: "like break, deleted when first hit", run: (*Session).cmdTbreak},
-		{Name: "watch", Args: "VAR", Group: GroupBreakpoints, Help: "stop right after any thread (or a syscall) changes the Go global VAR (print's expressions, up to 256 bytes), showing old and new value; every instruction is checked, so the guest runs slower while a watchpoint exists", run: (*Session).cmdWatch},
+		{Name: "watch", Args: "VAR", Group: GroupBreakpoints, Needs: NeedsLive, Help: "stop right after any thread (or a syscall) changes the Go global VAR (print's expressions, up to 256 bytes), showing old and new value; every instruction is checked, so the guest runs slower while a watchpoint exists", run: (*Session).cmdWatch},
 		{Name: "delete", Aliases: []string{"d"}, Args: "[N]", Group: GroupBreakpoints, Help: "delete breakpoint N, or all breakpoints", run: (*Session).cmdDelete},
 		{Name: "disable", Args: "N", Group: GroupBreakpoints, Help: "disable breakpoint N", run: (*Session).cmdDisable},
 		{Name: "enable", Args: "N", Group: GroupBreakpoints, Help: "enable breakpoint N", run: (*Session).cmdEnable},
 		{Name: "breakpoints", Aliases: []string{"info breakpoints", "i b"}, Group: GroupBreakpoints, Help: "list breakpoints with hit counts", run: (*Session).cmdBreakpoints},
 
-		{Name: "backtrace", Aliases: []string{"bt"}, Group: GroupStack, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
+		{Name: "backtrace", Aliases: []string{"bt"}, Group: GroupStack, Needs: NeedsMachine, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
 		{Name: "frame", Args: "N", Group: GroupStack, Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
-		{Name: "up", Group: GroupStack, Help: "select the caller's frame", run: (*Session).cmdUp},
-		{Name: "down", Group: GroupStack, Help: "select the callee's frame", run: (*Session).cmdDown},
-		{Name: "args", Aliases: []string{"info args"}, Group: GroupStack, Help: "the selected frame's arguments, from DWARF location lists (? where the value is not known there)", run: (*Session).cmdArgs},
-		{Name: "locals", Aliases: []string{"info locals"}, Group: GroupStack, Help: "the local variables in scope in the selected frame and declared by its line, from DWARF (? where not known)", run: (*Session).cmdLocals},
+		{Name: "up", Group: GroupStack, Needs: NeedsMachine, Help: "select the caller's frame", run: (*Session).cmdUp},
+		{Name: "down", Group: GroupStack, Needs: NeedsMachine, Help: "select the callee's frame", run: (*Session).cmdDown},
+		{Name: "args", Aliases: []string{"info args"}, Group: GroupStack, Needs: NeedsMachine, Help: "the selected frame's arguments, from DWARF location lists (? where the value is not known there)", run: (*Session).cmdArgs},
+		{Name: "locals", Aliases: []string{"info locals"}, Group: GroupStack, Needs: NeedsMachine, Help: "the local variables in scope in the selected frame and declared by its line, from DWARF (? where not known)", run: (*Session).cmdLocals},
 		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Group: GroupStack, Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
-		{Name: "threads", Group: GroupStack, Help: "every guest thread with its state and current function; * marks the selected thread", run: (*Session).cmdThreads},
-		{Name: "thread", Args: "[TID]", Group: GroupStack, Help: "select thread TID and show its state and backtrace (no TID: the selected thread); regs, x $reg, bt, frame, list, disas and stepping then act on it", run: (*Session).cmdThread},
+		{Name: "threads", Group: GroupStack, Needs: NeedsMachine, Help: "every guest thread with its state and current function; * marks the selected thread", run: (*Session).cmdThreads},
+		{Name: "thread", Args: "[TID]", Group: GroupStack, Needs: NeedsMachine, Help: "select thread TID and show its state and backtrace (no TID: the selected thread); regs, x $reg, bt, frame, list, disas and stepping then act on it", run: (*Session).cmdThread},
 
-		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Group: GroupData, Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
-		{Name: "x", Args: "/NFU ADDR", Group: GroupData, Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
-		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Group: GroupData, Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
+		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Group: GroupData, Needs: NeedsMachine, Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
+		{Name: "x", Args: "/NFU ADDR", Group: GroupData, Needs: NeedsMachine, Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
+		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Group: GroupData, Needs: NeedsMachine, Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
 		{Name: "display", Args: "[VAR]", Group: GroupData, Help: "print VAR (print's expressions) now and after every stop; no VAR: show the display list", run: (*Session).cmdDisplay},
 		{Name: "undisplay", Args: "[N]", Group: GroupData, Help: "remove display N, or all", run: (*Session).cmdUndisplay},
-		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Group: GroupData, Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
-		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Group: GroupData, Help: "the guest address space: the binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live", run: (*Session).cmdMaps},
-		{Name: "syscalls", Args: "[N]", Group: GroupData, Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
+		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Group: GroupData, Needs: NeedsMachine, Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
+		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Group: GroupData, Needs: NeedsMachine, Help: "the guest address space: the binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live", run: (*Session).cmdMaps},
+		{Name: "syscalls", Args: "[N]", Group: GroupData, Needs: NeedsMachine, Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
 
 		// The runtime views (views.go).
 		{Name: "goroutines", Aliases: []string{"grs"}, Args: "[all]", Group: GroupRuntime, Help: "the runtime's goroutines (runtime.allgs): id, status, M, start function, location, wait reason; dead ones only with all", run: (*Session).cmdGoroutines},
@@ -115,7 +142,7 @@ func init() {
 
 		// The boot-stage commands (stagecmds.go): the reason gouth-emu
 		// exists.
-		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Group: GroupStages, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter", Repeats: true, run: (*Session).cmdStage},
+		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Group: GroupStages, Needs: NeedsLive, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter", Repeats: true, run: (*Session).cmdStage},
 		{Name: "stages", Group: GroupStages, Help: "every boot stage: reached or not, at which instruction, or why it cannot be reached here", run: (*Session).cmdStages},
 		{Name: "chapter", Args: "N", Group: GroupStages, Help: "the stages chapter N of Go: Under the Hood explains", run: (*Session).cmdChapter},
 
@@ -149,6 +176,9 @@ func (s *Session) Exec(line string) error {
 	c, args := lookup(line)
 	if c == nil {
 		return fmt.Errorf("unknown command %q; 'help' lists them", strings.Fields(line)[0])
+	}
+	if err := s.ready(c.Needs); err != nil {
+		return err
 	}
 	return c.run(s, args)
 }
@@ -275,9 +305,6 @@ func (s *Session) arm(bp *Breakpoint) error {
 
 // cmdWatch sets a watchpoint on a Go global (print's expressions).
 func (s *Session) cmdWatch(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	name, v, err := s.evalArg(args, "watch what? e.g. 'watch runtime.sched.npidle'")
 	if err != nil {
 		return err
@@ -313,7 +340,8 @@ func (s *Session) cmdDisplay(args string) error {
 		s.showDisplays()
 		return nil
 	}
-	if err := s.live(); err != nil {
+	// Only adding a display runs the check: the list shows after exit.
+	if err := s.ready(NeedsLive); err != nil {
 		return err
 	}
 	name, _, err := s.evalArg(expr, "")
@@ -349,9 +377,6 @@ func (s *Session) cmdUndisplay(args string) error {
 // cmdAdvance runs until a thread reaches LOC (or another stop), as a
 // temporary breakpoint there and continue would.
 func (s *Session) cmdAdvance(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	addrs, desc, err := s.locations(args)
 	if err != nil {
 		return err
@@ -404,9 +429,6 @@ func (s *Session) cmdBreakpoints(string) error {
 }
 
 func (s *Session) cmdContinue(string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	s.reportStop(s.run(emu.Resume{}))
 	return nil
 }
@@ -424,9 +446,6 @@ func count(args string) (int64, error) {
 }
 
 func (s *Session) cmdStepi(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	n, err := count(args)
 	if err != nil {
 		return err
@@ -485,9 +504,6 @@ func (s *Session) runUntil(addr uint64, arrived func(emu.Stop) bool) emu.Stop {
 }
 
 func (s *Session) cmdNexti(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	n, err := count(args)
 	if err != nil {
 		return err
@@ -506,9 +522,6 @@ func (s *Session) cmdNexti(args string) error {
 // stepLine runs until the selected thread is at the first instruction of
 // a different source line; over calls when over is set.
 func (s *Session) stepLine(over bool) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	tid := s.tid
 	startPC := s.reg(abi.RIP)
 	file, line, fn := s.syms.LineForPC(startPC)
@@ -557,9 +570,6 @@ var stackSwitchFrames = map[string]bool{"runtime.systemstack_switch": true}
 // inlined frame, finish runs until the physical function holding it
 // returns.
 func (s *Session) cmdFinish(string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	frames, err := s.shownFrames()
 	if len(frames) == 0 {
 		return err
@@ -612,9 +622,6 @@ var flagNames = []struct {
 }{{0x1, "CF"}, {0x4, "PF"}, {0x10, "AF"}, {0x40, "ZF"}, {0x80, "SF"}, {0x100, "TF"}, {0x200, "IF"}, {0x400, "DF"}, {0x800, "OF"}}
 
 func (s *Session) cmdRegs(args string) error {
-	if s.m == nil {
-		return errExited
-	}
 	for r := abi.RAX; r <= abi.R15; r++ {
 		v := s.reg(r)
 		note := ""
@@ -655,9 +662,6 @@ func (s *Session) goVersionAtLeast(minor int) bool {
 
 // cmdExamine implements x/NFU ADDR with gdb's formats.
 func (s *Session) cmdExamine(args string) error {
-	if s.m == nil {
-		return errExited
-	}
 	n, format, size := 1, byte('x'), 8
 	if strings.HasPrefix(args, "/") {
 		spec := args[1:]
@@ -787,9 +791,6 @@ func (s *Session) cmdPrint(args string) error {
 // the binary does not know goes through Renames: the result says what was
 // typed and what was evaluated.
 func (s *Session) evalArg(args, usage string) (resolved, godwarf.Value, error) {
-	if s.m == nil {
-		return resolved{}, godwarf.Value{}, errExited
-	}
 	expr := strings.TrimSpace(args)
 	if expr == "" {
 		return resolved{}, godwarf.Value{}, errors.New(usage)
@@ -832,9 +833,6 @@ func (s *Session) dwarf() (*godwarf.Info, error) {
 }
 
 func (s *Session) cmdDisas(args string) error {
-	if s.m == nil {
-		return errExited
-	}
 	syn := s.cfg.Syntax
 	fields := strings.Fields(args)
 	var loc []string
@@ -906,15 +904,13 @@ func (s *Session) printFrames(frames []shownFrame, err error, mark bool) {
 // cmdBacktrace shows the selected thread's frames, and where the runtime
 // switched stacks, the frames of the stack it came from (runtime.go).
 func (s *Session) cmdBacktrace(string) error {
-	if s.m == nil {
-		return errExited
-	}
 	frames, err := s.shownFrames()
 	s.printFrames(frames, err, true)
 	return nil
 }
 
 // shownFrames is the selected thread's backtrace across stack switches.
+// It checks for a machine itself: frame reaches it after checking N.
 func (s *Session) shownFrames() ([]shownFrame, error) {
 	if s.m == nil {
 		return nil, errExited
@@ -1013,9 +1009,6 @@ func (s *Session) cmdList(args string) error {
 // cmdThreads lists the threads with their state, the M and g they run
 // (through DWARF, when the binary has it) and where they are.
 func (s *Session) cmdThreads(string) error {
-	if s.m == nil {
-		return errExited
-	}
 	threads := s.m.Threads()
 	rt := s.goRuntime()
 	labels := make([]string, len(threads))
@@ -1042,9 +1035,6 @@ func (s *Session) cmdThreads(string) error {
 // cmdThread selects thread TID and shows it: state, place and
 // backtrace; without an argument it shows the selected thread.
 func (s *Session) cmdThread(args string) error {
-	if s.m == nil {
-		return errExited
-	}
 	tid := s.tid
 	if a := strings.TrimSpace(args); a != "" {
 		var err error
@@ -1068,9 +1058,6 @@ func (s *Session) cmdThread(args string) error {
 }
 
 func (s *Session) cmdSyscalls(args string) error {
-	if s.m == nil {
-		return errExited
-	}
 	n := 20
 	if a := strings.TrimSpace(args); a != "" {
 		v, err := strconv.Atoi(a)

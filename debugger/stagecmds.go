@@ -41,9 +41,6 @@ func (s *Session) noteStage(st emu.Stop) (stage *stages.Resolved, trackerOnly bo
 }
 
 func (s *Session) cmdStage(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	var target *stages.Resolved
 	if a := strings.TrimSpace(args); a != "" {
 		r, err := s.stages.Find(a)

@@ -53,7 +53,9 @@ type rtView struct {
 }
 
 // view prepares the runtime views for the command name: a live process
-// and DWARF describing runtime.g, runtime.m and runtime.p.
+// and DWARF describing runtime.g, runtime.m and runtime.p. The views
+// check their arguments first, so the machine is checked here rather
+// than by the table's Needs.
 func (s *Session) view(name string) (*rtView, error) {
 	if s.m == nil {
 		return nil, errExited
