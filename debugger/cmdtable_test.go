@@ -108,3 +108,50 @@ func TestCommandNeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestHelp checks that help lists every command once, under its group's
+// heading, and that 'help CMD' shows the longer description's lines.
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	s := &Session{out: &out}
+	if err := s.Exec("help"); err != nil {
+		t.Fatal(err)
+	}
+	group := map[string]Group{} // a listed command's name → the heading it is under
+	var under Group
+	titles := map[string]Group{}
+	for _, g := range Groups {
+		titles[g.Title+":"] = g.Group
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if g, ok := titles[l]; ok {
+			under = g
+			continue
+		}
+		if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(l, "  ") {
+			name := strings.Split(f[0], "|")[0]
+			if _, dup := group[name]; dup {
+				t.Errorf("help lists %s twice", name)
+			}
+			group[name] = under
+		}
+	}
+	for _, c := range Commands {
+		if g, ok := group[c.Name]; !ok || g != c.Group {
+			t.Errorf("help lists %s under %q, want %q:\n%s", c.Name, g, c.Group, out.String())
+		}
+	}
+	for _, c := range Commands {
+		out.Reset()
+		if err := s.Exec("help " + c.Name); err != nil {
+			t.Fatal(err)
+		}
+		want := c.Name + " " + c.Args + "\n    " + c.Help + "\n"
+		for _, l := range c.longLines() {
+			want += "    " + l + "\n"
+		}
+		if !strings.HasPrefix(out.String(), want) {
+			t.Errorf("help %s:\n%s\nwant it to start with:\n%s", c.Name, out.String(), want)
+		}
+	}
+}

@@ -26,7 +26,10 @@ type Command struct {
 	Aliases []string
 	Args    string // usage after the name
 	Help    string // one line
-	Group   Group  // where help lists it
+	// Long says more, in lines of their own: 'help CMD' shows it under
+	// Help, and so does the README.
+	Long  string
+	Group Group // where help lists it
 	// Needs is what the command needs of the guest: Exec refuses the
 	// command when the session cannot give it.
 	Needs Need
@@ -103,18 +106,30 @@ func init() {
 		{Name: "step", Aliases: []string{"s"}, Group: GroupRunning, Needs: NeedsLive, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
 		{Name: "next", Aliases: []string{"n"}, Group: GroupRunning, Needs: NeedsLive, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
 		{Name: "advance", Aliases: []string{"until"}, Args: "LOC", Group: GroupRunning, Needs: NeedsLive, Help: "run until a thread reaches LOC (or another stop): a one-time breakpoint and continue", Repeats: false, run: (*Session).cmdAdvance},
-		{Name: "finish", Aliases: []string{"stepout"}, Group: GroupRunning, Needs: NeedsLive, Help: "run until the selected frame returns to its caller, across stack switches (systemstack, mcall); show the return PC", Repeats: true, run: (*Session).cmdFinish},
+		{Name: "finish", Aliases: []string{"stepout"}, Group: GroupRunning, Needs: NeedsLive, Help: "run until the selected frame returns to its caller; show the return PC",
+			Long: "The caller is found in the backtrace across stack switches (systemstack, mcall).\n" +
+				"From an inlined frame, finish runs until the function holding it returns.",
+			Repeats: true, run: (*Session).cmdFinish},
 		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
 
-		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC: FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER", run: (*Session).cmdBreak},
+		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC",
+			Long: "LOC is FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER.\n" +
+				"A function inlined at several sites gets a breakpoint at each.",
+			run: (*Session).cmdBreak},
 		{Name: "tbreak", Args: "LOC", Group: GroupBreakpoints, Help: "like break, deleted when first hit", run: (*Session).cmdTbreak},
-		{Name: "watch", Args: "VAR", Group: GroupBreakpoints, Needs: NeedsLive, Help: "stop right after any thread (or a syscall) changes the Go global VAR (print's expressions, up to 256 bytes), showing old and new value; every instruction is checked, so the guest runs slower while a watchpoint exists", run: (*Session).cmdWatch},
+		{Name: "watch", Args: "VAR", Group: GroupBreakpoints, Needs: NeedsLive, Help: "stop right after any thread (or a syscall) changes the Go global VAR, showing old and new value",
+			Long: "VAR is one of print's expressions, up to 256 bytes.\n" +
+				"Every instruction is checked, so the guest runs slower while a watchpoint exists.",
+			run: (*Session).cmdWatch},
 		{Name: "delete", Aliases: []string{"d"}, Args: "[N]", Group: GroupBreakpoints, Help: "delete breakpoint N, or all breakpoints", run: (*Session).cmdDelete},
 		{Name: "disable", Args: "N", Group: GroupBreakpoints, Help: "disable breakpoint N", run: (*Session).cmdDisable},
 		{Name: "enable", Args: "N", Group: GroupBreakpoints, Help: "enable breakpoint N", run: (*Session).cmdEnable},
 		{Name: "breakpoints", Aliases: []string{"info breakpoints", "i b"}, Group: GroupBreakpoints, Help: "list breakpoints with hit counts", run: (*Session).cmdBreakpoints},
 
-		{Name: "backtrace", Aliases: []string{"bt"}, Group: GroupStack, Needs: NeedsMachine, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
+		{Name: "backtrace", Aliases: []string{"bt"}, Group: GroupStack, Needs: NeedsMachine, Help: "the selected thread's stack with each function's arguments, across stack switches",
+			Long: "Arguments come from DWARF, ? where unknown.\n" +
+				"Frames are unwound with the pclntab's SP deltas.",
+			run: (*Session).cmdBacktrace},
 		{Name: "frame", Args: "N", Group: GroupStack, Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
 		{Name: "up", Group: GroupStack, Needs: NeedsMachine, Help: "select the caller's frame", run: (*Session).cmdUp},
 		{Name: "down", Group: GroupStack, Needs: NeedsMachine, Help: "select the callee's frame", run: (*Session).cmdDown},
@@ -122,27 +137,41 @@ func init() {
 		{Name: "locals", Aliases: []string{"info locals"}, Group: GroupStack, Needs: NeedsMachine, Help: "the local variables in scope in the selected frame and declared by its line, from DWARF (? where not known)", run: (*Session).cmdLocals},
 		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Group: GroupStack, Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
 		{Name: "threads", Group: GroupStack, Needs: NeedsMachine, Help: "every guest thread with its state and current function; * marks the selected thread", run: (*Session).cmdThreads},
-		{Name: "thread", Args: "[TID]", Group: GroupStack, Needs: NeedsMachine, Help: "select thread TID and show its state and backtrace (no TID: the selected thread); regs, x $reg, bt, frame, list, disas and stepping then act on it", run: (*Session).cmdThread},
+		{Name: "thread", Args: "[TID]", Group: GroupStack, Needs: NeedsMachine, Help: "select thread TID and show its state and backtrace (no TID: the selected thread)",
+			Long: "regs, x $reg, bt, frame, list, disas and stepping then act on it.",
+			run:  (*Session).cmdThread},
 
 		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Group: GroupData, Needs: NeedsMachine, Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
-		{Name: "x", Args: "/NFU ADDR", Group: GroupData, Needs: NeedsMachine, Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
+		{Name: "x", Args: "/NFU ADDR", Group: GroupData, Needs: NeedsMachine, Help: "examine memory: N units of format F and size U at ADDR",
+			Long: "F is x (hex, the default), d (signed), u (unsigned), c (characters), s (strings) or i (instructions).\n" +
+				"U is b (1 byte), h (2), w (4) or g (8, the default); N is 1 to 4096, 1 by default.\n" +
+				"ADDR may be a symbol or $reg+off.",
+			run: (*Session).cmdExamine},
 		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Group: GroupData, Needs: NeedsMachine, Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
 		{Name: "display", Args: "[VAR]", Group: GroupData, Help: "print VAR (print's expressions) now and after every stop; no VAR: show the display list", run: (*Session).cmdDisplay},
 		{Name: "undisplay", Args: "[N]", Group: GroupData, Help: "remove display N, or all", run: (*Session).cmdUndisplay},
 		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Group: GroupData, Needs: NeedsMachine, Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
-		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Group: GroupData, Needs: NeedsMachine, Help: "the guest address space: the binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live", run: (*Session).cmdMaps},
+		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Group: GroupData, Needs: NeedsMachine, Help: "the guest address space",
+			Long: "The binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live.",
+			run:  (*Session).cmdMaps},
 		{Name: "syscalls", Args: "[N]", Group: GroupData, Needs: NeedsMachine, Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
 
 		// The runtime views (views.go).
-		{Name: "goroutines", Aliases: []string{"grs"}, Args: "[all]", Group: GroupRuntime, Help: "the runtime's goroutines (runtime.allgs): id, status, M, start function, location, wait reason; dead ones only with all", run: (*Session).cmdGoroutines},
-		{Name: "goroutine", Aliases: []string{"gr"}, Args: "ID", Group: GroupRuntime, Help: "goroutine ID's backtrace: from its thread if it is running, else from the context it saved when it was switched out (g.sched)", run: (*Session).cmdGoroutine},
+		{Name: "goroutines", Aliases: []string{"grs"}, Args: "[all]", Group: GroupRuntime, Help: "the runtime's goroutines (runtime.allgs): id, status, M, start function, location, wait reason",
+			Long: "Dead goroutines are listed only with all.",
+			run:  (*Session).cmdGoroutines},
+		{Name: "goroutine", Aliases: []string{"gr"}, Args: "ID", Group: GroupRuntime, Help: "goroutine ID's backtrace",
+			Long: "A running goroutine's is unwound from its thread, a parked one's from the context it saved when it was switched out (g.sched).",
+			run:  (*Session).cmdGoroutine},
 		{Name: "ms", Group: GroupRuntime, Help: "the runtime's Ms (runtime.allm): id, thread id, current goroutine, P, spinning", run: (*Session).cmdMs},
 		{Name: "ps", Group: GroupRuntime, Help: "the runtime's Ps (runtime.allp): id, status, run queue length, next goroutine, M", run: (*Session).cmdPs},
 		{Name: "sched", Group: GroupRuntime, Help: "the scheduler's counters (runtime.sched): global run queue, idle and spinning Ms and Ps, ...", run: (*Session).cmdSched},
 
 		// The boot-stage commands (stagecmds.go): the reason gouth-emu
 		// exists.
-		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Group: GroupStages, Needs: NeedsLive, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter", Repeats: true, run: (*Session).cmdStage},
+		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Group: GroupStages, Needs: NeedsLive, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter",
+			Long:    "Stage NAME or N must be one not reached yet; 'stages' lists them, 'restart' starts over.",
+			Repeats: true, run: (*Session).cmdStage},
 		{Name: "stages", Group: GroupStages, Help: "every boot stage: reached or not, at which instruction, or why it cannot be reached here", run: (*Session).cmdStages},
 		{Name: "chapter", Args: "N", Group: GroupStages, Help: "the stages chapter N of Go: Under the Hood explains", run: (*Session).cmdChapter},
 
@@ -1080,6 +1109,9 @@ func (s *Session) cmdHelp(args string) error {
 			return fmt.Errorf("no command %q", args)
 		}
 		s.printf("%s %s\n    %s\n", c.Name, c.Args, c.Help)
+		for _, l := range c.longLines() {
+			s.printf("    %s\n", l)
+		}
 		if len(c.Aliases) > 0 {
 			s.printf("    aliases: %s\n", strings.Join(c.Aliases, ", "))
 		}
@@ -1099,6 +1131,15 @@ func (s *Session) cmdHelp(args string) error {
 		}
 	}
 	return nil
+}
+
+// longLines returns the lines of c's longer description, none without
+// one.
+func (c *Command) longLines() []string {
+	if c.Long == "" {
+		return nil
+	}
+	return strings.Split(c.Long, "\n")
 }
 
 // grouped returns the commands of group g in the table's order.
@@ -1134,7 +1175,19 @@ func CommandList() string {
 			if c.Args != "" {
 				names += " " + c.Args
 			}
-			fmt.Fprintf(&b, "- %s: %s\n", names, c.Help)
+			// A backslash ends a line inside the item (a hard line
+			// break), so the longer description keeps its lines.
+			lines := append([]string{"- " + names + ": " + c.Help}, c.longLines()...)
+			for i, l := range lines {
+				if i > 0 {
+					b.WriteString("  ")
+				}
+				b.WriteString(l)
+				if i < len(lines)-1 {
+					b.WriteString("\\")
+				}
+				b.WriteString("\n")
+			}
 		}
 	}
 	return b.String()
