@@ -691,6 +691,28 @@ func (s *Session) goVersionAtLeast(minor int) bool {
 
 // cmdExamine implements x/NFU ADDR with gdb's formats.
 func (s *Session) cmdExamine(args string) error {
+	r, err := s.parseExamine(args)
+	if err != nil {
+		return err
+	}
+	lines, err := s.examine(r)
+	for _, l := range lines {
+		s.printf("%s\n", l)
+	}
+	return err
+}
+
+// examineReq is an x command: n units of size bytes at addr, in format
+// (gdb's letters: x d u c s i).
+type examineReq struct {
+	n      int
+	format byte
+	size   int
+	addr   uint64
+}
+
+// parseExamine parses x's arguments, /NFU (each part optional) and ADDR.
+func (s *Session) parseExamine(args string) (examineReq, error) {
 	n, format, size := 1, byte('x'), 8
 	if strings.HasPrefix(args, "/") {
 		spec := args[1:]
@@ -719,36 +741,48 @@ func (s *Session) cmdExamine(args string) error {
 			case 'x', 'd', 'u', 'c', 's', 'i':
 				format = byte(c)
 			default:
-				return fmt.Errorf("unknown x format letter %q (formats x d u c s i, sizes b h w g)", c)
+				return examineReq{}, fmt.Errorf("unknown x format letter %q (formats x d u c s i, sizes b h w g)", c)
 			}
 		}
 	}
 	if n <= 0 || n > 4096 {
-		return fmt.Errorf("count %d out of range 1..4096", n)
+		return examineReq{}, fmt.Errorf("count %d out of range 1..4096", n)
 	}
 	addr, err := s.evalAddr(args)
 	if err != nil {
-		return err
+		return examineReq{}, err
 	}
-	switch format {
+	if format == 'c' {
+		size = 1 // characters are bytes, whatever the size letter says
+	}
+	return examineReq{n: n, format: format, size: size, addr: addr}, nil
+}
+
+// examine reads what r asks for and returns x's output lines. Instructions
+// and strings are read one after another: on an error it returns the
+// lines before it too.
+func (s *Session) examine(r examineReq) ([]string, error) {
+	var lines []string
+	addr := r.addr
+	switch r.format {
 	case 'i':
-		for i := 0; i < n; i++ {
+		for i := 0; i < r.n; i++ {
 			inst, err := s.decode(addr, s.cfg.Syntax)
 			if err != nil {
-				return err
+				return lines, err
 			}
-			s.printf("   %#x %s:\t%s\n", addr, s.where(addr), inst.Text)
+			lines = append(lines, fmt.Sprintf("   %#x %s:\t%s", addr, s.where(addr), inst.Text))
 			addr += uint64(inst.Len)
 		}
-		return nil
+		return lines, nil
 	case 's':
-		for i := 0; i < n; i++ {
+		for i := 0; i < r.n; i++ {
 			var b []byte
 			var c [1]byte
 			for len(b) < 4096 {
 				if err := s.m.Peek(addr+uint64(len(b)), c[:]); err != nil {
 					if len(b) == 0 {
-						return fmt.Errorf("cannot access memory at %#x", addr)
+						return lines, fmt.Errorf("cannot access memory at %#x", addr)
 					}
 					break
 				}
@@ -757,48 +791,48 @@ func (s *Session) cmdExamine(args string) error {
 				}
 				b = append(b, c[0])
 			}
-			s.printf("%#x:\t%q\n", addr, b)
+			lines = append(lines, fmt.Sprintf("%#x:\t%q", addr, b))
 			addr += uint64(len(b)) + 1
 		}
-		return nil
-	case 'c':
-		size = 1
+		return lines, nil
 	}
-	buf := make([]byte, n*size)
+	size := r.size
+	buf := make([]byte, r.n*size)
 	if err := s.m.Peek(addr, buf); err != nil {
-		return fmt.Errorf("cannot access memory at %#x", addr)
+		return nil, fmt.Errorf("cannot access memory at %#x", addr)
 	}
 	perLine := 16 / size
-	if format == 'd' || format == 'u' {
+	if r.format == 'd' || r.format == 'u' {
 		perLine = 8 / size
 		if perLine < 2 {
 			perLine = 2
 		}
 	}
-	for i := 0; i < n; i++ {
+	var line strings.Builder
+	for i := 0; i < r.n; i++ {
 		if i%perLine == 0 {
 			if i > 0 {
-				s.printf("\n")
+				lines = append(lines, line.String())
+				line.Reset()
 			}
-			s.printf("%#x:", addr+uint64(i*size))
+			fmt.Fprintf(&line, "%#x:", addr+uint64(i*size))
 		}
 		var v uint64
 		for k := size - 1; k >= 0; k-- {
 			v = v<<8 | uint64(buf[i*size+k])
 		}
-		switch format {
+		switch r.format {
 		case 'x':
-			s.printf("\t0x%0*x", size*2, v)
+			fmt.Fprintf(&line, "\t0x%0*x", size*2, v)
 		case 'd':
-			s.printf("\t%d", signed(v, size))
+			fmt.Fprintf(&line, "\t%d", signed(v, size))
 		case 'u':
-			s.printf("\t%d", v)
+			fmt.Fprintf(&line, "\t%d", v)
 		case 'c':
-			s.printf("\t%q", rune(v))
+			fmt.Fprintf(&line, "\t%q", rune(v))
 		}
 	}
-	s.printf("\n")
-	return nil
+	return append(lines, line.String()), nil
 }
 
 func signed(v uint64, size int) int64 {
