@@ -437,6 +437,42 @@ func (s *Session) cmdGoroutines(args string) error {
 	if err != nil {
 		return err
 	}
+	list, err := s.listGoroutines(v, all)
+	if err != nil {
+		return err
+	}
+	if list.none {
+		s.printf("No goroutines yet (runtime.allgs is empty).\n")
+		return nil
+	}
+	table := [][]string{{"", "G", "status", "M", "start", "location", "wait reason"}}
+	for _, r := range list.rows {
+		table = append(table, r.cols)
+	}
+	s.table(table, 1, 3)
+	if list.dead > 0 {
+		s.printf("(%d dead goroutines not shown; 'goroutines all' lists them)\n", list.dead)
+	}
+	return nil
+}
+
+// gList is what goroutines shows.
+type gList struct {
+	none bool   // runtime.allgs is empty
+	rows []gRow // by goroutine id
+	dead int    // dead goroutines left out
+}
+
+// gRow is a goroutine's row: mark, G, status, M, start, location and
+// wait reason.
+type gRow struct {
+	goid uint64
+	cols []string
+}
+
+// listGoroutines reads the goroutines of runtime.allgs into their rows,
+// the dead ones only if all is set.
+func (s *Session) listGoroutines(v *rtView, all bool) (gList, error) {
 	limit := int64(-1)
 	if gl, err := v.global("runtime.allglen"); err == nil {
 		if n, err := gl.Uint(); err == nil && n <= maxViewGs {
@@ -445,11 +481,10 @@ func (s *Session) cmdGoroutines(args string) error {
 	}
 	gs, err := v.pointers("runtime.allgs", limit, maxViewGs)
 	if err != nil {
-		return fmt.Errorf("goroutines: %v", err)
+		return gList{}, fmt.Errorf("goroutines: %v", err)
 	}
 	if len(gs) == 0 {
-		s.printf("No goroutines yet (runtime.allgs is empty).\n")
-		return nil
+		return gList{none: true}, nil
 	}
 	statuses := v.statusNames(gStatusConst, "scan", fallbackGStatus)
 	waitingVal, haveWaiting := uint64(0), false
@@ -464,32 +499,27 @@ func (s *Session) cmdGoroutines(args string) error {
 	if cm, err := v.rt.m(curM); err == nil && (curG == cm.g0 || curG == cm.gsignal) {
 		curG = cm.curg
 	}
-	type gRow struct {
-		goid uint64
-		cols []string
-	}
-	var rows []gRow
-	dead := 0
+	var list gList
 	for _, addr := range gs {
 		if addr == 0 {
 			continue
 		}
 		g, err := v.rt.g(addr)
 		if err != nil {
-			rows = append(rows, gRow{^uint64(0), []string{"", "?", "", "", "", err.Error(), ""}})
+			list.rows = append(list.rows, gRow{^uint64(0), []string{"", "?", "", "", "", err.Error(), ""}})
 			continue
 		}
 		gv, err := v.info.At("runtime.g", addr, s.m)
 		if err != nil {
-			return err
+			return gList{}, err
 		}
 		st, err := uintPath(gv, "atomicstatus")
 		if err != nil {
-			return fmt.Errorf("goroutines: %v", err)
+			return gList{}, fmt.Errorf("goroutines: %v", err)
 		}
 		status := v.gStatus(statuses, st)
 		if strings.HasPrefix(status, "dead") && !all {
-			dead++
+			list.dead++
 			continue
 		}
 		mark := " "
@@ -517,20 +547,12 @@ func (s *Session) cmdGoroutines(args string) error {
 		if g.startPC != 0 {
 			start = s.funcName(g.startPC)
 		}
-		rows = append(rows, gRow{g.goid, []string{mark, strconv.FormatUint(g.goid, 10), status, v.mID(g.m), start, where, wait}})
+		list.rows = append(list.rows, gRow{g.goid, []string{mark, strconv.FormatUint(g.goid, 10), status, v.mID(g.m), start, where, wait}})
 	}
 	// allgs is in allocation order, and dead gs are reused: by id reads
 	// better.
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].goid < rows[j].goid })
-	table := [][]string{{"", "G", "status", "M", "start", "location", "wait reason"}}
-	for _, r := range rows {
-		table = append(table, r.cols)
-	}
-	s.table(table, 1, 3)
-	if dead > 0 {
-		s.printf("(%d dead goroutines not shown; 'goroutines all' lists them)\n", dead)
-	}
-	return nil
+	sort.SliceStable(list.rows, func(i, j int) bool { return list.rows[i].goid < list.rows[j].goid })
+	return list, nil
 }
 
 // mRow is what ms shows of an M.
