@@ -557,6 +557,7 @@ func (s *Session) listGoroutines(v *rtView, all bool) (gList, error) {
 
 // mRow is what ms shows of an M.
 type mRow struct {
+	addr                   uint64 // of the runtime.m
 	id                     int64
 	tid, curg, p           uint64
 	spinning, haveSpinning bool
@@ -570,58 +571,19 @@ func (s *Session) cmdMs(args string) error {
 	if err != nil {
 		return err
 	}
-	allm, err := v.global("runtime.allm")
+	rows, none, err := s.listMs(v)
 	if err != nil {
-		return fmt.Errorf("ms: %v", err)
+		return err
 	}
-	mp, err := allm.Uint()
-	if err != nil {
-		return fmt.Errorf("ms: %v", err)
-	}
-	if mp == 0 {
+	if none {
 		s.printf("No Ms yet (runtime.allm is nil).\n")
 		return nil
 	}
 	_, curM := v.current()
-	var rows []mRow
-	addrs := map[uint64]bool{}
-	var mAddrs []uint64
-	for mp != 0 && !addrs[mp] && len(rows) < maxViewMs {
-		addrs[mp] = true
-		mv, err := v.info.At("runtime.m", mp, s.m)
-		if err != nil {
-			return err
-		}
-		ms, err := v.rt.m(mp)
-		if err != nil {
-			return fmt.Errorf("ms: M at %#x: %v", mp, err)
-		}
-		r := mRow{id: ms.id, curg: ms.curg}
-		if r.tid, err = uintPath(mv, "procid"); err != nil {
-			return fmt.Errorf("ms: %v", err)
-		}
-		if r.p, err = uintPath(mv, "p"); err != nil {
-			return fmt.Errorf("ms: %v", err)
-		}
-		if sp, err := uintPath(mv, "spinning"); err == nil {
-			r.spinning, r.haveSpinning = sp != 0, true
-		}
-		rows = append(rows, r)
-		mAddrs = append(mAddrs, mp)
-		if mp, err = uintPath(mv, "alllink"); err != nil {
-			return fmt.Errorf("ms: %v", err)
-		}
-	}
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return rows[order[a]].id < rows[order[b]].id })
 	out := [][]string{{"", "M", "tid", "curg", "P", "spinning"}}
-	for _, i := range order {
-		r := rows[i]
+	for _, r := range rows {
 		mark := " "
-		if mAddrs[i] == curM {
+		if r.addr == curM {
 			mark = "*"
 		}
 		tid := "-"
@@ -636,6 +598,50 @@ func (s *Session) cmdMs(args string) error {
 	}
 	s.table(out, 1, 2, 3, 4)
 	return nil
+}
+
+// listMs reads the Ms of the runtime.allm list, by id; none reports that
+// the list is empty.
+func (s *Session) listMs(v *rtView) (rows []mRow, none bool, err error) {
+	allm, err := v.global("runtime.allm")
+	if err != nil {
+		return nil, false, fmt.Errorf("ms: %v", err)
+	}
+	mp, err := allm.Uint()
+	if err != nil {
+		return nil, false, fmt.Errorf("ms: %v", err)
+	}
+	if mp == 0 {
+		return nil, true, nil
+	}
+	addrs := map[uint64]bool{}
+	for mp != 0 && !addrs[mp] && len(rows) < maxViewMs {
+		addrs[mp] = true
+		mv, err := v.info.At("runtime.m", mp, s.m)
+		if err != nil {
+			return nil, false, err
+		}
+		ms, err := v.rt.m(mp)
+		if err != nil {
+			return nil, false, fmt.Errorf("ms: M at %#x: %v", mp, err)
+		}
+		r := mRow{addr: mp, id: ms.id, curg: ms.curg}
+		if r.tid, err = uintPath(mv, "procid"); err != nil {
+			return nil, false, fmt.Errorf("ms: %v", err)
+		}
+		if r.p, err = uintPath(mv, "p"); err != nil {
+			return nil, false, fmt.Errorf("ms: %v", err)
+		}
+		if sp, err := uintPath(mv, "spinning"); err == nil {
+			r.spinning, r.haveSpinning = sp != 0, true
+		}
+		rows = append(rows, r)
+		if mp, err = uintPath(mv, "alllink"); err != nil {
+			return nil, false, fmt.Errorf("ms: %v", err)
+		}
+	}
+	sort.SliceStable(rows, func(a, b int) bool { return rows[a].id < rows[b].id })
+	return rows, false, nil
 }
 
 // pID returns the id of the P at addr (a puintptr or *p), "-" for none.
