@@ -51,9 +51,9 @@ func TestCommandTable(t *testing.T) {
 // TestCommandNeeds runs every command whose table entry needs the guest
 // in the states that refuse it: after the guest exited, a command that
 // runs it says so and one that reads the machine still works; without a
-// machine (as after a failed restart) both say so. Commands that need
-// nothing are never refused. ('restart' is left out: it would start the
-// guest again.)
+// machine (as after a failed restart) both say so. Some commands that
+// need nothing are refused in neither state. ('restart' is left out: it
+// would start the guest again.)
 func TestCommandNeeds(t *testing.T) {
 	bin := machine.binary(t, "hello")
 	f, err := loader.Open(bin)

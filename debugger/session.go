@@ -153,7 +153,8 @@ func (s *Session) Machine() *emu.Machine { return s.m }
 
 func (s *Session) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
 
-// errExited is returned by commands that need a live process (Need).
+// errExited is Exec's answer to a command whose Need the session cannot
+// meet, and the error of helpers that need a machine and have none.
 var errExited = errors.New("the guest has exited; 'restart' starts it again")
 
 // shortPath shows a source path the way Go's own tools do for the standard
