@@ -26,51 +26,157 @@ type Command struct {
 	Aliases []string
 	Args    string // usage after the name
 	Help    string // one line
+	// Long says more, in lines of their own: 'help CMD' shows it under
+	// Help, and so does the README.
+	Long  string
+	Group Group // where help lists it
+	// Needs is what the command needs of the guest: Exec refuses the
+	// command when the session cannot give it.
+	Needs Need
 	// Stepping commands repeat on an empty line, as in gdb.
 	Repeats bool
 	run     func(s *Session, args string) error
+}
+
+// Need is what a command needs of the guest before it runs.
+type Need int
+
+const (
+	// NeedsNothing: the command works in any state (breakpoints, help,
+	// stages), or checks what it needs after validating its arguments.
+	NeedsNothing Need = iota
+	// NeedsMachine: the command reads the machine. A guest that exited
+	// leaves its last state to read, so it is refused only when there
+	// is no machine (a restart failed).
+	NeedsMachine
+	// NeedsLive: the command runs the guest, so it is refused once the
+	// guest has exited, and when there is no machine.
+	NeedsLive
+)
+
+// ready returns errExited if the session cannot give what n asks for.
+func (s *Session) ready(n Need) error {
+	if n >= NeedsMachine && s.t == nil || n >= NeedsLive && s.exited != nil {
+		return errExited
+	}
+	return nil
+}
+
+// Group is the part of help, and of the README's list, that a command is
+// listed in.
+type Group string
+
+// The command groups; Groups orders them.
+const (
+	GroupRunning     Group = "running"
+	GroupBreakpoints Group = "breakpoints"
+	GroupStack       Group = "stack"
+	GroupData        Group = "data"
+	GroupRuntime     Group = "runtime"
+	GroupStages      Group = "stages"
+	GroupSession     Group = "session"
+)
+
+// Groups are the command groups in the order help lists them, each with
+// the heading it is listed under.
+var Groups = []struct {
+	Group Group
+	Title string
+}{
+	{GroupRunning, "Running the guest"},
+	{GroupBreakpoints, "Breakpoints and watchpoints"},
+	{GroupStack, "Threads, stacks and source"},
+	{GroupData, "Registers, memory, variables and syscalls"},
+	{GroupRuntime, "The Go runtime's tables"},
+	{GroupStages, "Boot stages"},
+	{GroupSession, "The session"},
 }
 
 // Commands is the command table: help, the README's command list and the
 // dispatcher all come from it.
 var Commands []*Command
 
+// init fills the table. It is not the variable's initializer because help,
+// in the table, reads the table.
 func init() {
 	Commands = []*Command{
-		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Help: "stop when a thread reaches LOC: FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER", run: (*Session).cmdBreak},
-		{Name: "watch", Args: "VAR", Help: "stop right after any thread (or a syscall) changes the Go global VAR (print's expressions, up to 256 bytes), showing old and new value; every instruction is checked, so the guest runs slower while a watchpoint exists", run: (*Session).cmdWatch},
-		{Name: "tbreak", Args: "LOC", Help: "like break, deleted when first hit", run: (*Session).cmdTbreak},
-		{Name: "delete", Aliases: []string{"d"}, Args: "[N]", Help: "delete breakpoint N, or all breakpoints", run: (*Session).cmdDelete},
-		{Name: "disable", Args: "N", Help: "disable breakpoint N", run: (*Session).cmdDisable},
-		{Name: "enable", Args: "N", Help: "enable breakpoint N", run: (*Session).cmdEnable},
-		{Name: "breakpoints", Aliases: []string{"info breakpoints", "i b"}, Help: "list breakpoints with hit counts", run: (*Session).cmdBreakpoints},
-		{Name: "continue", Aliases: []string{"c"}, Help: "run until a breakpoint or the end; the thread that stops is selected", Repeats: true, run: (*Session).cmdContinue},
-		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Help: "execute N instructions of the selected thread (default 1); other threads run as the scheduler decides", Repeats: true, run: (*Session).cmdStepi},
-		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
-		{Name: "step", Aliases: []string{"s"}, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
-		{Name: "next", Aliases: []string{"n"}, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
-		{Name: "advance", Aliases: []string{"until"}, Args: "LOC", Help: "run until a thread reaches LOC (or another stop): a one-time breakpoint and continue", Repeats: false, run: (*Session).cmdAdvance},
-		{Name: "finish", Aliases: []string{"stepout"}, Help: "run until the selected frame returns to its caller, across stack switches (systemstack, mcall); show the return PC", Repeats: true, run: (*Session).cmdFinish},
-		{Name: "restart", Aliases: []string{"r"}, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
-		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
-		{Name: "x", Args: "/NFU ADDR", Help: "examine memory: N units, F format (x d u c s i), U size (b h w g); ADDR may be a symbol or $reg+off", run: (*Session).cmdExamine},
-		{Name: "display", Args: "[VAR]", Help: "print VAR (print's expressions) now and after every stop; no VAR: show the display list", run: (*Session).cmdDisplay},
-		{Name: "undisplay", Args: "[N]", Help: "remove display N, or all", run: (*Session).cmdUndisplay},
-		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
-		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
-		{Name: "backtrace", Aliases: []string{"bt"}, Help: "the selected thread's stack with each function's arguments (from DWARF; ? where unknown), unwound with the pclntab's SP deltas across stack switches", run: (*Session).cmdBacktrace},
-		{Name: "frame", Args: "N", Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
-		{Name: "args", Aliases: []string{"info args"}, Help: "the selected frame's arguments, from DWARF location lists (? where the value is not known there)", run: (*Session).cmdArgs},
-		{Name: "locals", Aliases: []string{"info locals"}, Help: "the local variables in scope in the selected frame and declared by its line, from DWARF (? where not known)", run: (*Session).cmdLocals},
-		{Name: "up", Help: "select the caller's frame", run: (*Session).cmdUp},
-		{Name: "down", Help: "select the callee's frame", run: (*Session).cmdDown},
-		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
-		{Name: "threads", Help: "every guest thread with its state and current function; * marks the selected thread", run: (*Session).cmdThreads},
-		{Name: "thread", Args: "[TID]", Help: "select thread TID and show its state and backtrace (no TID: the selected thread); regs, x $reg, bt, frame, list, disas and stepping then act on it", run: (*Session).cmdThread},
-		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Help: "the guest address space: the binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live", run: (*Session).cmdMaps},
-		{Name: "syscalls", Args: "[N]", Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
-		{Name: "help", Aliases: []string{"h"}, Args: "[CMD]", Help: "list commands, or describe one", run: (*Session).cmdHelp},
-		{Name: "quit", Aliases: []string{"q"}, Help: "end the session", run: (*Session).cmdQuit},
+		{Name: "continue", Aliases: []string{"c"}, Group: GroupRunning, Needs: NeedsLive, Help: "run until a breakpoint or the end; the thread that stops is selected", Repeats: true, run: (*Session).cmdContinue},
+		{Name: "stepi", Aliases: []string{"si"}, Args: "[N]", Group: GroupRunning, Needs: NeedsLive, Help: "execute N instructions of the selected thread (default 1); other threads run as the scheduler decides", Repeats: true, run: (*Session).cmdStepi},
+		{Name: "nexti", Aliases: []string{"ni"}, Args: "[N]", Group: GroupRunning, Needs: NeedsLive, Help: "like stepi, but a CALL runs to its return", Repeats: true, run: (*Session).cmdNexti},
+		{Name: "step", Aliases: []string{"s"}, Group: GroupRunning, Needs: NeedsLive, Help: "run to the next source line, into calls", Repeats: true, run: (*Session).cmdStep},
+		{Name: "next", Aliases: []string{"n"}, Group: GroupRunning, Needs: NeedsLive, Help: "run to the next source line of this function, over calls", Repeats: true, run: (*Session).cmdNext},
+		{Name: "advance", Aliases: []string{"until"}, Args: "LOC", Group: GroupRunning, Needs: NeedsLive, Help: "run until a thread reaches LOC (or another stop): a one-time breakpoint and continue", Repeats: false, run: (*Session).cmdAdvance},
+		{Name: "finish", Aliases: []string{"stepout"}, Group: GroupRunning, Needs: NeedsLive, Help: "run until the selected frame returns to its caller; show the return PC",
+			Long: "The caller is found in the backtrace across stack switches (systemstack, mcall).\n" +
+				"From an inlined frame, finish runs until the function holding it returns.",
+			Repeats: true, run: (*Session).cmdFinish},
+		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
+
+		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC",
+			Long: "LOC is FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER.\n" +
+				"A function inlined at several sites gets a breakpoint at each.",
+			run: (*Session).cmdBreak},
+		{Name: "tbreak", Args: "LOC", Group: GroupBreakpoints, Help: "like break, deleted when first hit", run: (*Session).cmdTbreak},
+		{Name: "watch", Args: "VAR", Group: GroupBreakpoints, Needs: NeedsLive, Help: "stop right after any thread (or a syscall) changes the Go global VAR, showing old and new value",
+			Long: "VAR is one of print's expressions, up to 256 bytes.\n" +
+				"Every instruction is checked, so the guest runs slower while a watchpoint exists.",
+			run: (*Session).cmdWatch},
+		{Name: "delete", Aliases: []string{"d"}, Args: "[N]", Group: GroupBreakpoints, Help: "delete breakpoint N, or all breakpoints", run: (*Session).cmdDelete},
+		{Name: "disable", Args: "N", Group: GroupBreakpoints, Help: "disable breakpoint N", run: (*Session).cmdDisable},
+		{Name: "enable", Args: "N", Group: GroupBreakpoints, Help: "enable breakpoint N", run: (*Session).cmdEnable},
+		{Name: "breakpoints", Aliases: []string{"info breakpoints", "i b"}, Group: GroupBreakpoints, Help: "list breakpoints with hit counts", run: (*Session).cmdBreakpoints},
+
+		{Name: "backtrace", Aliases: []string{"bt"}, Group: GroupStack, Needs: NeedsMachine, Help: "the selected thread's stack with each function's arguments, across stack switches",
+			Long: "Arguments come from DWARF, ? where unknown.\n" +
+				"Frames are unwound with the pclntab's SP deltas.",
+			run: (*Session).cmdBacktrace},
+		{Name: "frame", Args: "N", Group: GroupStack, Help: "select frame N of the backtrace", run: (*Session).cmdFrame},
+		{Name: "up", Group: GroupStack, Needs: NeedsMachine, Help: "select the caller's frame", run: (*Session).cmdUp},
+		{Name: "down", Group: GroupStack, Needs: NeedsMachine, Help: "select the callee's frame", run: (*Session).cmdDown},
+		{Name: "args", Aliases: []string{"info args"}, Group: GroupStack, Needs: NeedsMachine, Help: "the selected frame's arguments, from DWARF location lists (? where the value is not known there)", run: (*Session).cmdArgs},
+		{Name: "locals", Aliases: []string{"info locals"}, Group: GroupStack, Needs: NeedsMachine, Help: "the local variables in scope in the selected frame and declared by its line, from DWARF (? where not known)", run: (*Session).cmdLocals},
+		{Name: "list", Aliases: []string{"l"}, Args: "[LOC]", Group: GroupStack, Help: "source around LOC (default: the selected frame)", run: (*Session).cmdList},
+		{Name: "threads", Group: GroupStack, Needs: NeedsMachine, Help: "every guest thread with its state and current function; * marks the selected thread", run: (*Session).cmdThreads},
+		{Name: "thread", Args: "[TID]", Group: GroupStack, Needs: NeedsMachine, Help: "select thread TID and show its state and backtrace (no TID: the selected thread)",
+			Long: "regs, x $reg, bt, frame, list, disas and stepping then act on it.",
+			run:  (*Session).cmdThread},
+
+		{Name: "regs", Aliases: []string{"info registers", "i r"}, Args: "[all]", Group: GroupData, Needs: NeedsMachine, Help: "general registers, RIP with symbol, decoded RFLAGS, FS base, and Go's g", run: (*Session).cmdRegs},
+		{Name: "x", Args: "/NFU ADDR", Group: GroupData, Needs: NeedsMachine, Help: "examine memory: N units of format F and size U at ADDR",
+			Long: "F is x (hex, the default), d (signed), u (unsigned), c (characters), s (strings) or i (instructions).\n" +
+				"U is b (1 byte), h (2), w (4) or g (8, the default); N is 1 to 4096, 1 by default.\n" +
+				"ADDR may be a symbol or $reg+off.",
+			run: (*Session).cmdExamine},
+		{Name: "print", Aliases: []string{"p"}, Args: "VAR", Group: GroupData, Needs: NeedsMachine, Help: "print a Go global through DWARF: runtime.ncpu, runtime.sched.npidle, runtime.m0.procid", run: (*Session).cmdPrint},
+		{Name: "display", Args: "[VAR]", Group: GroupData, Help: "print VAR (print's expressions) now and after every stop; no VAR: show the display list", run: (*Session).cmdDisplay},
+		{Name: "undisplay", Args: "[N]", Group: GroupData, Help: "remove display N, or all", run: (*Session).cmdUndisplay},
+		{Name: "disassemble", Aliases: []string{"disas"}, Args: "[LOC] [--syntax go|intel|att]", Group: GroupData, Needs: NeedsMachine, Help: "disassemble the function at LOC (default: the current one)", run: (*Session).cmdDisas},
+		{Name: "maps", Aliases: []string{"info mem", "info maps"}, Group: GroupData, Needs: NeedsMachine, Help: "the guest address space",
+			Long: "The binary's text, rodata and data, reservations, and where the goroutine, g0 and signal stacks live.",
+			run:  (*Session).cmdMaps},
+		{Name: "syscalls", Args: "[N]", Group: GroupData, Needs: NeedsMachine, Help: "the last N syscalls (default 20), strace style, with thread and instruction count", run: (*Session).cmdSyscalls},
+
+		// The runtime views (views.go).
+		{Name: "goroutines", Aliases: []string{"grs"}, Args: "[all]", Group: GroupRuntime, Help: "the runtime's goroutines (runtime.allgs): id, status, M, start function, location, wait reason",
+			Long: "Dead goroutines are listed only with all.",
+			run:  (*Session).cmdGoroutines},
+		{Name: "goroutine", Aliases: []string{"gr"}, Args: "ID", Group: GroupRuntime, Help: "goroutine ID's backtrace",
+			Long: "A running goroutine's is unwound from its thread, a parked one's from the context it saved when it was switched out (g.sched).",
+			run:  (*Session).cmdGoroutine},
+		{Name: "ms", Group: GroupRuntime, Help: "the runtime's Ms (runtime.allm): id, thread id, current goroutine, P, spinning", run: (*Session).cmdMs},
+		{Name: "ps", Group: GroupRuntime, Help: "the runtime's Ps (runtime.allp): id, status, run queue length, next goroutine, M", run: (*Session).cmdPs},
+		{Name: "sched", Group: GroupRuntime, Help: "the scheduler's counters (runtime.sched): global run queue, idle and spinning Ms and Ps, ...", run: (*Session).cmdSched},
+
+		// The boot-stage commands (stagecmds.go): the reason gouth-emu
+		// exists.
+		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Group: GroupStages, Needs: NeedsLive, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter",
+			Long:    "Stage NAME or N must be one not reached yet; 'stages' lists them, 'restart' starts over.",
+			Repeats: true, run: (*Session).cmdStage},
+		{Name: "stages", Group: GroupStages, Help: "every boot stage: reached or not, at which instruction, or why it cannot be reached here", run: (*Session).cmdStages},
+		{Name: "chapter", Args: "N", Group: GroupStages, Help: "the stages chapter N of Go: Under the Hood explains", run: (*Session).cmdChapter},
+
+		{Name: "help", Aliases: []string{"h"}, Args: "[CMD]", Group: GroupSession, Help: "list commands, or describe one", run: (*Session).cmdHelp},
+		{Name: "quit", Aliases: []string{"q"}, Group: GroupSession, Help: "end the session", run: (*Session).cmdQuit},
 	}
 }
 
@@ -99,6 +205,9 @@ func (s *Session) Exec(line string) error {
 	c, args := lookup(line)
 	if c == nil {
 		return fmt.Errorf("unknown command %q; 'help' lists them", strings.Fields(line)[0])
+	}
+	if err := s.ready(c.Needs); err != nil {
+		return err
 	}
 	return c.run(s, args)
 }
@@ -217,9 +326,6 @@ func (s *Session) setEnabled(args string, on bool) error {
 
 // cmdWatch sets a watchpoint on a Go global (print's expressions).
 func (s *Session) cmdWatch(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	name, v, err := s.evalArg(args, "watch what? e.g. 'watch runtime.sched.npidle'")
 	if err != nil {
 		return err
@@ -255,7 +361,8 @@ func (s *Session) cmdDisplay(args string) error {
 		s.showDisplays()
 		return nil
 	}
-	if err := s.live(); err != nil {
+	// Only adding a display runs the check: the list shows after exit.
+	if err := s.ready(NeedsLive); err != nil {
 		return err
 	}
 	name, _, err := s.evalArg(expr, "")
@@ -291,9 +398,6 @@ func (s *Session) cmdUndisplay(args string) error {
 // cmdAdvance runs until a thread reaches LOC (or another stop), as a
 // temporary breakpoint there and continue would.
 func (s *Session) cmdAdvance(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	addrs, desc, err := s.locations(args)
 	if err != nil {
 		return err
@@ -345,9 +449,6 @@ func (s *Session) cmdBreakpoints(string) error {
 }
 
 func (s *Session) cmdContinue(string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	s.reportStop(s.run(func() target.Stop { return s.t.Continue(target.Resume{}) }))
 	return nil
 }
@@ -365,9 +466,6 @@ func count(args string) (int64, error) {
 }
 
 func (s *Session) cmdStepi(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	n, err := count(args)
 	if err != nil {
 		return err
@@ -377,9 +475,6 @@ func (s *Session) cmdStepi(args string) error {
 }
 
 func (s *Session) cmdNexti(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	n, err := count(args)
 	if err != nil {
 		return err
@@ -391,9 +486,6 @@ func (s *Session) cmdNexti(args string) error {
 // stepLine runs until the selected thread is at the first instruction of
 // a different source line; over calls when over is set.
 func (s *Session) stepLine(over bool) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	how := s.t.Step
 	if over {
 		how = s.t.Next
@@ -420,9 +512,6 @@ var stackSwitchFrames = map[string]bool{"runtime.systemstack_switch": true}
 // inlined frame, finish runs until the physical function holding it
 // returns.
 func (s *Session) cmdFinish(string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	frames, err := s.shownFrames()
 	if len(frames) == 0 {
 		return err
@@ -468,9 +557,6 @@ var flagNames = []struct {
 }{{0x1, "CF"}, {0x4, "PF"}, {0x10, "AF"}, {0x40, "ZF"}, {0x80, "SF"}, {0x100, "TF"}, {0x200, "IF"}, {0x400, "DF"}, {0x800, "OF"}}
 
 func (s *Session) cmdRegs(args string) error {
-	if s.t == nil {
-		return errExited
-	}
 	for r := abi.RAX; r <= abi.R15; r++ {
 		v := s.reg(r)
 		note := ""
@@ -511,9 +597,28 @@ func (s *Session) goVersionAtLeast(minor int) bool {
 
 // cmdExamine implements x/NFU ADDR with gdb's formats.
 func (s *Session) cmdExamine(args string) error {
-	if s.t == nil {
-		return errExited
+	r, err := s.parseExamine(args)
+	if err != nil {
+		return err
 	}
+	lines, err := s.examine(r)
+	for _, l := range lines {
+		s.printf("%s\n", l)
+	}
+	return err
+}
+
+// examineReq is an x command: n units of size bytes at addr, in format
+// (gdb's letters: x d u c s i).
+type examineReq struct {
+	n      int
+	format byte
+	size   int
+	addr   uint64
+}
+
+// parseExamine parses x's arguments, /NFU (each part optional) and ADDR.
+func (s *Session) parseExamine(args string) (examineReq, error) {
 	n, format, size := 1, byte('x'), 8
 	if strings.HasPrefix(args, "/") {
 		spec := args[1:]
@@ -542,36 +647,48 @@ func (s *Session) cmdExamine(args string) error {
 			case 'x', 'd', 'u', 'c', 's', 'i':
 				format = byte(c)
 			default:
-				return fmt.Errorf("unknown x format letter %q (formats x d u c s i, sizes b h w g)", c)
+				return examineReq{}, fmt.Errorf("unknown x format letter %q (formats x d u c s i, sizes b h w g)", c)
 			}
 		}
 	}
 	if n <= 0 || n > 4096 {
-		return fmt.Errorf("count %d out of range 1..4096", n)
+		return examineReq{}, fmt.Errorf("count %d out of range 1..4096", n)
 	}
 	addr, err := s.evalAddr(args)
 	if err != nil {
-		return err
+		return examineReq{}, err
 	}
-	switch format {
+	if format == 'c' {
+		size = 1 // characters are bytes, whatever the size letter says
+	}
+	return examineReq{n: n, format: format, size: size, addr: addr}, nil
+}
+
+// examine reads what r asks for and returns x's output lines. Instructions
+// and strings are read one after another: on an error it returns the
+// lines before it too.
+func (s *Session) examine(r examineReq) ([]string, error) {
+	var lines []string
+	addr := r.addr
+	switch r.format {
 	case 'i':
-		for i := 0; i < n; i++ {
+		for i := 0; i < r.n; i++ {
 			inst, err := s.decode(addr, s.cfg.Syntax)
 			if err != nil {
-				return err
+				return lines, err
 			}
-			s.printf("   %#x %s:\t%s\n", addr, s.where(addr), inst.Text)
+			lines = append(lines, fmt.Sprintf("   %#x %s:\t%s", addr, s.where(addr), inst.Text))
 			addr += uint64(inst.Len)
 		}
-		return nil
+		return lines, nil
 	case 's':
-		for i := 0; i < n; i++ {
+		for i := 0; i < r.n; i++ {
 			var b []byte
 			var c [1]byte
 			for len(b) < 4096 {
 				if err := s.t.Peek(addr+uint64(len(b)), c[:]); err != nil {
 					if len(b) == 0 {
-						return fmt.Errorf("cannot access memory at %#x", addr)
+						return lines, fmt.Errorf("cannot access memory at %#x", addr)
 					}
 					break
 				}
@@ -580,48 +697,48 @@ func (s *Session) cmdExamine(args string) error {
 				}
 				b = append(b, c[0])
 			}
-			s.printf("%#x:\t%q\n", addr, b)
+			lines = append(lines, fmt.Sprintf("%#x:\t%q", addr, b))
 			addr += uint64(len(b)) + 1
 		}
-		return nil
-	case 'c':
-		size = 1
+		return lines, nil
 	}
-	buf := make([]byte, n*size)
+	size := r.size
+	buf := make([]byte, r.n*size)
 	if err := s.t.Peek(addr, buf); err != nil {
-		return fmt.Errorf("cannot access memory at %#x", addr)
+		return nil, fmt.Errorf("cannot access memory at %#x", addr)
 	}
 	perLine := 16 / size
-	if format == 'd' || format == 'u' {
+	if r.format == 'd' || r.format == 'u' {
 		perLine = 8 / size
 		if perLine < 2 {
 			perLine = 2
 		}
 	}
-	for i := 0; i < n; i++ {
+	var line strings.Builder
+	for i := 0; i < r.n; i++ {
 		if i%perLine == 0 {
 			if i > 0 {
-				s.printf("\n")
+				lines = append(lines, line.String())
+				line.Reset()
 			}
-			s.printf("%#x:", addr+uint64(i*size))
+			fmt.Fprintf(&line, "%#x:", addr+uint64(i*size))
 		}
 		var v uint64
 		for k := size - 1; k >= 0; k-- {
 			v = v<<8 | uint64(buf[i*size+k])
 		}
-		switch format {
+		switch r.format {
 		case 'x':
-			s.printf("\t0x%0*x", size*2, v)
+			fmt.Fprintf(&line, "\t0x%0*x", size*2, v)
 		case 'd':
-			s.printf("\t%d", signed(v, size))
+			fmt.Fprintf(&line, "\t%d", signed(v, size))
 		case 'u':
-			s.printf("\t%d", v)
+			fmt.Fprintf(&line, "\t%d", v)
 		case 'c':
-			s.printf("\t%q", rune(v))
+			fmt.Fprintf(&line, "\t%q", rune(v))
 		}
 	}
-	s.printf("\n")
-	return nil
+	return append(lines, line.String()), nil
 }
 
 func signed(v uint64, size int) int64 {
@@ -643,9 +760,6 @@ func (s *Session) cmdPrint(args string) error {
 // the binary does not know goes through Renames: the result says what was
 // typed and what was evaluated.
 func (s *Session) evalArg(args, usage string) (resolved, godwarf.Value, error) {
-	if s.t == nil {
-		return resolved{}, godwarf.Value{}, errExited
-	}
 	expr := strings.TrimSpace(args)
 	if expr == "" {
 		return resolved{}, godwarf.Value{}, errors.New(usage)
@@ -688,9 +802,6 @@ func (s *Session) dwarf() (*godwarf.Info, error) {
 }
 
 func (s *Session) cmdDisas(args string) error {
-	if s.t == nil {
-		return errExited
-	}
 	syn := s.cfg.Syntax
 	fields := strings.Fields(args)
 	var loc []string
@@ -762,15 +873,13 @@ func (s *Session) printFrames(frames []shownFrame, err error, mark bool) {
 // cmdBacktrace shows the selected thread's frames, and where the runtime
 // switched stacks, the frames of the stack it came from (runtime.go).
 func (s *Session) cmdBacktrace(string) error {
-	if s.t == nil {
-		return errExited
-	}
 	frames, err := s.shownFrames()
 	s.printFrames(frames, err, true)
 	return nil
 }
 
 // shownFrames is the selected thread's backtrace across stack switches.
+// It checks for a machine itself: frame reaches it after checking N.
 func (s *Session) shownFrames() ([]shownFrame, error) {
 	if s.t == nil {
 		return nil, errExited
@@ -869,9 +978,6 @@ func (s *Session) cmdList(args string) error {
 // cmdThreads lists the threads with their state, the M and g they run
 // (through DWARF, when the binary has it) and where they are.
 func (s *Session) cmdThreads(string) error {
-	if s.t == nil {
-		return errExited
-	}
 	threads := s.t.Threads()
 	rt := s.goRuntime()
 	labels := make([]string, len(threads))
@@ -898,9 +1004,6 @@ func (s *Session) cmdThreads(string) error {
 // cmdThread selects thread TID and shows it: state, place and
 // backtrace; without an argument it shows the selected thread.
 func (s *Session) cmdThread(args string) error {
-	if s.t == nil {
-		return errExited
-	}
 	tid := s.t.Selected()
 	if a := strings.TrimSpace(args); a != "" {
 		var err error
@@ -925,9 +1028,6 @@ func (s *Session) cmdThread(args string) error {
 }
 
 func (s *Session) cmdSyscalls(args string) error {
-	if s.t == nil {
-		return errExited
-	}
 	n := 20
 	if a := strings.TrimSpace(args); a != "" {
 		v, err := strconv.Atoi(a)
@@ -950,19 +1050,48 @@ func (s *Session) cmdHelp(args string) error {
 			return fmt.Errorf("no command %q", args)
 		}
 		s.printf("%s %s\n    %s\n", c.Name, c.Args, c.Help)
+		for _, l := range c.longLines() {
+			s.printf("    %s\n", l)
+		}
 		if len(c.Aliases) > 0 {
 			s.printf("    aliases: %s\n", strings.Join(c.Aliases, ", "))
 		}
 		return nil
 	}
-	for _, c := range Commands {
-		names := c.Name
-		if len(c.Aliases) > 0 {
-			names += "|" + strings.Join(c.Aliases, "|")
+	for i, g := range Groups {
+		if i > 0 {
+			s.printf("\n")
 		}
-		s.printf("  %-32s %s\n", strings.TrimSpace(names+" "+c.Args), c.Help)
+		s.printf("%s:\n", g.Title)
+		for _, c := range grouped(g.Group) {
+			names := c.Name
+			if len(c.Aliases) > 0 {
+				names += "|" + strings.Join(c.Aliases, "|")
+			}
+			s.printf("  %-32s %s\n", strings.TrimSpace(names+" "+c.Args), c.Help)
+		}
 	}
 	return nil
+}
+
+// longLines returns the lines of c's longer description, none without
+// one.
+func (c *Command) longLines() []string {
+	if c.Long == "" {
+		return nil
+	}
+	return strings.Split(c.Long, "\n")
+}
+
+// grouped returns the commands of group g in the table's order.
+func grouped(g Group) []*Command {
+	var cs []*Command
+	for _, c := range Commands {
+		if c.Group == g {
+			cs = append(cs, c)
+		}
+	}
+	return cs
 }
 
 func (s *Session) cmdQuit(string) error {
@@ -970,18 +1099,37 @@ func (s *Session) cmdQuit(string) error {
 	return nil
 }
 
-// CommandList renders the command table as a Markdown list, for the README.
+// CommandList renders the command table as Markdown for the README: a
+// list per group, under the group's heading in bold.
 func CommandList() string {
 	var b strings.Builder
-	for _, c := range Commands {
-		names := "`" + c.Name + "`"
-		for _, a := range c.Aliases {
-			names += ", `" + a + "`"
+	for i, g := range Groups {
+		if i > 0 {
+			b.WriteString("\n")
 		}
-		if c.Args != "" {
-			names += " " + c.Args
+		fmt.Fprintf(&b, "**%s**\n\n", g.Title)
+		for _, c := range grouped(g.Group) {
+			names := "`" + c.Name + "`"
+			for _, a := range c.Aliases {
+				names += ", `" + a + "`"
+			}
+			if c.Args != "" {
+				names += " " + c.Args
+			}
+			// A backslash ends a line inside the item (a hard line
+			// break), so the longer description keeps its lines.
+			lines := append([]string{"- " + names + ": " + c.Help}, c.longLines()...)
+			for i, l := range lines {
+				if i > 0 {
+					b.WriteString("  ")
+				}
+				b.WriteString(l)
+				if i < len(lines)-1 {
+					b.WriteString("\\")
+				}
+				b.WriteString("\n")
+			}
 		}
-		fmt.Fprintf(&b, "- %s: %s\n", names, c.Help)
 	}
 	return b.String()
 }

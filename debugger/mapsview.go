@@ -21,9 +21,6 @@ type region struct {
 }
 
 func (s *Session) cmdMaps(string) error {
-	if s.t == nil {
-		return errExited
-	}
 	regions := s.runtimeStacks()
 	for _, v := range s.t.Maps() {
 		s.printf("%012x-%012x %s  %-12s %s\n", v.Start, v.End, v.Prot, humanSize(v.End-v.Start), s.vmaName(v, regions))

@@ -147,15 +147,9 @@ func (s *Session) Close() {
 
 func (s *Session) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
 
-// errExited is returned by commands that need a live process.
+// errExited is Exec's answer to a command whose Need the session cannot
+// meet, and the error of helpers that need a machine and have none.
 var errExited = errors.New("the guest has exited; 'restart' starts it again")
-
-func (s *Session) live() error {
-	if s.exited != nil {
-		return errExited
-	}
-	return nil
-}
 
 // shortPath shows a source path the way Go's own tools do for the standard
 // library: relative to the tree's src directory.

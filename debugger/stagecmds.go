@@ -13,20 +13,9 @@ import (
 
 // The boot-stage commands: the reason gouth-emu exists. Stages are watched
 // with internal breakpoints that are dropped once reached, so they cost a
-// few dozen stops per run.
-
-func init() {
-	Commands = append(Commands,
-		&Command{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter", Repeats: true, run: (*Session).cmdStage},
-		&Command{Name: "stages", Help: "every boot stage: reached or not, at which instruction, or why it cannot be reached here", run: (*Session).cmdStages},
-		&Command{Name: "chapter", Args: "N", Help: "the stages chapter N of Go: Under the Hood explains", run: (*Session).cmdChapter},
-	)
-}
+// few dozen stops per run; the commands are in the table (commands.go).
 
 func (s *Session) cmdStage(args string) error {
-	if err := s.live(); err != nil {
-		return err
-	}
 	var want *stages.Resolved
 	if a := strings.TrimSpace(args); a != "" {
 		r, err := s.stages.Find(a)

@@ -37,16 +37,6 @@ import (
 	"github.com/gouth-emu/gouth-emu/target"
 )
 
-func init() {
-	Commands = append(Commands,
-		&Command{Name: "goroutine", Aliases: []string{"gr"}, Args: "ID", Help: "goroutine ID's backtrace: from its thread if it is running, else from the context it saved when it was switched out (g.sched)", run: (*Session).cmdGoroutine},
-		&Command{Name: "goroutines", Aliases: []string{"grs"}, Args: "[all]", Help: "the runtime's goroutines (runtime.allgs): id, status, M, start function, location, wait reason; dead ones only with all", run: (*Session).cmdGoroutines},
-		&Command{Name: "ms", Help: "the runtime's Ms (runtime.allm): id, thread id, current goroutine, P, spinning", run: (*Session).cmdMs},
-		&Command{Name: "ps", Help: "the runtime's Ps (runtime.allp): id, status, run queue length, next goroutine, M", run: (*Session).cmdPs},
-		&Command{Name: "sched", Help: "the scheduler's counters (runtime.sched): global run queue, idle and spinning Ms and Ps, ...", run: (*Session).cmdSched},
-	)
-}
-
 // Bounds against garbage in guest memory.
 const (
 	maxViewGs = 100000 // goroutines listed
@@ -63,7 +53,9 @@ type rtView struct {
 }
 
 // view prepares the runtime views for the command name: a live process
-// and DWARF describing runtime.g, runtime.m and runtime.p.
+// and DWARF describing runtime.g, runtime.m and runtime.p. The views
+// check their arguments first, so the machine is checked here rather
+// than by the table's Needs.
 func (s *Session) view(name string) (*rtView, error) {
 	if s.t == nil {
 		return nil, errExited
@@ -445,6 +437,42 @@ func (s *Session) cmdGoroutines(args string) error {
 	if err != nil {
 		return err
 	}
+	list, err := s.listGoroutines(v, all)
+	if err != nil {
+		return err
+	}
+	if list.none {
+		s.printf("No goroutines yet (runtime.allgs is empty).\n")
+		return nil
+	}
+	table := [][]string{{"", "G", "status", "M", "start", "location", "wait reason"}}
+	for _, r := range list.rows {
+		table = append(table, r.cols)
+	}
+	s.table(table, 1, 3)
+	if list.dead > 0 {
+		s.printf("(%d dead goroutines not shown; 'goroutines all' lists them)\n", list.dead)
+	}
+	return nil
+}
+
+// gList is what goroutines shows.
+type gList struct {
+	none bool   // runtime.allgs is empty
+	rows []gRow // by goroutine id
+	dead int    // dead goroutines left out
+}
+
+// gRow is a goroutine's row: mark, G, status, M, start, location and
+// wait reason.
+type gRow struct {
+	goid uint64
+	cols []string
+}
+
+// listGoroutines reads the goroutines of runtime.allgs into their rows,
+// the dead ones only if all is set.
+func (s *Session) listGoroutines(v *rtView, all bool) (gList, error) {
 	limit := int64(-1)
 	if gl, err := v.global("runtime.allglen"); err == nil {
 		if n, err := gl.Uint(); err == nil && n <= maxViewGs {
@@ -453,11 +481,10 @@ func (s *Session) cmdGoroutines(args string) error {
 	}
 	gs, err := v.pointers("runtime.allgs", limit, maxViewGs)
 	if err != nil {
-		return fmt.Errorf("goroutines: %v", err)
+		return gList{}, fmt.Errorf("goroutines: %v", err)
 	}
 	if len(gs) == 0 {
-		s.printf("No goroutines yet (runtime.allgs is empty).\n")
-		return nil
+		return gList{none: true}, nil
 	}
 	statuses := v.statusNames(gStatusConst, "scan", fallbackGStatus)
 	waitingVal, haveWaiting := uint64(0), false
@@ -472,32 +499,27 @@ func (s *Session) cmdGoroutines(args string) error {
 	if cm, err := v.rt.m(curM); err == nil && (curG == cm.g0 || curG == cm.gsignal) {
 		curG = cm.curg
 	}
-	type gRow struct {
-		goid uint64
-		cols []string
-	}
-	var rows []gRow
-	dead := 0
+	var list gList
 	for _, addr := range gs {
 		if addr == 0 {
 			continue
 		}
 		g, err := v.rt.g(addr)
 		if err != nil {
-			rows = append(rows, gRow{^uint64(0), []string{"", "?", "", "", "", err.Error(), ""}})
+			list.rows = append(list.rows, gRow{^uint64(0), []string{"", "?", "", "", "", err.Error(), ""}})
 			continue
 		}
 		gv, err := v.info.At("runtime.g", addr, s.t)
 		if err != nil {
-			return err
+			return gList{}, err
 		}
 		st, err := uintPath(gv, "atomicstatus")
 		if err != nil {
-			return fmt.Errorf("goroutines: %v", err)
+			return gList{}, fmt.Errorf("goroutines: %v", err)
 		}
 		status := v.gStatus(statuses, st)
 		if strings.HasPrefix(status, "dead") && !all {
-			dead++
+			list.dead++
 			continue
 		}
 		mark := " "
@@ -525,24 +547,17 @@ func (s *Session) cmdGoroutines(args string) error {
 		if g.startPC != 0 {
 			start = s.funcName(g.startPC)
 		}
-		rows = append(rows, gRow{g.goid, []string{mark, strconv.FormatUint(g.goid, 10), status, v.mID(g.m), start, where, wait}})
+		list.rows = append(list.rows, gRow{g.goid, []string{mark, strconv.FormatUint(g.goid, 10), status, v.mID(g.m), start, where, wait}})
 	}
 	// allgs is in allocation order, and dead gs are reused: by id reads
 	// better.
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].goid < rows[j].goid })
-	table := [][]string{{"", "G", "status", "M", "start", "location", "wait reason"}}
-	for _, r := range rows {
-		table = append(table, r.cols)
-	}
-	s.table(table, 1, 3)
-	if dead > 0 {
-		s.printf("(%d dead goroutines not shown; 'goroutines all' lists them)\n", dead)
-	}
-	return nil
+	sort.SliceStable(list.rows, func(i, j int) bool { return list.rows[i].goid < list.rows[j].goid })
+	return list, nil
 }
 
 // mRow is what ms shows of an M.
 type mRow struct {
+	addr                   uint64 // of the runtime.m
 	id                     int64
 	tid, curg, p           uint64
 	spinning, haveSpinning bool
@@ -556,58 +571,19 @@ func (s *Session) cmdMs(args string) error {
 	if err != nil {
 		return err
 	}
-	allm, err := v.global("runtime.allm")
+	rows, none, err := s.listMs(v)
 	if err != nil {
-		return fmt.Errorf("ms: %v", err)
+		return err
 	}
-	mp, err := allm.Uint()
-	if err != nil {
-		return fmt.Errorf("ms: %v", err)
-	}
-	if mp == 0 {
+	if none {
 		s.printf("No Ms yet (runtime.allm is nil).\n")
 		return nil
 	}
 	_, curM := v.current()
-	var rows []mRow
-	addrs := map[uint64]bool{}
-	var mAddrs []uint64
-	for mp != 0 && !addrs[mp] && len(rows) < maxViewMs {
-		addrs[mp] = true
-		mv, err := v.info.At("runtime.m", mp, s.t)
-		if err != nil {
-			return err
-		}
-		ms, err := v.rt.m(mp)
-		if err != nil {
-			return fmt.Errorf("ms: M at %#x: %v", mp, err)
-		}
-		r := mRow{id: ms.id, curg: ms.curg}
-		if r.tid, err = uintPath(mv, "procid"); err != nil {
-			return fmt.Errorf("ms: %v", err)
-		}
-		if r.p, err = uintPath(mv, "p"); err != nil {
-			return fmt.Errorf("ms: %v", err)
-		}
-		if sp, err := uintPath(mv, "spinning"); err == nil {
-			r.spinning, r.haveSpinning = sp != 0, true
-		}
-		rows = append(rows, r)
-		mAddrs = append(mAddrs, mp)
-		if mp, err = uintPath(mv, "alllink"); err != nil {
-			return fmt.Errorf("ms: %v", err)
-		}
-	}
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return rows[order[a]].id < rows[order[b]].id })
 	out := [][]string{{"", "M", "tid", "curg", "P", "spinning"}}
-	for _, i := range order {
-		r := rows[i]
+	for _, r := range rows {
 		mark := " "
-		if mAddrs[i] == curM {
+		if r.addr == curM {
 			mark = "*"
 		}
 		tid := "-"
@@ -622,6 +598,50 @@ func (s *Session) cmdMs(args string) error {
 	}
 	s.table(out, 1, 2, 3, 4)
 	return nil
+}
+
+// listMs reads the Ms of the runtime.allm list, by id; none reports that
+// the list is empty.
+func (s *Session) listMs(v *rtView) (rows []mRow, none bool, err error) {
+	allm, err := v.global("runtime.allm")
+	if err != nil {
+		return nil, false, fmt.Errorf("ms: %v", err)
+	}
+	mp, err := allm.Uint()
+	if err != nil {
+		return nil, false, fmt.Errorf("ms: %v", err)
+	}
+	if mp == 0 {
+		return nil, true, nil
+	}
+	addrs := map[uint64]bool{}
+	for mp != 0 && !addrs[mp] && len(rows) < maxViewMs {
+		addrs[mp] = true
+		mv, err := v.info.At("runtime.m", mp, s.t)
+		if err != nil {
+			return nil, false, err
+		}
+		ms, err := v.rt.m(mp)
+		if err != nil {
+			return nil, false, fmt.Errorf("ms: M at %#x: %v", mp, err)
+		}
+		r := mRow{addr: mp, id: ms.id, curg: ms.curg}
+		if r.tid, err = uintPath(mv, "procid"); err != nil {
+			return nil, false, fmt.Errorf("ms: %v", err)
+		}
+		if r.p, err = uintPath(mv, "p"); err != nil {
+			return nil, false, fmt.Errorf("ms: %v", err)
+		}
+		if sp, err := uintPath(mv, "spinning"); err == nil {
+			r.spinning, r.haveSpinning = sp != 0, true
+		}
+		rows = append(rows, r)
+		if mp, err = uintPath(mv, "alllink"); err != nil {
+			return nil, false, fmt.Errorf("ms: %v", err)
+		}
+	}
+	sort.SliceStable(rows, func(a, b int) bool { return rows[a].id < rows[b].id })
+	return rows, false, nil
 }
 
 // pID returns the id of the P at addr (a puintptr or *p), "-" for none.
