@@ -311,6 +311,13 @@ int gouth_del_breakpoint(gouth_engine *g, uc_hook h, uint64_t addr) {
     return err;
 }
 
+// gouth_drop_code drops the translations of guest code in [start, end):
+// the debugger wrote there through the page table, which Unicorn's
+// self-modifying-code detection does not see.
+void gouth_drop_code(gouth_engine *g, uint64_t start, uint64_t end) {
+    uc_ctl_remove_cache(g->uc, start, end);
+}
+
 // read_guest copies len bytes at guest address addr into buf: zeros for
 // pages never touched or not mapped (a watch on them sees the mapping
 // appear as a change only if the bytes differ).

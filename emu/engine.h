@@ -131,6 +131,7 @@ void gouth_flush_tlb(gouth_engine *g);
 
 int gouth_add_breakpoint(gouth_engine *g, uint64_t addr, uc_hook *h);
 int gouth_del_breakpoint(gouth_engine *g, uc_hook h, uint64_t addr);
+void gouth_drop_code(gouth_engine *g, uint64_t start, uint64_t end);
 int gouth_step_hook(gouth_engine *g, int on);
 int gouth_watch_changed(gouth_engine *g);
 void gouth_watch_accept(gouth_engine *g, int i);

@@ -142,6 +142,10 @@ func (t *Target) Peek(addr uint64, p []byte) error { return t.m.Peek(addr, p) }
 // much that was.
 func (t *Target) PeekPrefix(addr uint64, p []byte) int { return t.m.PeekPrefix(addr, p) }
 
+// Poke writes guest memory regardless of protection; a write to code
+// takes effect the next time it runs.
+func (t *Target) Poke(addr uint64, p []byte) error { return t.m.Poke(addr, p) }
+
 // word reads the 8 bytes at addr; ok is false if they cannot be read.
 func (t *Target) word(addr uint64) (uint64, bool) {
 	var b [8]byte
