@@ -260,19 +260,6 @@ func (m *Machine) Clone(flags, stack, tls uint64) (int, error) {
 // maxThreads bounds clone so a runaway guest cannot exhaust the host.
 const maxThreads = 4096
 
-// Exit implements syscalls.Machine.
-func (m *Machine) Exit(status int, group bool) {
-	if group {
-		m.exited = &Exit{Status: status}
-		return
-	}
-	m.exitMe = true
-	m.lastSt = status
-}
-
-// RAX implements syscalls.Machine.
-func (m *Machine) RAX() uint64 { return m.eng.reg(uc.X86_REG_RAX) }
-
 // RSP implements syscalls.Machine.
 func (m *Machine) RSP() uint64 { return m.eng.reg(uc.X86_REG_RSP) }
 
@@ -282,29 +269,8 @@ func (m *Machine) HasThread(tid int) bool {
 	return m.sched.Lookup(tid) != nil
 }
 
-// Sigreturn implements syscalls.Machine: the general registers and the
-// x87/SSE state come from the frame, as the handler left it; the rest of
-// the CPU state (FS base, segment state) from the snapshot taken when the
-// signal was delivered.
-func (m *Machine) Sigreturn() error {
-	th := m.cur.Ctx.(*thread)
-	r, err := m.kernel.Sigreturn(m, m.cur.Tid, m.eng.reg(uc.X86_REG_RSP), m.regs())
-	if err != nil {
-		m.fatalSignal(syscalls.SIGSEGV, 0, false)
-		return err
-	}
-	if n := len(th.sigSaved); n > 0 {
-		snap := th.sigSaved[n-1]
-		th.sigSaved = th.sigSaved[:n-1]
-		m.eng.restore(snap)
-		snap.free()
-	}
-	m.setRegs(r)
-	return nil
-}
-
-// Yield implements syscalls.Machine.
-func (m *Machine) Yield() { m.yielded = true }
+// Regs implements syscalls.Machine.
+func (m *Machine) Regs() syscalls.Regs { return m.regs() }
 
 // FutexWake implements syscalls.Machine.
 func (m *Machine) FutexWake(addr uint64, n int) int { return m.sched.FutexWake(addr, n) }

@@ -62,7 +62,7 @@ func TestMemLimit(t *testing.T) {
 		}
 	}
 	// Through the syscall table: the guest sees -ENOMEM.
-	ret, _ := m.Kernel().Dispatch(m, 9, [6]uint64{0, 64 * mb, rw, anon, ^uint64(0), 0})
+	ret := m.Kernel().Dispatch(m, 9, [6]uint64{0, 64 * mb, rw, anon, ^uint64(0), 0}).RAX
 	enomem := syscalls.ENOMEM
 	if want := -uint64(enomem); ret != want {
 		t.Fatalf("mmap over the limit returned %#x, want -ENOMEM", ret)

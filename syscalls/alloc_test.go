@@ -69,7 +69,8 @@ func steadyKernel(t testing.TB) (*Kernel, Machine, uint64) {
 	k := NewKernel(Config{Cpus: 2, ExePath: "/guest/hello", Stdout: io.Discard, Stderr: io.Discard, Warn: io.Discard,
 		Insns: func() uint64 { return 0 }})
 	q := quietMachine{m}
-	epfd, w := k.Dispatch(q, syscallNumber(t, "epoll_create1"), [6]uint64{O_CLOEXEC})
+	o := k.Dispatch(q, syscallNumber(t, "epoll_create1"), [6]uint64{O_CLOEXEC})
+	epfd, w := o.RAX, o.Wait
 	if w != nil || int64(epfd) < 0 {
 		t.Fatalf("epoll_create1 = %#x, %v; want a descriptor", epfd, w)
 	}
@@ -82,7 +83,8 @@ func steadyKernel(t testing.TB) (*Kernel, Machine, uint64) {
 func dispatchSteady(k *Kernel, m Machine, nr uint64, sc steadyCall) (uint64, bool) {
 	var a [6]uint64
 	copy(a[:], sc.args)
-	v, w := k.Dispatch(m, nr, a)
+	o := k.Dispatch(m, nr, a)
+	v, w := o.RAX, o.Wait
 	if w == nil {
 		return v, false
 	}
