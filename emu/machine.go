@@ -11,6 +11,7 @@ import (
 
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/emu/sched"
 	"github.com/gouth-emu/gouth-emu/loader"
@@ -443,14 +444,14 @@ func (m *Machine) switchTo(t *sched.Thread) {
 		m.eng.restore(t.Ctx.(*thread).ctx)
 		m.cur = t
 	}
+	// Pay what the scheduler owes the thread (nextReg says what that is).
 	if t.Pending {
-		m.eng.setReg(uc.X86_REG_RAX, t.Result)
-		t.Pending = false
+		m.eng.setReg(uc.X86_REG_RAX, m.nextReg(t, abi.RAX))
 	}
 	if t.Rewind { // restart the interrupted syscall
-		m.eng.setReg(uc.X86_REG_RIP, m.eng.reg(uc.X86_REG_RIP)-2)
-		t.Rewind = false
+		m.eng.setReg(uc.X86_REG_RIP, m.nextReg(t, abi.RIP))
 	}
+	t.Pending, t.Rewind = false, false
 }
 
 // Stats returns the run's counters.
