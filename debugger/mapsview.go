@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 )
 
@@ -46,9 +47,9 @@ func humanSize(n uint64) string {
 func (s *Session) vmaName(v mem.VMA, regions []region) string {
 	if v.Name == s.cfg.File.Path {
 		switch {
-		case v.Prot&mem.Exec != 0:
+		case v.Prot&abi.ProtExec != 0:
 			return "text  " + v.Name
-		case v.Prot&mem.Write != 0:
+		case v.Prot&abi.ProtWrite != 0:
 			return "data, bss  " + v.Name
 		default:
 			return "rodata  " + v.Name

@@ -3,6 +3,8 @@ package syscalls
 import (
 	"io"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // quietMachine is the fake machine without the bookkeeping that allocates
@@ -41,7 +43,7 @@ func steadyCalls(epfd uint64) []steadyCall {
 		{name: "rt_sigprocmask", args: []uint64{SIG_SETMASK, mask, res, 8}, want: 0},
 		{name: "madvise", args: []uint64{0x10000, 0x1000, MADV_DONTNEED}, want: 0},
 		{name: "madvise", args: []uint64{0x10000, 0x1000, MADV_FREE}, want: 0},
-		{name: "mmap", args: []uint64{0, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, ^uint64(0), 0}, want: 0x7f0000000000 - 0x10000},
+		{name: "mmap", args: []uint64{0, 0x10000, uint64(abi.ProtRead | abi.ProtWrite), MAP_PRIVATE | MAP_ANONYMOUS, ^uint64(0), 0}, want: 0x7f0000000000 - 0x10000},
 		{name: "epoll_pwait", args: []uint64{epfd, res, 128, 0, 0}, want: 0},
 		{name: "epoll_pwait", args: []uint64{epfd, res, 128, 10, 0}, want: 0, blocks: true},
 		{name: "getpid", want: Pid},
