@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/target"
 )
 
@@ -43,9 +44,9 @@ func humanSize(n uint64) string {
 func (s *Session) vmaName(v target.VMA, regions []region) string {
 	if v.Name == s.cfg.File.Path {
 		switch {
-		case v.Prot&target.ProtExec != 0:
+		case v.Prot&abi.ProtExec != 0:
 			return "text  " + v.Name
-		case v.Prot&target.ProtWrite != 0:
+		case v.Prot&abi.ProtWrite != 0:
 			return "data, bss  " + v.Name
 		default:
 			return "rodata  " + v.Name

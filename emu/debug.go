@@ -5,6 +5,7 @@ import (
 
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/sched"
 )
 
@@ -165,7 +166,8 @@ type ThreadInfo struct {
 	PC      uint64
 	Current bool
 	// SP and FSBase are the thread's stack pointer and FS base (Go keeps
-	// its g at -8(FS base)).
+	// its g at -8(FS base)). PC, SP and FSBase are as the thread will
+	// next see them, as ThreadReg gives them.
 	SP, FSBase uint64
 }
 
@@ -173,17 +175,8 @@ type ThreadInfo struct {
 func (m *Machine) Threads() []ThreadInfo {
 	var out []ThreadInfo
 	for _, t := range m.sched.Threads() {
-		ti := ThreadInfo{Tid: t.Tid, Current: t == m.cur}
-		if t == m.cur {
-			ti.PC = m.eng.reg(rip)
-			ti.SP = m.eng.reg(uc.X86_REG_RSP)
-			ti.FSBase = m.eng.reg(uc.X86_REG_FS_BASE)
-		} else {
-			ctx := t.Ctx.(*thread).ctx
-			ti.PC = m.eng.contextReg(ctx, rip)
-			ti.SP = m.eng.contextReg(ctx, uc.X86_REG_RSP)
-			ti.FSBase = m.eng.contextReg(ctx, uc.X86_REG_FS_BASE)
-		}
+		ti := ThreadInfo{Tid: t.Tid, Current: t == m.cur,
+			PC: m.nextReg(t, abi.RIP), SP: m.nextReg(t, abi.RSP), FSBase: m.nextReg(t, abi.FSBase)}
 		switch {
 		case t == m.cur && t.State == sched.Runnable:
 			ti.State = "running"

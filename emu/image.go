@@ -8,6 +8,7 @@ import (
 
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/emu/sched"
 	"github.com/gouth-emu/gouth-emu/syscalls"
@@ -59,24 +60,24 @@ func (m *Machine) load() error {
 		var err error
 		if fileEnd > start && s.Filesz > 0 {
 			off := s.Offset - min(s.Offset, s.Vaddr-start) // page-aligned, like the mapping
-			_, _, err = m.space.MapFile(start, fileEnd-start, mem.Prot(s.Prot), mem.Fixed, f.Path, off)
+			_, _, err = m.space.MapFile(start, fileEnd-start, s.Prot, mem.Fixed, f.Path, off)
 		} else {
 			fileEnd = start
 		}
 		if err == nil && end > fileEnd {
-			_, _, err = m.space.Map(fileEnd, end-fileEnd, mem.Prot(s.Prot), mem.Fixed, "")
+			_, _, err = m.space.Map(fileEnd, end-fileEnd, s.Prot, mem.Fixed, "")
 		}
 		if err != nil {
 			return fmt.Errorf("%s: segment at %#x: %v", f.Path, s.Vaddr, err)
 		}
-		m.eng.setRange(start, end, toPerms(int(s.Prot)))
+		m.eng.setRange(start, end, toPerms(s.Prot))
 	}
 	for _, s := range f.Segments {
 		if err := m.access(s.Vaddr, s.Data, true, 0); err != nil {
 			return fmt.Errorf("%s: loading segment at %#x: %v", f.Path, s.Vaddr, err)
 		}
 	}
-	if _, _, err := m.space.Map(stackTop-stackSize, stackSize, mem.Read|mem.Write, mem.Fixed, "[stack]"); err != nil {
+	if _, _, err := m.space.Map(stackTop-stackSize, stackSize, abi.ProtRead|abi.ProtWrite, mem.Fixed, "[stack]"); err != nil {
 		return fmt.Errorf("stack: %v", err)
 	}
 	m.eng.setRange(stackTop-stackSize, stackTop, pteR|pteW)

@@ -3,6 +3,7 @@ package emu
 import (
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/emu/sched"
 	"github.com/gouth-emu/gouth-emu/syscalls"
@@ -107,21 +108,20 @@ func (m *Machine) PeekPrefix(addr uint64, p []byte) int {
 	return n
 }
 
-func toPerms(prot int) uint64 {
+// toPerms gives the page-table bits for protection prot.
+func toPerms(prot abi.Prot) uint64 {
 	var p uint64
-	if prot&syscalls.PROT_READ != 0 {
+	if prot&abi.ProtRead != 0 {
 		p |= pteR
 	}
-	if prot&syscalls.PROT_WRITE != 0 {
+	if prot&abi.ProtWrite != 0 {
 		p |= pteW | pteR // x86 pages cannot be write-only
 	}
-	if prot&syscalls.PROT_EXEC != 0 {
+	if prot&abi.ProtExec != 0 {
 		p |= pteX | pteR
 	}
 	return p
 }
-
-func toProt(prot int) mem.Prot { return mem.Prot(prot & 7) }
 
 func memErr(err error) error {
 	switch err {
@@ -137,7 +137,7 @@ func memErr(err error) error {
 
 // Mmap implements syscalls.Machine for anonymous mappings.
 func (m *Machine) Mmap(addr, length uint64, prot, flags int) (uint64, error) {
-	if prot&^7 != 0 || flags&(syscalls.MAP_SHARED|syscalls.MAP_PRIVATE) == 0 {
+	if prot&^int(abi.ProtAll) != 0 || flags&(syscalls.MAP_SHARED|syscalls.MAP_PRIVATE) == 0 {
 		return 0, syscalls.EINVAL
 	}
 	how := mem.Hint
@@ -147,7 +147,7 @@ func (m *Machine) Mmap(addr, length uint64, prot, flags int) (uint64, error) {
 	case flags&syscalls.MAP_FIXED_NOREPLACE != 0:
 		how = mem.FixedNoReplace
 	}
-	start, replaced, err := m.space.Map(addr, length, toProt(prot), how, "")
+	start, replaced, err := m.space.Map(addr, length, abi.Prot(prot), how, "")
 	if err != nil {
 		return 0, memErr(err)
 	}
@@ -155,7 +155,7 @@ func (m *Machine) Mmap(addr, length uint64, prot, flags int) (uint64, error) {
 		m.eng.clearRange(r[0], r[1])
 	}
 	end := start + (length+mem.PageSize-1)&^(mem.PageSize-1)
-	if perms := toPerms(prot); perms != 0 {
+	if perms := toPerms(abi.Prot(prot)); perms != 0 {
 		m.eng.setRange(start, end, perms)
 	}
 	if len(replaced) > 0 {
@@ -181,14 +181,14 @@ func (m *Machine) Munmap(addr, length uint64) error {
 
 // Mprotect implements syscalls.Machine.
 func (m *Machine) Mprotect(addr, length uint64, prot int) error {
-	if prot&^7 != 0 {
+	if prot&^int(abi.ProtAll) != 0 {
 		return syscalls.EINVAL
 	}
-	if err := m.space.Protect(addr, length, toProt(prot)); err != nil {
+	if err := m.space.Protect(addr, length, abi.Prot(prot)); err != nil {
 		return memErr(err)
 	}
 	end := addr + (length+mem.PageSize-1)&^(mem.PageSize-1)
-	m.eng.setRange(addr, end, toPerms(prot))
+	m.eng.setRange(addr, end, toPerms(abi.Prot(prot)))
 	m.eng.flushTLB()
 	return nil
 }
@@ -260,19 +260,6 @@ func (m *Machine) Clone(flags, stack, tls uint64) (int, error) {
 // maxThreads bounds clone so a runaway guest cannot exhaust the host.
 const maxThreads = 4096
 
-// Exit implements syscalls.Machine.
-func (m *Machine) Exit(status int, group bool) {
-	if group {
-		m.exited = &Exit{Status: status}
-		return
-	}
-	m.exitMe = true
-	m.lastSt = status
-}
-
-// RAX implements syscalls.Machine.
-func (m *Machine) RAX() uint64 { return m.eng.reg(uc.X86_REG_RAX) }
-
 // RSP implements syscalls.Machine.
 func (m *Machine) RSP() uint64 { return m.eng.reg(uc.X86_REG_RSP) }
 
@@ -282,29 +269,8 @@ func (m *Machine) HasThread(tid int) bool {
 	return m.sched.Lookup(tid) != nil
 }
 
-// Sigreturn implements syscalls.Machine: the general registers and the
-// x87/SSE state come from the frame, as the handler left it; the rest of
-// the CPU state (FS base, segment state) from the snapshot taken when the
-// signal was delivered.
-func (m *Machine) Sigreturn() error {
-	th := m.cur.Ctx.(*thread)
-	r, err := m.kernel.Sigreturn(m, m.cur.Tid, m.eng.reg(uc.X86_REG_RSP), m.regs())
-	if err != nil {
-		m.fatalSignal(syscalls.SIGSEGV, 0, false)
-		return err
-	}
-	if n := len(th.sigSaved); n > 0 {
-		snap := th.sigSaved[n-1]
-		th.sigSaved = th.sigSaved[:n-1]
-		m.eng.restore(snap)
-		snap.free()
-	}
-	m.setRegs(r)
-	return nil
-}
-
-// Yield implements syscalls.Machine.
-func (m *Machine) Yield() { m.yielded = true }
+// Regs implements syscalls.Machine.
+func (m *Machine) Regs() syscalls.Regs { return m.regs() }
 
 // FutexWake implements syscalls.Machine.
 func (m *Machine) FutexWake(addr uint64, n int) int { return m.sched.FutexWake(addr, n) }

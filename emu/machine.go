@@ -11,6 +11,7 @@ import (
 
 	uc "github.com/unicorn-engine/unicorn/bindings/go/unicorn"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/emu/sched"
 	"github.com/gouth-emu/gouth-emu/loader"
@@ -97,10 +98,8 @@ type Machine struct {
 
 	cur     *sched.Thread
 	nextTid int
-	yielded bool
 	exited  *Exit
-	exitMe  bool // the current thread called exit
-	lastSt  int  // exit status of the last thread to exit
+	lastSt  int // exit status of the last thread to exit
 
 	keep        bool            // the current thread keeps the CPU
 	budget      int64           // what is left of its quantum
@@ -378,13 +377,27 @@ func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 // dispatch runs the current thread's syscall and reports whether the
 // thread may go on running.
 func (m *Machine) dispatch(nr uint64, args [6]uint64) bool {
+	return m.act(m.kernel.Dispatch(m, nr, args))
+}
+
+// act carries out a syscall's outcome for the current thread: the one
+// place where a handler's request reaches the CPU and the scheduler. It
+// reports whether the thread may go on running.
+func (m *Machine) act(o syscalls.Outcome) bool {
 	t := m.cur
-	m.yielded, m.exitMe = false, false
-	ret, wait := m.kernel.Dispatch(m, nr, args)
-	switch {
-	case m.exited != nil:
+	if m.exited != nil {
 		return false
-	case m.exitMe:
+	}
+	switch o.Action {
+	case syscalls.ExitGroup:
+		if o.Signal != 0 {
+			m.fatalSignal(o.Signal, 0, false)
+		} else {
+			m.exited = &Exit{Status: o.Status}
+		}
+		return false
+	case syscalls.ExitThread:
+		m.lastSt = o.Status
 		if m.cfg.Events != nil {
 			m.cfg.Events.ThreadExit(t.Tid, m.eng.insns())
 		}
@@ -394,14 +407,32 @@ func (m *Machine) dispatch(nr uint64, args [6]uint64) bool {
 		t.Ctx.(*thread).free()
 		m.interruptSleepers() // a signal it left pending goes to another thread
 		return false
-	case wait != nil:
-		m.sched.Block(t, wait)
+	case syscalls.Block:
+		m.sched.Block(t, o.Wait)
 		m.interruptSleepers() // a signal may already be waiting for it
 		return false
+	case syscalls.Restored:
+		m.sigreturn(o.Regs)
+	default: // Return, Yield
+		m.eng.setReg(uc.X86_REG_RAX, o.RAX)
 	}
-	m.eng.setReg(uc.X86_REG_RAX, ret)
 	m.interruptSleepers()
-	return !m.yielded
+	return o.Action != syscalls.Yield
+}
+
+// sigreturn resumes the current thread from a signal handler: the general
+// registers and the x87/SSE state are r, what the handler left in its
+// frame; the rest of the CPU state (FS base, segment state) comes from the
+// snapshot taken when the signal was delivered.
+func (m *Machine) sigreturn(r *syscalls.Regs) {
+	th := m.cur.Ctx.(*thread)
+	if n := len(th.sigSaved); n > 0 {
+		snap := th.sigSaved[n-1]
+		th.sigSaved = th.sigSaved[:n-1]
+		m.eng.restore(snap)
+		snap.free()
+	}
+	m.setRegs(*r)
 }
 
 // switchTo makes t the thread on the CPU, saving the previous one.
@@ -413,14 +444,14 @@ func (m *Machine) switchTo(t *sched.Thread) {
 		m.eng.restore(t.Ctx.(*thread).ctx)
 		m.cur = t
 	}
+	// Pay what the scheduler owes the thread (nextReg says what that is).
 	if t.Pending {
-		m.eng.setReg(uc.X86_REG_RAX, t.Result)
-		t.Pending = false
+		m.eng.setReg(uc.X86_REG_RAX, m.nextReg(t, abi.RAX))
 	}
 	if t.Rewind { // restart the interrupted syscall
-		m.eng.setReg(uc.X86_REG_RIP, m.eng.reg(uc.X86_REG_RIP)-2)
-		t.Rewind = false
+		m.eng.setReg(uc.X86_REG_RIP, m.nextReg(t, abi.RIP))
 	}
+	t.Pending, t.Rewind = false, false
 }
 
 // Stats returns the run's counters.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/loader"
 )
 
@@ -23,8 +24,8 @@ func rawFile(code []byte) *loader.File {
 		Path:  "/raw/test",
 		Entry: 0x400000,
 		Segments: []loader.Segment{
-			{Vaddr: 0x400000, Memsz: uint64(len(code)), Filesz: uint64(len(code)), Prot: loader.ProtRead | loader.ProtExec, Data: code},
-			{Vaddr: 0x600000, Memsz: 0x1000, Prot: loader.ProtRead | loader.ProtWrite},
+			{Vaddr: 0x400000, Memsz: uint64(len(code)), Filesz: uint64(len(code)), Prot: abi.ProtRead | abi.ProtExec, Data: code},
+			{Vaddr: 0x600000, Memsz: 0x1000, Prot: abi.ProtRead | abi.ProtWrite},
 		},
 		Phdr: 0x400040, Phent: 56, Phnum: 2,
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/syscalls"
 )
@@ -429,7 +430,7 @@ func readCgroupLimit(root string) uint64 {
 
 // Proc implements syscalls.Machine.
 func (m *Machine) Proc() syscalls.ProcInfo {
-	vsyscall := mem.VMA{Start: vsyscallPage, End: vsyscallPage + mem.PageSize, Prot: mem.Exec, Name: "[vsyscall]"}
+	vsyscall := mem.VMA{Start: vsyscallPage, End: vsyscallPage + mem.PageSize, Prot: abi.ProtExec, Name: "[vsyscall]"}
 	return syscalls.ProcInfo{
 		Args:    m.cfg.Args,
 		Env:     m.cfg.Env,

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 	"github.com/gouth-emu/gouth-emu/syscalls"
 )
@@ -27,7 +28,7 @@ func TestMemLimit(t *testing.T) {
 	if got := m.Space().Committed(); got != image {
 		t.Fatalf("committed after loading = %d, want %d (writable segment + stack)", got, image)
 	}
-	const rw = syscalls.PROT_READ | syscalls.PROT_WRITE
+	const rw = int(abi.ProtRead | abi.ProtWrite)
 	const anon = syscalls.MAP_PRIVATE | syscalls.MAP_ANONYMOUS
 	res, err := m.Mmap(0, 1<<30, 0, anon)
 	if err != nil {
@@ -51,7 +52,7 @@ func TestMemLimit(t *testing.T) {
 		{"mprotect over the limit", func() error { return m.Mprotect(res+48*mb, 16*mb, rw) }, syscalls.ENOMEM, 48 * mb},
 		{"munmap gives back", func() error { return m.Munmap(res, 32*mb) }, nil, 16 * mb},
 		{"read-only mappings are free", func() error {
-			_, err := m.Mmap(0, 512*mb, syscalls.PROT_READ, anon)
+			_, err := m.Mmap(0, 512*mb, int(abi.ProtRead), anon)
 			return err
 		}, nil, 16 * mb},
 	}
@@ -62,7 +63,7 @@ func TestMemLimit(t *testing.T) {
 		}
 	}
 	// Through the syscall table: the guest sees -ENOMEM.
-	ret, _ := m.Kernel().Dispatch(m, 9, [6]uint64{0, 64 * mb, rw, anon, ^uint64(0), 0})
+	ret := m.Kernel().Dispatch(m, 9, [6]uint64{0, 64 * mb, uint64(rw), anon, ^uint64(0), 0}).RAX
 	enomem := syscalls.ENOMEM
 	if want := -uint64(enomem); ret != want {
 		t.Fatalf("mmap over the limit returned %#x, want -ENOMEM", ret)

@@ -22,6 +22,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Layout constants of the ELF64 format and the x86-64 user address space.
@@ -36,36 +38,10 @@ const (
 	pageSize = 0x1000
 )
 
-// Prot is a set of memory protection bits taken from an ELF p_flags field.
-type Prot uint8
-
-// Protection bits. They have the values of mmap's PROT_READ, PROT_WRITE and
-// PROT_EXEC, not those of the ELF PF_R, PF_W and PF_X flags.
-const (
-	ProtRead  Prot = 1
-	ProtWrite Prot = 2
-	ProtExec  Prot = 4
-)
-
-// String returns the protection in ls/proc-maps style, e.g. "r-x" or "rw-".
-func (p Prot) String() string {
-	b := []byte("---")
-	if p&ProtRead != 0 {
-		b[0] = 'r'
-	}
-	if p&ProtWrite != 0 {
-		b[1] = 'w'
-	}
-	if p&ProtExec != 0 {
-		b[2] = 'x'
-	}
-	return string(b)
-}
-
 // Segment is one PT_LOAD program header together with its file contents.
 type Segment struct {
 	Vaddr, Memsz, Filesz, Offset uint64
-	Prot                         Prot
+	Prot                         abi.Prot
 	// Data holds the Filesz bytes of the segment as found in the file. It
 	// shares memory with the File: callers must copy it, not modify it.
 	// The Memsz-Filesz bytes after it (the bss) are zero in memory.
@@ -307,7 +283,7 @@ func parse(path string, data []byte) (*File, error) {
 
 	inExec := false
 	for i := range f.Segments {
-		if s := &f.Segments[i]; s.Prot&ProtExec != 0 && s.Contains(f.Entry) {
+		if s := &f.Segments[i]; s.Prot&abi.ProtExec != 0 && s.Contains(f.Entry) {
 			inExec = true
 			break
 		}
@@ -462,16 +438,17 @@ func typeName(t elf.Type) string {
 	return fmt.Sprintf("%#x", uint16(t))
 }
 
-func protOf(f elf.ProgFlag) Prot {
-	var p Prot
+// protOf translates an ELF p_flags field into protection bits.
+func protOf(f elf.ProgFlag) abi.Prot {
+	var p abi.Prot
 	if f&elf.PF_R != 0 {
-		p |= ProtRead
+		p |= abi.ProtRead
 	}
 	if f&elf.PF_W != 0 {
-		p |= ProtWrite
+		p |= abi.ProtWrite
 	}
 	if f&elf.PF_X != 0 {
-		p |= ProtExec
+		p |= abi.ProtExec
 	}
 	return p
 }

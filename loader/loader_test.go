@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
@@ -199,9 +200,9 @@ func checkSegments(t *testing.T, f *File) {
 	var text, data bool
 	for _, s := range f.Segments {
 		switch s.Prot {
-		case ProtRead | ProtExec:
+		case abi.ProtRead | abi.ProtExec:
 			text = text || s.Contains(f.Entry)
-		case ProtRead | ProtWrite:
+		case abi.ProtRead | abi.ProtWrite:
 			data = true
 		}
 		if uint64(len(s.Data)) != s.Filesz {
@@ -318,24 +319,6 @@ func TestReadImage(t *testing.T) {
 		got, ok := f.ReadImage(tt.addr, tt.n)
 		if ok != tt.wantOK || !bytes.Equal(got, tt.want) {
 			t.Errorf("%s: ReadImage(%#x, %d): got %x, %v, want %x, %v", tt.name, tt.addr, tt.n, got, ok, tt.want, tt.wantOK)
-		}
-	}
-}
-
-func TestProtString(t *testing.T) {
-	tests := []struct {
-		p    Prot
-		want string
-	}{
-		{0, "---"},
-		{ProtRead, "r--"},
-		{ProtRead | ProtExec, "r-x"},
-		{ProtRead | ProtWrite, "rw-"},
-		{ProtRead | ProtWrite | ProtExec, "rwx"},
-	}
-	for _, tt := range tests {
-		if got := tt.p.String(); got != tt.want {
-			t.Errorf("Prot(%d).String(): got %q, want %q", tt.p, got, tt.want)
 		}
 	}
 }

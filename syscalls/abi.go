@@ -95,12 +95,9 @@ func (e Errno) Error() string {
 	return "errno " + itoa(int64(e))
 }
 
-// Memory protection and mapping flags (asm-generic/mman*.h).
+// Memory mapping flags (asm-generic/mman*.h). The protection bits are
+// abi.Prot.
 const (
-	PROT_READ  = 0x1
-	PROT_WRITE = 0x2
-	PROT_EXEC  = 0x4
-
 	MAP_SHARED          = 0x01
 	MAP_PRIVATE         = 0x02
 	MAP_FIXED           = 0x10

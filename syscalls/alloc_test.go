@@ -3,6 +3,8 @@ package syscalls
 import (
 	"io"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // quietMachine is the fake machine without the bookkeeping that allocates
@@ -41,7 +43,7 @@ func steadyCalls(epfd uint64) []steadyCall {
 		{name: "rt_sigprocmask", args: []uint64{SIG_SETMASK, mask, res, 8}, want: 0},
 		{name: "madvise", args: []uint64{0x10000, 0x1000, MADV_DONTNEED}, want: 0},
 		{name: "madvise", args: []uint64{0x10000, 0x1000, MADV_FREE}, want: 0},
-		{name: "mmap", args: []uint64{0, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, ^uint64(0), 0}, want: 0x7f0000000000 - 0x10000},
+		{name: "mmap", args: []uint64{0, 0x10000, uint64(abi.ProtRead | abi.ProtWrite), MAP_PRIVATE | MAP_ANONYMOUS, ^uint64(0), 0}, want: 0x7f0000000000 - 0x10000},
 		{name: "epoll_pwait", args: []uint64{epfd, res, 128, 0, 0}, want: 0},
 		{name: "epoll_pwait", args: []uint64{epfd, res, 128, 10, 0}, want: 0, blocks: true},
 		{name: "getpid", want: Pid},
@@ -69,7 +71,8 @@ func steadyKernel(t testing.TB) (*Kernel, Machine, uint64) {
 	k := NewKernel(Config{Cpus: 2, ExePath: "/guest/hello", Stdout: io.Discard, Stderr: io.Discard, Warn: io.Discard,
 		Insns: func() uint64 { return 0 }})
 	q := quietMachine{m}
-	epfd, w := k.Dispatch(q, syscallNumber(t, "epoll_create1"), [6]uint64{O_CLOEXEC})
+	o := k.Dispatch(q, syscallNumber(t, "epoll_create1"), [6]uint64{O_CLOEXEC})
+	epfd, w := o.RAX, o.Wait
 	if w != nil || int64(epfd) < 0 {
 		t.Fatalf("epoll_create1 = %#x, %v; want a descriptor", epfd, w)
 	}
@@ -82,7 +85,8 @@ func steadyKernel(t testing.TB) (*Kernel, Machine, uint64) {
 func dispatchSteady(k *Kernel, m Machine, nr uint64, sc steadyCall) (uint64, bool) {
 	var a [6]uint64
 	copy(a[:], sc.args)
-	v, w := k.Dispatch(m, nr, a)
+	o := k.Dispatch(m, nr, a)
+	v, w := o.RAX, o.Wait
 	if w == nil {
 		return v, false
 	}

@@ -15,11 +15,7 @@ type fakeMachine struct {
 	now    int64
 	fs     uint64
 	woken  []uint64
-	exited *int
-	group  bool
-	yield  bool
 	clones int
-	rax    uint64
 	rsp    uint64
 }
 
@@ -80,8 +76,6 @@ func (f *fakeMachine) Clone(flags, stack, tls uint64) (int, error) {
 	f.clones++
 	return Pid + f.clones, nil
 }
-func (f *fakeMachine) Exit(status int, group bool) { f.exited, f.group = &status, group }
-func (f *fakeMachine) Yield()                      { f.yield = true }
 func (f *fakeMachine) FutexWake(addr uint64, n int) int {
 	f.woken = append(f.woken, addr)
 	return 0
@@ -101,9 +95,8 @@ func (f *fakeMachine) Proc() ProcInfo {
 	}
 }
 
-func (f *fakeMachine) RAX() uint64            { return f.rax }
 func (f *fakeMachine) RSP() uint64            { return f.rsp }
-func (f *fakeMachine) Sigreturn() error       { return nil }
+func (f *fakeMachine) Regs() Regs             { return Regs{RSP: f.rsp} }
 func (f *fakeMachine) HasThread(tid int) bool { return tid >= Pid && tid <= Pid+f.clones }
 
 func (f *fakeMachine) putU32(addr uint64, v uint32) {
@@ -150,5 +143,6 @@ func (tk *testKernel) dispatch(t *testing.T, name string, args ...uint64) (uint6
 	}
 	var a [6]uint64
 	copy(a[:], args)
-	return tk.Dispatch(tk.m, uint64(nr), a)
+	o := tk.Dispatch(tk.m, uint64(nr), a)
+	return o.RAX, o.Wait
 }

@@ -3,6 +3,8 @@ package syscalls
 import (
 	"strconv"
 	"strings"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Arg says how the trace shows one system call argument.
@@ -42,7 +44,13 @@ type flagName struct {
 	name string
 }
 
-var protNames = []flagName{{PROT_READ, "PROT_READ"}, {PROT_WRITE, "PROT_WRITE"}, {PROT_EXEC, "PROT_EXEC"}}
+var protNames = func() []flagName {
+	var names []flagName
+	for _, b := range abi.ProtBits {
+		names = append(names, flagName{uint64(b.Bit), b.Name})
+	}
+	return names
+}()
 
 var mapFlagNames = []flagName{
 	{MAP_SHARED, "MAP_SHARED"}, {MAP_PRIVATE, "MAP_PRIVATE"}, {MAP_FIXED, "MAP_FIXED"},

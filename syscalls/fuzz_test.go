@@ -125,7 +125,8 @@ func newFuzzKernel(t *testing.T, mode FSMode) *fzSetup {
 		}
 		var a [6]uint64
 		copy(a[:], args)
-		got, w := s.k.Dispatch(m, uint64(nr), a)
+		o := s.k.Dispatch(m, uint64(nr), a)
+		got, w := o.RAX, o.Wait
 		if w != nil || got != want {
 			t.Fatalf("fuzz set-up: %s = %#x (wait %v), want %#x", name, got, w, want)
 		}
@@ -306,7 +307,7 @@ func FuzzDispatch(f *testing.F) {
 		// first left behind (a closed or replaced descriptor, a new
 		// signal action, consumed data).
 		for i := 0; i < 2; i++ {
-			_, w := s.k.Dispatch(s.m, uint64(nr), args)
+			w := s.k.Dispatch(s.m, uint64(nr), args).Wait
 			if w == nil {
 				continue
 			}
@@ -452,7 +453,7 @@ func FuzzDispatchSequence(f *testing.F) {
 		defer s.closeAll()
 		for _, c := range fzDecode(data) {
 			args := [6]uint64{c[1], c[2], c[3], c[4], c[5], c[6]}
-			_, w := s.k.Dispatch(s.m, c[0], args)
+			w := s.k.Dispatch(s.m, c[0], args).Wait
 			if w != nil {
 				if w.Ready != nil {
 					w.Ready()

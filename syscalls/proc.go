@@ -112,13 +112,11 @@ func sysExit(c *Call) (uint64, error) {
 		}
 		delete(c.K.clearTID, c.Tid)
 	}
-	c.M.Exit(int(c.int32(0))&0xff, false)
-	return 0, nil
+	return 0, c.exitThread(int(c.int32(0)) & 0xff)
 }
 
 func sysExitGroup(c *Call) (uint64, error) {
-	c.M.Exit(int(c.int32(0))&0xff, true)
-	return 0, nil
+	return 0, c.exitGroup(int(c.int32(0)) & 0xff)
 }
 
 func sysSchedGetaffinity(c *Call) (uint64, error) {
@@ -142,10 +140,7 @@ func sysSchedGetaffinity(c *Call) (uint64, error) {
 
 func sysSchedSetaffinity(c *Call) (uint64, error) { return 0, nil }
 
-func sysSchedYield(c *Call) (uint64, error) {
-	c.M.Yield()
-	return 0, nil
-}
+func sysSchedYield(c *Call) (uint64, error) { return 0, c.yield() }
 
 // hostGroups are the host user's supplementary groups, which the guest
 // inherits as a child process would.

@@ -442,12 +442,15 @@ func (k *Kernel) Sigreturn(m Machine, tid int, rsp uint64, cur Regs) (Regs, erro
 	return r, nil
 }
 
-// sysRtSigreturn restores the context saved by BuildFrame.
+// sysRtSigreturn restores the context saved by BuildFrame from the frame
+// at the stack pointer. Its result is the restored RAX, which is also what
+// the trace shows. A frame it cannot read kills the process with SIGSEGV.
 func sysRtSigreturn(c *Call) (uint64, error) {
-	if err := c.M.Sigreturn(); err != nil {
-		return 0, err
+	r, err := c.K.Sigreturn(c.M, c.Tid, c.M.RSP(), c.M.Regs())
+	if err != nil {
+		return 0, c.killedBy(SIGSEGV, err)
 	}
-	return c.M.RAX(), nil
+	return r.RAX, c.restored(&r)
 }
 
 func sysRtSigaction(c *Call) (uint64, error) {

@@ -40,18 +40,11 @@ type Machine interface {
 	// the syscall instruction with RAX = 0 and RSP = stack (if non-zero), and
 	// FS base = tls when flags has CLONE_SETTLS. It returns the new tid.
 	Clone(flags, stack, tls uint64) (int, error)
-	// Exit ends the calling thread, or with group set the whole process.
-	Exit(status int, group bool)
-	// Yield lets the scheduler run another thread after this syscall.
-	Yield()
 
-	// RAX and RSP read the calling thread's registers.
-	RAX() uint64
+	// RSP reads the calling thread's stack pointer; Regs reads the
+	// registers a signal frame holds.
 	RSP() uint64
-	// Sigreturn restores the calling thread's context from the signal frame
-	// at its stack pointer (Kernel.Sigreturn) together with the state the
-	// emulator saved when it delivered the signal.
-	Sigreturn() error
+	Regs() Regs
 	// HasThread reports whether thread tid exists.
 	HasThread(tid int) bool
 
@@ -102,9 +95,11 @@ type Call struct {
 	start     uint64 // instruction count at entry
 	outBuf    []byte // bytes the call returned to the guest, for the trace
 
-	// wait is the Wait a sleeping call returns (see block), so that
-	// sleeping allocates nothing.
-	wait Wait
+	// wait is the Wait a sleeping call returns (see block), and control
+	// the action another handler asks for (see ctl), so that neither
+	// allocates.
+	wait    Wait
+	control control
 	// scratch holds the few bytes a handler copies to or from the guest
 	// (a timespec, a signal mask, a futex word) without a heap allocation.
 	scratch [16]byte
@@ -148,7 +143,7 @@ func (k *Kernel) recycle(c *Call) {
 		return
 	}
 	c.free = true
-	c.M, c.err, c.outBuf, c.ep, c.wait = nil, nil, nil, nil, Wait{}
+	c.M, c.err, c.outBuf, c.ep, c.wait, c.control = nil, nil, nil, nil, Wait{}, control{}
 	k.freeCalls = append(k.freeCalls, c)
 }
 
@@ -156,8 +151,10 @@ func (k *Kernel) recycle(c *Call) {
 // only when that many threads sleep at once.
 const maxFreeCalls = 64
 
-// Handler implements one system call. It returns the result, an Errno, or a
-// *Wait when the calling thread has to sleep.
+// Handler implements one system call. It returns the result or an Errno;
+// when the machine must do more than write the result to RAX, the error
+// is instead a *Wait (the thread sleeps) or one of the Call's controls
+// (yield, exitThread, exitGroup, killedBy, restored).
 type Handler func(c *Call) (uint64, error)
 
 // Entry describes one Linux x86-64 system call.
@@ -168,11 +165,11 @@ type Entry struct {
 	Note    string  // what is supported and what is not
 }
 
-// Dispatch runs system call nr for the calling thread. It returns the value
-// for RAX, or a non-nil *Wait when the thread sleeps; in that case the RAX
-// value comes later from Complete. Dispatch is the single place where
+// Dispatch runs system call nr for the calling thread and returns what the
+// machine must do, with the value for RAX; for Block the RAX value comes
+// later from Complete. Dispatch (through finish) is the single place where
 // handler errors become -errno.
-func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) {
+func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) Outcome {
 	c := k.newCall(m, nr, args)
 	if k.cfg.Insns != nil {
 		c.start = k.cfg.Insns()
@@ -186,17 +183,21 @@ func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) 
 		k.warnUnimplemented(c)
 		ret := k.finish(c, 0, ENOSYS)
 		k.recycle(c)
-		return ret, nil
+		return Outcome{RAX: ret}
 	}
 	k.Stats.ByName[e.Name]++
 	v, err := k.safeCall(e.Handler, c)
 	if w := asWait(err); w != nil {
 		w.call = c
-		return 0, w
+		return Outcome{Action: Block, Wait: w}
 	}
-	ret := k.finish(c, v, err)
+	var out Outcome
+	if ct, ok := err.(*control); ok {
+		out, err = ct.out, ct.err
+	}
+	out.RAX = k.finish(c, v, err)
 	k.recycle(c)
-	return ret, nil
+	return out
 }
 
 // asWait returns err as a *Wait, or nil if it is not one. Handlers return
@@ -204,7 +205,7 @@ func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) (uint64, *Wait) 
 // the allocation errors.As costs.
 func asWait(err error) *Wait {
 	switch e := err.(type) {
-	case nil, Errno:
+	case nil, Errno, *control:
 		return nil
 	case *Wait:
 		return e

@@ -32,10 +32,10 @@ func TestErrnoInOnePlace(t *testing.T) {
 func TestUnknownSyscallWarnsOnce(t *testing.T) {
 	tk := newTestKernel()
 	for i := 0; i < 3; i++ {
-		if got, _ := tk.Dispatch(tk.m, 999, [6]uint64{}); got != neg(ENOSYS) {
+		if got := tk.Dispatch(tk.m, 999, [6]uint64{}).RAX; got != neg(ENOSYS) {
 			t.Fatalf("syscall 999 = %#x, want -ENOSYS", got)
 		}
-		if got, _ := tk.Dispatch(tk.m, 7, [6]uint64{}); got != neg(ENOSYS) { // poll: known, not implemented
+		if got := tk.Dispatch(tk.m, 7, [6]uint64{}).RAX; got != neg(ENOSYS) { // poll: known, not implemented
 			t.Fatalf("poll = %#x, want -ENOSYS", got)
 		}
 	}

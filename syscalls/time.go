@@ -103,8 +103,7 @@ func sysClockNanosleep(c *Call) (uint64, error) {
 
 func (c *Call) sleepUntil(deadline int64) (uint64, error) {
 	if deadline <= c.M.Now() {
-		c.M.Yield()
-		return 0, nil
+		return 0, c.yield()
 	}
 	return 0, c.block("sleep", 0, deadline, nil, sleepDone)
 }

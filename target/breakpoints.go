@@ -7,19 +7,9 @@ import (
 	"github.com/gouth-emu/gouth-emu/emu/mem"
 )
 
-// VMA is one mapping of the guest address space, and Prot its
-// permissions.
-type (
-	VMA  = mem.VMA
-	Prot = mem.Prot
-)
-
-// The permission bits of a Prot.
-const (
-	ProtRead  = mem.Read
-	ProtWrite = mem.Write
-	ProtExec  = mem.Exec
-)
+// VMA is one mapping of the guest address space (its Prot is an
+// abi.Prot).
+type VMA = mem.VMA
 
 // Maps returns the guest's mappings in address order.
 func (t *Target) Maps() []VMA { return t.m.Space().VMAs() }

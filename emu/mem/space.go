@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // PageSize is the guest page size.
@@ -21,33 +23,10 @@ const (
 	MaxAddr = 0x7ffffffff000
 )
 
-// Prot is a set of page permissions.
-type Prot uint8
-
-const (
-	Read  Prot = 1
-	Write Prot = 2
-	Exec  Prot = 4
-)
-
-func (p Prot) String() string {
-	b := []byte("---")
-	if p&Read != 0 {
-		b[0] = 'r'
-	}
-	if p&Write != 0 {
-		b[1] = 'w'
-	}
-	if p&Exec != 0 {
-		b[2] = 'x'
-	}
-	return string(b)
-}
-
 // VMA is one mapping: [Start, End) with one protection.
 type VMA struct {
 	Start, End uint64
-	Prot       Prot
+	Prot       abi.Prot
 	Name       string // "[stack]", the binary's path, "" for anonymous
 	// Off is the file offset of Start for a mapping of a file (Name is a
 	// path). Anonymous mappings keep Start here, as Linux keeps their page
@@ -136,7 +115,7 @@ func (s *Space) Size() uint64 {
 func (s *Space) writable(start, end uint64) uint64 {
 	var n uint64
 	for _, v := range s.vmas {
-		if v.End > start && v.Start < end && v.Prot&Write != 0 {
+		if v.End > start && v.Start < end && v.Prot&abi.ProtWrite != 0 {
 			n += min(v.End, end) - max(v.Start, start)
 		}
 	}
@@ -158,13 +137,13 @@ func (s *Space) commit(added, freed uint64) error {
 // (Fixed) are reported through unmapped so the caller can free them. A
 // writable mapping that would exceed the commit limit fails with ErrCommit
 // and changes nothing.
-func (s *Space) Map(addr, length uint64, prot Prot, how Placement, name string) (start uint64, unmapped [][2]uint64, err error) {
+func (s *Space) Map(addr, length uint64, prot abi.Prot, how Placement, name string) (start uint64, unmapped [][2]uint64, err error) {
 	return s.MapFile(addr, length, prot, how, name, 0)
 }
 
 // MapFile is Map for a mapping of the file name from offset off (the
 // executable's segments), which /proc/self/maps shows.
-func (s *Space) MapFile(addr, length uint64, prot Prot, how Placement, name string, off uint64) (start uint64, unmapped [][2]uint64, err error) {
+func (s *Space) MapFile(addr, length uint64, prot abi.Prot, how Placement, name string, off uint64) (start uint64, unmapped [][2]uint64, err error) {
 	length, ok := pageUp(length)
 	if length == 0 || !ok {
 		return 0, nil, ErrInval
@@ -175,7 +154,7 @@ func (s *Space) MapFile(addr, length uint64, prot Prot, how Placement, name stri
 	addr &^= PageSize - 1
 	inRange := addr >= MinAddr && addr+length > addr && addr+length <= MaxAddr
 	var added uint64
-	if prot&Write != 0 {
+	if prot&abi.ProtWrite != 0 {
 		added = length
 	}
 	switch how {
@@ -315,7 +294,7 @@ func (s *Space) unmap(start, end uint64) [][2]uint64 {
 // Protect changes the protection of [addr, addr+length). Like Linux it
 // fails with ErrNoMem if part of the range is not mapped, and with
 // ErrCommit if making it writable would exceed the commit limit.
-func (s *Space) Protect(addr, length uint64, prot Prot) error {
+func (s *Space) Protect(addr, length uint64, prot abi.Prot) error {
 	length, ok := pageUp(length)
 	if addr%PageSize != 0 || !ok || addr+length < addr {
 		return ErrInval
@@ -342,7 +321,7 @@ func (s *Space) Protect(addr, length uint64, prot Prot) error {
 		return ErrNoMem
 	}
 	var added uint64
-	if prot&Write != 0 {
+	if prot&abi.ProtWrite != 0 {
 		added = length
 	}
 	if err := s.commit(added, s.writable(addr, end)); err != nil {
