@@ -5,10 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/gouth-emu/gouth-emu/debugger/disasm"
-	"github.com/gouth-emu/gouth-emu/emu"
-	"github.com/gouth-emu/gouth-emu/loader"
 )
 
 // TestCommandTable checks the table's invariants: every command is in one
@@ -56,16 +52,7 @@ func TestCommandTable(t *testing.T) {
 // would start the guest again.)
 func TestCommandNeeds(t *testing.T) {
 	bin := machine.binary(t, "hello")
-	f, err := loader.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"hello"}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, out := openSession(t, bin, "hello")
 	if err := s.Exec("continue"); err != nil {
 		t.Fatal(err)
 	}

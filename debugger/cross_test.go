@@ -19,14 +19,20 @@ import (
 // Cross-checks of the debugger's views against independent tools on the
 // same binary.
 
-func newSession(t *testing.T, bin string) (*Session, *bytes.Buffer) {
+// newSession starts a session on bin with argv[0] the binary's path.
+func newSession(t *testing.T, bin string) (*Session, *bytes.Buffer) { return openSession(t, bin, bin) }
+
+// openSession starts a session on bin with argv [argv0] and an empty
+// environment; the guest's output and the session's go to one buffer.
+// The session is closed when the test ends.
+func openSession(t *testing.T, bin, argv0 string) (*Session, *bytes.Buffer) {
 	t.Helper()
 	f, err := loader.Open(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	s, err := New(Config{File: f, Guest: emu.Config{Args: []string{bin}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out},
+	s, err := New(Config{File: f, Guest: emu.Config{Args: []string{argv0}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out},
 		Out: &out, Syntax: disasm.Go})
 	if err != nil {
 		t.Fatal(err)

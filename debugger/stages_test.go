@@ -33,16 +33,7 @@ func TestStageOrder(t *testing.T) {
 	for _, tg := range targets {
 		t.Run(tg.name, func(t *testing.T) {
 			bin := tg.bin(t)
-			f, err := loader.Open(bin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"hello"}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, out := openSession(t, bin, "hello")
 			var order []string
 			for i := 0; i < 200 && s.exited == nil; i++ {
 				if err := s.Exec("stage"); err != nil {
@@ -153,16 +144,7 @@ func TestGoroutinesMatchNumGoroutine(t *testing.T) {
 	for _, tc := range toolchains {
 		t.Run(tc.name, func(t *testing.T) {
 			bin := tc.binary(t, "numg")
-			f, err := loader.Open(bin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"numg"}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, out := openSession(t, bin, "numg")
 			for _, cmd := range []string{"break main.report", "continue", "goroutines"} {
 				if err := s.Exec(cmd); err != nil {
 					t.Fatalf("%s: %v", cmd, err)

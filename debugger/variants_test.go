@@ -331,16 +331,7 @@ func TestRenamesOnToolchains(t *testing.T) {
 	for _, tg := range helloTargets() {
 		t.Run(tg.name, func(t *testing.T) {
 			bin := tg.bin(t)
-			f, err := loader.Open(bin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"hello"}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, _ := openSession(t, bin, "hello")
 			info, err := s.dwarf()
 			if err != nil {
 				t.Fatal(err)
@@ -352,7 +343,7 @@ func TestRenamesOnToolchains(t *testing.T) {
 				_, err := info.Eval(name, s.t)
 				return err == nil
 			}
-			v := f.Version()
+			v := s.cfg.File.Version()
 			covered := map[string]bool{}
 			for _, rn := range Renames {
 				if !rn.In.Contains(v) {

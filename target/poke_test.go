@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/gouth-emu/gouth-emu/internal/testbin"
-	"github.com/gouth-emu/gouth-emu/loader"
 )
 
 // TestPokeCode rewrites a function that has already run, so its code is
@@ -14,26 +13,8 @@ import (
 // under the register ABI), so the guest prints 11 where natively it
 // prints 3.
 func TestPokeCode(t *testing.T) {
-	testbin.Machine.Need(t)
-	root, err := testbin.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := testbin.Machine.BuildGuest(t, root, "patch", t.TempDir())
-	f, err := loader.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out bytes.Buffer
-	tg, err := New(f, Config{Args: []string{bin}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.Close()
+	tg, syms := guest(t, testbin.Machine, "patch", &out)
 	answer, _ := syms.Func("main.answer")
 	mark, _ := syms.Func("main.mark")
 	if err := tg.AddBreakpoint(mark.Addr, User); err != nil {

@@ -13,15 +13,17 @@ import (
 	"github.com/gouth-emu/gouth-emu/loader"
 )
 
-// followGuest builds testdata/guests/follow with tc.
-func followGuest(t *testing.T, tc *testbin.Toolchain) (*Target, *loader.Symbols) {
+// guest builds testdata/guests/NAME with tc and starts it under a
+// target, its output going to out; the target is closed when the test
+// ends.
+func guest(t *testing.T, tc *testbin.Toolchain, name string, out io.Writer) (*Target, *loader.Symbols) {
 	t.Helper()
 	tc.Need(t)
 	root, err := testbin.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := tc.BuildGuest(t, root, "follow", t.TempDir())
+	bin := tc.BuildGuest(t, root, name, t.TempDir())
 	f, err := loader.Open(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -30,12 +32,17 @@ func followGuest(t *testing.T, tc *testbin.Toolchain) (*Target, *loader.Symbols)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := New(f, Config{Args: []string{bin}, Env: []string{}, Cpus: 2, Stdout: io.Discard, Stderr: io.Discard, Warn: io.Discard})
+	tg, err := New(f, Config{Args: []string{bin}, Env: []string{}, Cpus: 2, Stdout: out, Stderr: out, Warn: out})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tg.Close)
 	return tg, syms
+}
+
+// followGuest is the follow guest built with tc.
+func followGuest(t *testing.T, tc *testbin.Toolchain) (*Target, *loader.Symbols) {
+	return guest(t, tc, "follow", io.Discard)
 }
 
 // where is "FUNC:LINE" for pc, the file's base name left out.
