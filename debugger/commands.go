@@ -15,7 +15,6 @@ import (
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/unwind"
 	"github.com/gouth-emu/gouth-emu/loader"
-	"github.com/gouth-emu/gouth-emu/syscalls"
 	"github.com/gouth-emu/gouth-emu/target"
 )
 
@@ -219,11 +218,11 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 		nr, err := strconv.Atoi(rest)
 		if err != nil {
 			var ok bool
-			if nr, ok = syscalls.Number(rest); !ok {
+			if nr, ok = abi.SyscallNumber(rest); !ok {
 				nr = -1
 			}
 		}
-		if nr < 0 || syscalls.Name(nr) == "" {
+		if nr < 0 || abi.SyscallName(nr) == "" {
 			return fmt.Errorf("no syscall %q", rest)
 		}
 		bp.Syscall = nr
@@ -232,7 +231,7 @@ func (s *Session) addBreakpoint(loc string, temp bool) error {
 		}
 		s.nextID++
 		s.bps = append(s.bps, bp)
-		s.printf("Breakpoint %d at syscall %s (%d)\n", bp.ID, syscalls.Name(nr), nr)
+		s.printf("Breakpoint %d at syscall %s (%d)\n", bp.ID, abi.SyscallName(nr), nr)
 		return nil
 	}
 	addrs, desc, err := s.locations(loc)
@@ -430,7 +429,7 @@ func (s *Session) cmdBreakpoints(string) error {
 		if bp.Watch {
 			what = fmt.Sprintf("watch %s (%d bytes)", bp.Loc, bp.Size)
 		} else if bp.Syscall >= 0 {
-			addr, what = "syscall", fmt.Sprintf("%s (%d)", syscalls.Name(bp.Syscall), bp.Syscall)
+			addr, what = "syscall", fmt.Sprintf("%s (%d)", abi.SyscallName(bp.Syscall), bp.Syscall)
 		} else if name := s.inlinedFrame(bp, bp.Addr); name != "" {
 			what = name + " inlined in " + what
 		}

@@ -35,10 +35,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/unwind"
 	"github.com/gouth-emu/gouth-emu/loader"
-	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
 // goRuntime reads the runtime's g and m structures of one guest. Without
@@ -373,8 +373,8 @@ func (rt *goRuntime) signalHop(f *loader.File, ms mState, tramp unwind.Frame) (h
 	}
 	sig := ""
 	if rt.mem.Peek(uc+ucSize, b[:4]) == nil {
-		if n := int(binary.LittleEndian.Uint32(b[:4])); n > 0 && n <= syscalls.NSIG {
-			sig = syscalls.SignalName(n)
+		if n := int(binary.LittleEndian.Uint32(b[:4])); n > 0 && n <= abi.NSIG {
+			sig = abi.SignalName(n)
 		}
 	}
 	where := "the interrupted stack"

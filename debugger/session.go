@@ -18,7 +18,6 @@ import (
 	"github.com/gouth-emu/gouth-emu/debugger/godwarf"
 	"github.com/gouth-emu/gouth-emu/debugger/stages"
 	"github.com/gouth-emu/gouth-emu/loader"
-	"github.com/gouth-emu/gouth-emu/syscalls"
 	"github.com/gouth-emu/gouth-emu/target"
 )
 
@@ -202,7 +201,7 @@ func (s *Session) reportStop(st target.Stop) {
 		case x.Limit != "":
 			s.printf("[guest stopped: %s]\n", x.Detail)
 		case x.Signal != 0:
-			s.printf("[guest killed by %s, status %d]\n", syscalls.SignalName(x.Signal), x.Status)
+			s.printf("[guest killed by %s, status %d]\n", abi.SignalName(x.Signal), x.Status)
 			if x.Detail != "" {
 				s.printf("[%s]\n", x.Detail)
 			}
@@ -211,8 +210,8 @@ func (s *Session) reportStop(st target.Stop) {
 		}
 		return
 	case target.StopSignal:
-		s.printf("Thread %d received signal %s", st.Tid, syscalls.SignalName(st.Signal))
-		if st.Signal == syscalls.SIGSEGV || st.Signal == syscalls.SIGBUS || st.Signal == syscalls.SIGFPE || st.Signal == syscalls.SIGILL {
+		s.printf("Thread %d received signal %s", st.Tid, abi.SignalName(st.Signal))
+		if st.Signal == abi.SIGSEGV || st.Signal == abi.SIGBUS || st.Signal == abi.SIGFPE || st.Signal == abi.SIGILL {
 			s.printf(" (si_code %d, address %#x)", st.SignalCode, st.SignalAddr)
 		}
 		s.printf("; 'continue' runs its handler\n")
@@ -229,7 +228,7 @@ func (s *Session) reportStop(st target.Stop) {
 				kind = "Temporary breakpoint"
 			}
 			if bp.Syscall >= 0 {
-				s.printf("%s %d, syscall %s (%d) entered\n", kind, bp.ID, syscalls.Name(st.Syscall), st.Syscall)
+				s.printf("%s %d, syscall %s (%d) entered\n", kind, bp.ID, abi.SyscallName(st.Syscall), st.Syscall)
 			} else if name := s.inlinedFrame(bp, st.PC); name != "" {
 				s.printf("%s %d, %s inlined in %s\n", kind, bp.ID, name, s.where(st.PC))
 			} else {
@@ -371,8 +370,8 @@ func (s *Session) noteExits() {
 // preemption, sent many times a second).
 func signalStops(sig int) bool {
 	switch sig {
-	case syscalls.SIGURG, syscalls.SIGCHLD, syscalls.SIGWINCH, syscalls.SIGPROF,
-		syscalls.SIGALRM, syscalls.SIGVTALRM, syscalls.SIGIO:
+	case abi.SIGURG, abi.SIGCHLD, abi.SIGWINCH, abi.SIGPROF,
+		abi.SIGALRM, abi.SIGVTALRM, abi.SIGIO:
 		return false
 	}
 	return true

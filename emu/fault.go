@@ -31,13 +31,13 @@ func (m *Machine) exception(intno uint32) {
 	pc := m.eng.reg(uc.X86_REG_RIP)
 	switch intno {
 	case 0: // #DE divide error
-		m.syncSignal(syscalls.SIGFPE, syscalls.FPE_INTDIV, pc, 0)
+		m.syncSignal(abi.SIGFPE, abi.FPE_INTDIV, pc, 0)
 	case 1, 3: // #DB, #BP (int3): RIP is past the instruction
-		m.syncSignal(syscalls.SIGTRAP, syscalls.SI_KERNEL, 0, intno)
+		m.syncSignal(abi.SIGTRAP, abi.SI_KERNEL, 0, intno)
 	case 6: // #UD
-		m.syncSignal(syscalls.SIGILL, syscalls.ILL_ILLOPN, pc, 6)
+		m.syncSignal(abi.SIGILL, abi.ILL_ILLOPN, pc, 6)
 	default: // #GP and the rest: Linux sends SIGSEGV with si_addr 0
-		m.syncSignal(syscalls.SIGSEGV, syscalls.SI_KERNEL, 0, intno)
+		m.syncSignal(abi.SIGSEGV, abi.SI_KERNEL, 0, intno)
 	}
 }
 
@@ -58,9 +58,9 @@ func (m *Machine) fault(err error) {
 		m.generalProtection(access)
 		return
 	}
-	code := int32(syscalls.SEGV_MAPERR)
+	code := int32(abi.SEGV_MAPERR)
 	if _, ok := m.space.Find(page); ok {
-		code = syscalls.SEGV_ACCERR
+		code = abi.SEGV_ACCERR
 	}
 	addr := page
 	if access != accessFetch {
@@ -68,7 +68,7 @@ func (m *Machine) fault(err error) {
 	} else if pc := m.eng.reg(uc.X86_REG_RIP); pc&^(mem.PageSize-1) == page {
 		addr = pc
 	}
-	m.syncSignal(syscalls.SIGSEGV, code, addr, 14)
+	m.syncSignal(abi.SIGSEGV, code, addr, 14)
 }
 
 // generalProtection handles an access to a non-canonical address. The CPU
@@ -96,7 +96,7 @@ func (m *Machine) generalProtection(access int) {
 			}
 		}
 	}
-	m.syncSignal(syscalls.SIGSEGV, syscalls.SI_KERNEL, 0, 13)
+	m.syncSignal(abi.SIGSEGV, abi.SI_KERNEL, 0, 13)
 }
 
 // syncSignal delivers a fault signal to the current thread now.
@@ -104,12 +104,12 @@ func (m *Machine) syncSignal(sig int, code int32, addr uint64, trapno uint32) {
 	tid := m.cur.Tid
 	m.kernel.ForceSynchronous(tid, sig)
 	if m.kernel.Disposition(sig) != syscalls.Handle {
-		m.fatalSignal(sig, addr, sig != syscalls.SIGTRAP)
+		m.fatalSignal(sig, addr, sig != abi.SIGTRAP)
 		return
 	}
 	regs := m.regs()
 	regs.Trapno = uint64(trapno)
-	if sig == syscalls.SIGSEGV {
+	if sig == abi.SIGSEGV {
 		regs.CR2 = addr
 		regs.Err = 4 // user-mode access
 	}
@@ -185,7 +185,7 @@ func (m *Machine) gpr(r x86asm.Reg) uint64 {
 // fatalSignal ends the guest as killed by sig at the current PC.
 func (m *Machine) fatalSignal(sig int, addr uint64, hasAddr bool) {
 	pc := m.eng.reg(uc.X86_REG_RIP)
-	detail := fmt.Sprintf("guest killed by %s at %#x%s", syscalls.SignalName(sig), pc, m.symbolize(pc))
+	detail := fmt.Sprintf("guest killed by %s at %#x%s", abi.SignalName(sig), pc, m.symbolize(pc))
 	if hasAddr {
 		detail += fmt.Sprintf(", fault address %#x", addr)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
@@ -18,7 +19,7 @@ type host struct {
 	arch      string // GOARCH, for messages
 	wordBits  int
 	pageSize  int
-	errnoText func(syscalls.Errno) string // nil: the host's syscall package
+	errnoText func(abi.Errno) string // nil: the host's syscall package
 }
 
 // thisHost describes the machine gouth-emu runs on.

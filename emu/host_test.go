@@ -8,14 +8,14 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/gouth-emu/gouth-emu/syscalls"
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 func TestCheckHost(t *testing.T) {
 	// mipsText is how mips numbers errors: 11 is EAGAIN everywhere, 38 is
 	// ENAMETOOLONG... not ENOSYS (89 there).
-	mipsText := func(e syscalls.Errno) string {
-		if e == syscalls.ENOSYS {
+	mipsText := func(e abi.Errno) string {
+		if e == abi.ENOSYS {
 			return "file name too long"
 		}
 		return syscall.Errno(e).Error()

@@ -27,25 +27,25 @@ const (
 func (m *Machine) access(addr uint64, p []byte, write bool, need uint64) error {
 	for len(p) > 0 {
 		if addr>>47 != 0 {
-			return syscalls.EFAULT
+			return abi.EFAULT
 		}
 		e := m.eng.pte(addr)
 		if e == nil {
-			return syscalls.EFAULT
+			return abi.EFAULT
 		}
 		if need != 0 && (*e&ptePresent == 0 || *e&need == 0) {
-			return syscalls.EFAULT
+			return abi.EFAULT
 		}
 		if need == 0 && *e&ptePresent == 0 {
 			if _, ok := m.space.Find(addr); !ok {
-				return syscalls.EFAULT
+				return abi.EFAULT
 			}
 		}
 		off := addr & (mem.PageSize - 1)
 		n := min(uint64(len(p)), mem.PageSize-off)
 		pa, ok := m.eng.back(e)
 		if !ok {
-			return syscalls.ENOMEM
+			return abi.ENOMEM
 		}
 		host := m.eng.phys[pa+off : pa+off+n]
 		if write {
@@ -76,7 +76,7 @@ func (m *Machine) Access(addr, n uint64, write bool) error {
 		return nil
 	}
 	if addr+n < addr {
-		return syscalls.EFAULT
+		return abi.EFAULT
 	}
 	// Callers never copy more than this at once; past it, checking every
 	// page would only cost time.
@@ -84,7 +84,7 @@ func (m *Machine) Access(addr, n uint64, write bool) error {
 	for a := addr &^ (mem.PageSize - 1); a < addr+n; a += mem.PageSize {
 		e := m.eng.pte(a)
 		if e == nil || *e&ptePresent == 0 || *e&need == 0 {
-			return syscalls.EFAULT
+			return abi.EFAULT
 		}
 	}
 	return nil
@@ -128,23 +128,23 @@ func memErr(err error) error {
 	case nil:
 		return nil
 	case mem.ErrNoMem, mem.ErrCommit:
-		return syscalls.ENOMEM
+		return abi.ENOMEM
 	case mem.ErrExist:
-		return syscalls.EEXIST
+		return abi.EEXIST
 	}
-	return syscalls.EINVAL
+	return abi.EINVAL
 }
 
 // Mmap implements syscalls.Machine for anonymous mappings.
 func (m *Machine) Mmap(addr, length uint64, prot, flags int) (uint64, error) {
-	if prot&^int(abi.ProtAll) != 0 || flags&(syscalls.MAP_SHARED|syscalls.MAP_PRIVATE) == 0 {
-		return 0, syscalls.EINVAL
+	if prot&^int(abi.ProtAll) != 0 || flags&(abi.MAP_SHARED|abi.MAP_PRIVATE) == 0 {
+		return 0, abi.EINVAL
 	}
 	how := mem.Hint
 	switch {
-	case flags&syscalls.MAP_FIXED != 0:
+	case flags&abi.MAP_FIXED != 0:
 		how = mem.Fixed
-	case flags&syscalls.MAP_FIXED_NOREPLACE != 0:
+	case flags&abi.MAP_FIXED_NOREPLACE != 0:
 		how = mem.FixedNoReplace
 	}
 	start, replaced, err := m.space.Map(addr, length, abi.Prot(prot), how, "")
@@ -182,7 +182,7 @@ func (m *Machine) Munmap(addr, length uint64) error {
 // Mprotect implements syscalls.Machine.
 func (m *Machine) Mprotect(addr, length uint64, prot int) error {
 	if prot&^int(abi.ProtAll) != 0 {
-		return syscalls.EINVAL
+		return abi.EINVAL
 	}
 	if err := m.space.Protect(addr, length, abi.Prot(prot)); err != nil {
 		return memErr(err)
@@ -199,12 +199,12 @@ func (m *Machine) Mprotect(addr, length uint64, prot int) error {
 func (m *Machine) Discard(addr, length uint64) error {
 	length = (length + mem.PageSize - 1) &^ (mem.PageSize - 1)
 	if addr%mem.PageSize != 0 || addr+length < addr {
-		return syscalls.EINVAL
+		return abi.EINVAL
 	}
 	for a := addr; a < addr+length; {
 		v, ok := m.space.Find(a)
 		if !ok {
-			return syscalls.ENOMEM
+			return abi.ENOMEM
 		}
 		a = v.End
 	}
@@ -226,23 +226,23 @@ func (m *Machine) SetFSBase(v uint64) { m.eng.setReg(uc.X86_REG_FS_BASE, v) }
 // state as it will be after the syscall, with RAX = 0, the new stack and TLS.
 func (m *Machine) Clone(flags, stack, tls uint64) (int, error) {
 	if m.sched.Len() >= maxThreads {
-		return 0, syscalls.EAGAIN
+		return 0, abi.EAGAIN
 	}
 	parent, err := m.eng.newContext()
 	if err != nil {
-		return 0, syscalls.ENOMEM
+		return 0, abi.ENOMEM
 	}
 	defer parent.free()
 	child, err := m.eng.newContext()
 	if err != nil {
-		return 0, syscalls.ENOMEM
+		return 0, abi.ENOMEM
 	}
 	m.eng.save(parent)
 	m.eng.setReg(uc.X86_REG_RAX, 0)
 	if stack != 0 {
 		m.eng.setReg(uc.X86_REG_RSP, stack)
 	}
-	if flags&syscalls.CLONE_SETTLS != 0 {
+	if flags&abi.CLONE_SETTLS != 0 {
 		m.eng.setReg(uc.X86_REG_FS_BASE, tls)
 	}
 	m.eng.save(child)

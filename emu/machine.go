@@ -260,10 +260,10 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 		if n := m.hostSigs.Swap(0); n > 0 {
 			m.interrupts += int(n)
 			if m.interrupts >= 3 {
-				m.exited = &Exit{Status: 128 + syscalls.SIGINT, Signal: syscalls.SIGINT, Detail: "stopped by a third Ctrl-C"}
+				m.exited = &Exit{Status: 128 + abi.SIGINT, Signal: abi.SIGINT, Detail: "stopped by a third Ctrl-C"}
 				break
 			}
-			m.kernel.SendProcess(syscalls.SIGINT, syscalls.SigInfo{Code: syscalls.SI_KERNEL})
+			m.kernel.SendProcess(abi.SIGINT, syscalls.SigInfo{Code: abi.SI_KERNEL})
 			m.interruptSleepers()
 			m.keep = false
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/emu/mem"
-	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
 // TestMemLimit checks the commit accounting behind --mem-limit: writable
@@ -29,7 +28,7 @@ func TestMemLimit(t *testing.T) {
 		t.Fatalf("committed after loading = %d, want %d (writable segment + stack)", got, image)
 	}
 	const rw = int(abi.ProtRead | abi.ProtWrite)
-	const anon = syscalls.MAP_PRIVATE | syscalls.MAP_ANONYMOUS
+	const anon = abi.MAP_PRIVATE | abi.MAP_ANONYMOUS
 	res, err := m.Mmap(0, 1<<30, 0, anon)
 	if err != nil {
 		t.Fatalf("reserving 1 GiB PROT_NONE under a 64 MiB limit: %v, want success", err)
@@ -41,15 +40,15 @@ func TestMemLimit(t *testing.T) {
 		used uint64 // committed beyond the image
 	}{
 		{"RW piece of the reservation", func() error {
-			_, err := m.Mmap(res, 32*mb, rw, anon|syscalls.MAP_FIXED)
+			_, err := m.Mmap(res, 32*mb, rw, anon|abi.MAP_FIXED)
 			return err
 		}, nil, 32 * mb},
 		{"a piece over the limit", func() error {
-			_, err := m.Mmap(res+32*mb, 32*mb, rw, anon|syscalls.MAP_FIXED)
+			_, err := m.Mmap(res+32*mb, 32*mb, rw, anon|abi.MAP_FIXED)
 			return err
-		}, syscalls.ENOMEM, 32 * mb},
+		}, abi.ENOMEM, 32 * mb},
 		{"mprotect within the limit", func() error { return m.Mprotect(res+32*mb, 16*mb, rw) }, nil, 48 * mb},
-		{"mprotect over the limit", func() error { return m.Mprotect(res+48*mb, 16*mb, rw) }, syscalls.ENOMEM, 48 * mb},
+		{"mprotect over the limit", func() error { return m.Mprotect(res+48*mb, 16*mb, rw) }, abi.ENOMEM, 48 * mb},
 		{"munmap gives back", func() error { return m.Munmap(res, 32*mb) }, nil, 16 * mb},
 		{"read-only mappings are free", func() error {
 			_, err := m.Mmap(0, 512*mb, int(abi.ProtRead), anon)
@@ -64,7 +63,7 @@ func TestMemLimit(t *testing.T) {
 	}
 	// Through the syscall table: the guest sees -ENOMEM.
 	ret := m.Kernel().Dispatch(m, 9, [6]uint64{0, 64 * mb, uint64(rw), anon, ^uint64(0), 0}).RAX
-	enomem := syscalls.ENOMEM
+	enomem := abi.ENOMEM
 	if want := -uint64(enomem); ret != want {
 		t.Fatalf("mmap over the limit returned %#x, want -ENOMEM", ret)
 	}

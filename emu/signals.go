@@ -112,7 +112,7 @@ func (m *Machine) enterHandler(info syscalls.SigInfo, regs syscalls.Regs) {
 	if err != nil {
 		snap.free()
 		// Linux kills a process whose signal frame cannot be written.
-		m.fatalSignal(syscalls.SIGSEGV, regs.RSP, true)
+		m.fatalSignal(abi.SIGSEGV, regs.RSP, true)
 		return
 	}
 	if len(th.sigSaved) >= maxSignalDepth {
@@ -154,5 +154,5 @@ func (m *Machine) interruptSleepers() {
 
 // killedBy ends the process as signal sig's default action does.
 func (m *Machine) killedBy(sig int) {
-	m.exited = &Exit{Status: 128 + sig, Signal: sig, Detail: "guest killed by " + syscalls.SignalName(sig)}
+	m.exited = &Exit{Status: 128 + sig, Signal: sig, Detail: "guest killed by " + abi.SignalName(sig)}
 }

@@ -31,29 +31,29 @@ type steadyCall struct {
 func steadyCalls(epfd uint64) []steadyCall {
 	const word, out, ts, res, mask = 0x10000, 0x10100, 0x10200, 0x10300, 0x10400
 	return []steadyCall{
-		{name: "futex", args: []uint64{word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, 0}, want: 0, blocks: true},
-		{name: "futex", args: []uint64{word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, ts}, want: neg(ETIMEDOUT), blocks: true},
-		{name: "futex", args: []uint64{word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 1, 0}, want: neg(EAGAIN)},
-		{name: "futex", args: []uint64{word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1}, want: 1},
+		{name: "futex", args: []uint64{word, abi.FUTEX_WAIT | abi.FUTEX_PRIVATE_FLAG, 0, 0}, want: 0, blocks: true},
+		{name: "futex", args: []uint64{word, abi.FUTEX_WAIT | abi.FUTEX_PRIVATE_FLAG, 0, ts}, want: neg(abi.ETIMEDOUT), blocks: true},
+		{name: "futex", args: []uint64{word, abi.FUTEX_WAIT | abi.FUTEX_PRIVATE_FLAG, 1, 0}, want: neg(abi.EAGAIN)},
+		{name: "futex", args: []uint64{word, abi.FUTEX_WAKE | abi.FUTEX_PRIVATE_FLAG, 1}, want: 1},
 		{name: "write", args: []uint64{1, out, 13}, want: 13},
 		{name: "nanosleep", args: []uint64{ts, 0}, want: 0, blocks: true},
 		{name: "sched_yield", want: 0},
-		{name: "clock_gettime", args: []uint64{CLOCK_MONOTONIC, res}, want: 0},
-		{name: "clock_gettime", args: []uint64{CLOCK_REALTIME, res}, want: 0},
-		{name: "rt_sigprocmask", args: []uint64{SIG_SETMASK, mask, res, 8}, want: 0},
-		{name: "madvise", args: []uint64{0x10000, 0x1000, MADV_DONTNEED}, want: 0},
-		{name: "madvise", args: []uint64{0x10000, 0x1000, MADV_FREE}, want: 0},
-		{name: "mmap", args: []uint64{0, 0x10000, uint64(abi.ProtRead | abi.ProtWrite), MAP_PRIVATE | MAP_ANONYMOUS, ^uint64(0), 0}, want: 0x7f0000000000 - 0x10000},
+		{name: "clock_gettime", args: []uint64{abi.CLOCK_MONOTONIC, res}, want: 0},
+		{name: "clock_gettime", args: []uint64{abi.CLOCK_REALTIME, res}, want: 0},
+		{name: "rt_sigprocmask", args: []uint64{abi.SIG_SETMASK, mask, res, 8}, want: 0},
+		{name: "madvise", args: []uint64{0x10000, 0x1000, abi.MADV_DONTNEED}, want: 0},
+		{name: "madvise", args: []uint64{0x10000, 0x1000, abi.MADV_FREE}, want: 0},
+		{name: "mmap", args: []uint64{0, 0x10000, uint64(abi.ProtRead | abi.ProtWrite), abi.MAP_PRIVATE | abi.MAP_ANONYMOUS, ^uint64(0), 0}, want: 0x7f0000000000 - 0x10000},
 		{name: "epoll_pwait", args: []uint64{epfd, res, 128, 0, 0}, want: 0},
 		{name: "epoll_pwait", args: []uint64{epfd, res, 128, 10, 0}, want: 0, blocks: true},
 		{name: "getpid", want: Pid},
 		{name: "gettid", want: Pid},
-		{name: "tgkill", args: []uint64{Pid, Pid, SIGURG}, want: 0},
+		{name: "tgkill", args: []uint64{Pid, Pid, abi.SIGURG}, want: 0},
 	}
 }
 
 func syscallNumber(t testing.TB, name string) uint64 {
-	nr, ok := Number(name)
+	nr, ok := abi.SyscallNumber(name)
 	if !ok {
 		t.Fatalf("no syscall %q", name)
 	}
@@ -71,7 +71,7 @@ func steadyKernel(t testing.TB) (*Kernel, Machine, uint64) {
 	k := NewKernel(Config{Cpus: 2, ExePath: "/guest/hello", Stdout: io.Discard, Stderr: io.Discard, Warn: io.Discard,
 		Insns: func() uint64 { return 0 }})
 	q := quietMachine{m}
-	o := k.Dispatch(q, syscallNumber(t, "epoll_create1"), [6]uint64{O_CLOEXEC})
+	o := k.Dispatch(q, syscallNumber(t, "epoll_create1"), [6]uint64{abi.O_CLOEXEC})
 	epfd, w := o.RAX, o.Wait
 	if w != nil || int64(epfd) < 0 {
 		t.Fatalf("epoll_create1 = %#x, %v; want a descriptor", epfd, w)

@@ -5,25 +5,14 @@ import (
 	"os"
 	"syscall"
 	"unsafe"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Calls that read or change a file's attributes: times, owner, mode and
 // statx. Paths go through locate and changes through mayChange, as in
 // fschange.go; with --fs rw the host makes the change and its errno is the
 // guest's.
-
-// Flags of the *at calls that only these use.
-const (
-	AT_EACCESS         = 0x200
-	AT_NO_AUTOMOUNT    = 0x800
-	AT_STATX_SYNC_TYPE = 0x6000
-
-	UTIME_NOW  = 1<<30 - 1
-	UTIME_OMIT = 1<<30 - 2
-
-	STATX_BASIC_STATS = 0x7ff
-	STATX__RESERVED   = 0x80000000
-)
 
 // The utimes family. A time of "now" (UTIME_NOW, or no times at all) is
 // the guest's wall clock, CLOCK_REALTIME on the virtual clock, not the
@@ -41,10 +30,10 @@ func sysUtimensat(c *Call) (uint64, error) {
 		for i := range t {
 			sec, nsec := int64(binary.LittleEndian.Uint64(b[16*i:])), int64(binary.LittleEndian.Uint64(b[16*i+8:]))
 			switch {
-			case nsec == UTIME_NOW || nsec == UTIME_OMIT:
+			case nsec == abi.UTIME_NOW || nsec == abi.UTIME_OMIT:
 				t[i] = -nsec // a marker: no valid time is negative here
 			case nsec < 0 || nsec >= 1e9:
-				return 0, EINVAL
+				return 0, abi.EINVAL
 			default:
 				t[i] = sec*1e9 + nsec
 			}
@@ -52,22 +41,22 @@ func sysUtimensat(c *Call) (uint64, error) {
 		ts = &t
 	}
 	flags := int(c.int32(3))
-	if flags&^(AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH) != 0 {
-		return 0, EINVAL
+	if flags&^(abi.AT_SYMLINK_NOFOLLOW|abi.AT_EMPTY_PATH) != 0 {
+		return 0, abi.EINVAL
 	}
 	dirfd := int(c.int32(0))
-	if c.ptr(1) == 0 && dirfd != AT_FDCWD {
+	if c.ptr(1) == 0 && dirfd != abi.AT_FDCWD {
 		return c.utimesFD(dirfd, ts) // futimens
 	}
-	if flags&AT_EMPTY_PATH != 0 {
+	if flags&abi.AT_EMPTY_PATH != 0 {
 		if p, err := c.readString(c.ptr(1), 1); err == nil && p == "" {
 			return c.utimesFD(dirfd, ts)
 		}
 	}
-	return c.utimesAt(dirfd, c.ptr(1), ts, flags&AT_SYMLINK_NOFOLLOW == 0)
+	return c.utimesAt(dirfd, c.ptr(1), ts, flags&abi.AT_SYMLINK_NOFOLLOW == 0)
 }
 
-func sysUtimes(c *Call) (uint64, error) { return c.timevalUtimes(AT_FDCWD, c.ptr(0), c.ptr(1)) }
+func sysUtimes(c *Call) (uint64, error) { return c.timevalUtimes(abi.AT_FDCWD, c.ptr(0), c.ptr(1)) }
 
 func sysFutimesat(c *Call) (uint64, error) {
 	return c.timevalUtimes(int(c.int32(0)), c.ptr(1), c.ptr(2))
@@ -86,7 +75,7 @@ func (c *Call) timevalUtimes(dirfd int, pathPtr, tvPtr uint64) (uint64, error) {
 		for i := range t {
 			sec, usec := int64(binary.LittleEndian.Uint64(b[16*i:])), int64(binary.LittleEndian.Uint64(b[16*i+8:]))
 			if usec < 0 || usec >= 1e6 {
-				return 0, EINVAL
+				return 0, abi.EINVAL
 			}
 			t[i] = sec*1e9 + usec*1e3
 		}
@@ -104,7 +93,7 @@ func sysUtime(c *Call) (uint64, error) {
 		}
 		ts = &[2]int64{int64(binary.LittleEndian.Uint64(b)) * 1e9, int64(binary.LittleEndian.Uint64(b[8:])) * 1e9}
 	}
-	return c.utimesAt(AT_FDCWD, c.ptr(0), ts, true)
+	return c.utimesAt(abi.AT_FDCWD, c.ptr(0), ts, true)
 }
 
 // hostTimes turns the guest's times (nil for both now; -UTIME_NOW and
@@ -118,10 +107,10 @@ func (c *Call) hostTimes(ts *[2]int64) [2]syscall.Timespec {
 			t = ts[i]
 		}
 		switch t {
-		case -UTIME_NOW:
+		case -abi.UTIME_NOW:
 			t = now
-		case -UTIME_OMIT:
-			out[i] = syscall.Timespec{Nsec: UTIME_OMIT}
+		case -abi.UTIME_OMIT:
+			out[i] = syscall.Timespec{Nsec: abi.UTIME_OMIT}
 			continue
 		}
 		out[i] = syscall.NsecToTimespec(t)
@@ -131,7 +120,7 @@ func (c *Call) hostTimes(ts *[2]int64) [2]syscall.Timespec {
 
 func (c *Call) utimesAt(dirfd int, pathPtr uint64, ts *[2]int64, follow bool) (uint64, error) {
 	if pathPtr == 0 {
-		return 0, EFAULT
+		return 0, abi.EFAULT
 	}
 	l, err := c.locate(dirfd, pathPtr, follow)
 	if err != nil {
@@ -142,10 +131,10 @@ func (c *Call) utimesAt(dirfd int, pathPtr uint64, ts *[2]int64, follow bool) (u
 	}
 	flags := 0
 	if !follow {
-		flags = AT_SYMLINK_NOFOLLOW // the same value on every Linux architecture
+		flags = abi.AT_SYMLINK_NOFOLLOW // the same value on every Linux architecture
 	}
 	t := c.hostTimes(ts)
-	return hostCall(hostUtimensat(AT_FDCWD, l.host, &t, flags))
+	return hostCall(hostUtimensat(abi.AT_FDCWD, l.host, &t, flags))
 }
 
 func (c *Call) utimesFD(fd int, ts *[2]int64) (uint64, error) {
@@ -155,7 +144,7 @@ func (c *Call) utimesFD(fd int, ts *[2]int64) (uint64, error) {
 	}
 	h, ok := f.(*hostFile)
 	if !ok || c.K.cfg.FS != FSReadWrite {
-		return 0, EACCES
+		return 0, abi.EACCES
 	}
 	t := c.hostTimes(ts)
 	return hostCall(hostUtimensat(int(h.f.Fd()), "", &t, 0))
@@ -184,11 +173,11 @@ func hostUtimensat(dirfd int, path string, ts *[2]syscall.Timespec, flags int) e
 // they look at ownership).
 
 func sysChown(c *Call) (uint64, error) {
-	return c.chownAt(AT_FDCWD, c.ptr(0), c.u32(1), c.u32(2), 0)
+	return c.chownAt(abi.AT_FDCWD, c.ptr(0), c.u32(1), c.u32(2), 0)
 }
 
 func sysLchown(c *Call) (uint64, error) {
-	return c.chownAt(AT_FDCWD, c.ptr(0), c.u32(1), c.u32(2), AT_SYMLINK_NOFOLLOW)
+	return c.chownAt(abi.AT_FDCWD, c.ptr(0), c.u32(1), c.u32(2), abi.AT_SYMLINK_NOFOLLOW)
 }
 
 func sysFchownat(c *Call) (uint64, error) {
@@ -201,23 +190,23 @@ func sysFchown(c *Call) (uint64, error) {
 		return 0, err
 	}
 	if c.K.cfg.FS != FSReadWrite {
-		return 0, EACCES
+		return 0, abi.EACCES
 	}
 	return hostCall(syscall.Fchown(int(h.f.Fd()), int(int32(c.u32(1))), int(int32(c.u32(2)))))
 }
 
 func (c *Call) chownAt(dirfd int, pathPtr uint64, uid, gid uint32, flags int) (uint64, error) {
-	if flags&^(AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH) != 0 {
-		return 0, EINVAL
+	if flags&^(abi.AT_SYMLINK_NOFOLLOW|abi.AT_EMPTY_PATH) != 0 {
+		return 0, abi.EINVAL
 	}
-	if flags&AT_EMPTY_PATH != 0 {
+	if flags&abi.AT_EMPTY_PATH != 0 {
 		if p, err := c.readString(pathPtr, 1); err == nil && p == "" {
 			c.Args[0] = uint64(uint32(dirfd))
 			c.Args[1], c.Args[2] = uint64(uid), uint64(gid)
 			return sysFchown(c)
 		}
 	}
-	follow := flags&AT_SYMLINK_NOFOLLOW == 0
+	follow := flags&abi.AT_SYMLINK_NOFOLLOW == 0
 	l, err := c.locate(dirfd, pathPtr, follow)
 	if err != nil {
 		return 0, err
@@ -236,17 +225,17 @@ func (c *Call) chownAt(dirfd int, pathPtr uint64, uid, gid uint32, flags int) (u
 // link is EOPNOTSUPP (ENOTSUP), as on Linux's filesystems, which have no link modes.
 func sysFchmodat2(c *Call) (uint64, error) {
 	flags := int(c.int32(3))
-	if flags&^(AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH) != 0 {
-		return 0, EINVAL
+	if flags&^(abi.AT_SYMLINK_NOFOLLOW|abi.AT_EMPTY_PATH) != 0 {
+		return 0, abi.EINVAL
 	}
 	dirfd := int(c.int32(0))
-	if flags&AT_EMPTY_PATH != 0 {
+	if flags&abi.AT_EMPTY_PATH != 0 {
 		if p, err := c.readString(c.ptr(1), 1); err == nil && p == "" {
 			c.Args[0], c.Args[1] = uint64(uint32(dirfd)), c.Args[2]
 			return sysFchmod(c)
 		}
 	}
-	if flags&AT_SYMLINK_NOFOLLOW == 0 {
+	if flags&abi.AT_SYMLINK_NOFOLLOW == 0 {
 		return c.chmodAt(dirfd, c.ptr(1), c.u32(2))
 	}
 	l, err := c.locate(dirfd, c.ptr(1), false)
@@ -261,7 +250,7 @@ func sysFchmodat2(c *Call) (uint64, error) {
 		return 0, hostErrno(err)
 	}
 	if fi.Mode()&os.ModeSymlink != 0 {
-		return 0, ENOTSUP
+		return 0, abi.ENOTSUP
 	}
 	return hostCall(syscall.Chmod(l.host, c.u32(2)&0o7777))
 }
@@ -274,9 +263,9 @@ func sysFaccessat2(c *Call) (uint64, error) {
 // mask asks for, as a filesystem without birth times does.
 func sysStatx(c *Call) (uint64, error) {
 	flags := int(c.int32(2))
-	if flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH|AT_STATX_SYNC_TYPE) != 0 ||
-		flags&AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE || c.u32(3)&STATX__RESERVED != 0 {
-		return 0, EINVAL
+	if flags&^(abi.AT_SYMLINK_NOFOLLOW|abi.AT_NO_AUTOMOUNT|abi.AT_EMPTY_PATH|abi.AT_STATX_SYNC_TYPE) != 0 ||
+		flags&abi.AT_STATX_SYNC_TYPE == abi.AT_STATX_SYNC_TYPE || c.u32(3)&abi.STATX__RESERVED != 0 {
+		return 0, abi.EINVAL
 	}
 	s, err := c.statAt(int(c.int32(0)), c.ptr(1), flags)
 	if err != nil {
@@ -289,7 +278,7 @@ func sysStatx(c *Call) (uint64, error) {
 func encodeStatx(s statInfo) []byte {
 	b := make([]byte, 256)
 	le := binary.LittleEndian
-	le.PutUint32(b[0:], STATX_BASIC_STATS)
+	le.PutUint32(b[0:], abi.STATX_BASIC_STATS)
 	le.PutUint32(b[4:], uint32(s.blksize))
 	le.PutUint32(b[16:], uint32(s.nlink))
 	le.PutUint32(b[20:], uint32(s.uid))

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Directory listing. The host's order of entries depends on the
@@ -17,18 +19,6 @@ type dirent struct {
 	typ  uint8 // DT_*
 	name string
 }
-
-// Directory entry types (d_type).
-const (
-	DT_UNKNOWN = 0
-	DT_FIFO    = 1
-	DT_CHR     = 2
-	DT_DIR     = 4
-	DT_BLK     = 6
-	DT_REG     = 8
-	DT_LNK     = 10
-	DT_SOCK    = 12
-)
 
 // direntHeader is the size of struct linux_dirent64 before d_name:
 // d_ino u64, d_off i64, d_reclen u16, d_type u8.
@@ -45,8 +35,8 @@ func listDir(h *hostFile) ([]dirent, error) {
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	out := []dirent{
-		{ino: hostStat(h.f).ino, typ: DT_DIR, name: "."},
-		{ino: inodeOf(h.fdPath() + "/.."), typ: DT_DIR, name: ".."},
+		{ino: hostStat(h.f).ino, typ: abi.DT_DIR, name: "."},
+		{ino: inodeOf(h.fdPath() + "/.."), typ: abi.DT_DIR, name: ".."},
 	}
 	for _, e := range ents {
 		var ino uint64
@@ -69,21 +59,21 @@ func inodeOf(path string) uint64 {
 func direntType(m fs.FileMode) uint8 {
 	switch m.Type() {
 	case 0:
-		return DT_REG
+		return abi.DT_REG
 	case fs.ModeDir:
-		return DT_DIR
+		return abi.DT_DIR
 	case fs.ModeSymlink:
-		return DT_LNK
+		return abi.DT_LNK
 	case fs.ModeNamedPipe:
-		return DT_FIFO
+		return abi.DT_FIFO
 	case fs.ModeSocket:
-		return DT_SOCK
+		return abi.DT_SOCK
 	case fs.ModeDevice | fs.ModeCharDevice:
-		return DT_CHR
+		return abi.DT_CHR
 	case fs.ModeDevice:
-		return DT_BLK
+		return abi.DT_BLK
 	}
-	return DT_UNKNOWN
+	return abi.DT_UNKNOWN
 }
 
 // sysGetdents64 fills the buffer with whole linux_dirent64 records, each
@@ -117,7 +107,7 @@ func sysGetdents64(c *Call) (uint64, error) {
 		buf = append(buf, rec...)
 	}
 	if len(buf) == 0 && pos < len(h.ents) {
-		return 0, EINVAL // the buffer cannot hold the next entry
+		return 0, abi.EINVAL // the buffer cannot hold the next entry
 	}
 	if err := c.write(c.ptr(1), buf); err != nil {
 		return 0, err

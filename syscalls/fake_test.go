@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // fakeMachine is a Machine with one flat region of memory at base, for
@@ -25,7 +27,7 @@ func newFake() *fakeMachine {
 
 func (f *fakeMachine) span(addr uint64, n int) ([]byte, error) {
 	if addr < f.base || addr+uint64(n) > f.base+uint64(len(f.mem)) || addr+uint64(n) < addr {
-		return nil, EFAULT
+		return nil, abi.EFAULT
 	}
 	return f.mem[addr-f.base : addr-f.base+uint64(n)], nil
 }
@@ -41,7 +43,7 @@ func (f *fakeMachine) ReadMem(addr uint64, p []byte) error {
 
 func (f *fakeMachine) Access(addr, n uint64, write bool) error {
 	if n > 1<<30 {
-		return EFAULT
+		return abi.EFAULT
 	}
 	_, err := f.span(addr, int(n))
 	return err
@@ -64,7 +66,7 @@ func (f *fakeMachine) Mprotect(addr, length uint64, prot int) error { return nil
 func (f *fakeMachine) Discard(addr, length uint64) error {
 	b, err := f.span(addr, int(length))
 	if err != nil {
-		return ENOMEM
+		return abi.ENOMEM
 	}
 	clear(b)
 	return nil
@@ -107,7 +109,7 @@ func (f *fakeMachine) putStr(addr uint64, s string) {
 	copy(f.mem[addr-f.base:], append([]byte(s), 0))
 }
 
-func neg(e Errno) uint64 { return uint64(-int64(e)) }
+func neg(e abi.Errno) uint64 { return uint64(-int64(e)) }
 
 type testKernel struct {
 	*Kernel
@@ -137,7 +139,7 @@ func (tk *testKernel) call(t *testing.T, name string, args ...uint64) uint64 {
 
 func (tk *testKernel) dispatch(t *testing.T, name string, args ...uint64) (uint64, *Wait) {
 	t.Helper()
-	nr, ok := Number(name)
+	nr, ok := abi.SyscallNumber(name)
 	if !ok {
 		t.Fatalf("no syscall %q", name)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"unsafe"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // file is an open file description as the guest sees it.
@@ -50,9 +52,9 @@ type fdTable struct {
 func newFDTable(cfg Config) *fdTable {
 	t := &fdTable{}
 	t.fds = []*fdEntry{
-		{f: &stdioFile{r: cfg.Stdin, name: "stdin"}, flags: O_RDWR},
-		{f: &stdioFile{w: cfg.Stdout, name: "stdout"}, flags: O_RDWR},
-		{f: &stdioFile{w: cfg.Stderr, name: "stderr"}, flags: O_RDWR},
+		{f: &stdioFile{r: cfg.Stdin, name: "stdin"}, flags: abi.O_RDWR},
+		{f: &stdioFile{w: cfg.Stdout, name: "stdout"}, flags: abi.O_RDWR},
+		{f: &stdioFile{w: cfg.Stderr, name: "stderr"}, flags: abi.O_RDWR},
 	}
 	return t
 }
@@ -64,10 +66,10 @@ func newFDTable(cfg Config) *fdTable {
 const maxFDs = 1 << 16
 
 func (t *fdTable) install(f file, flags int) (int, error) {
-	e := &fdEntry{f: f, cloexec: flags&O_CLOEXEC != 0, flags: flags &^ O_CLOEXEC}
+	e := &fdEntry{f: f, cloexec: flags&abi.O_CLOEXEC != 0, flags: flags &^ abi.O_CLOEXEC}
 	for i, x := range t.fds {
 		if i >= t.max {
-			return 0, EMFILE
+			return 0, abi.EMFILE
 		}
 		if x == nil {
 			t.fds[i] = e
@@ -75,7 +77,7 @@ func (t *fdTable) install(f file, flags int) (int, error) {
 		}
 	}
 	if len(t.fds) >= t.max {
-		return 0, EMFILE
+		return 0, abi.EMFILE
 	}
 	t.fds = append(t.fds, e)
 	return len(t.fds) - 1, nil
@@ -83,7 +85,7 @@ func (t *fdTable) install(f file, flags int) (int, error) {
 
 func (t *fdTable) entry(fd int) (*fdEntry, error) {
 	if fd < 0 || fd >= len(t.fds) || t.fds[fd] == nil {
-		return nil, EBADF
+		return nil, abi.EBADF
 	}
 	return t.fds[fd], nil
 }
@@ -128,22 +130,22 @@ type stdioFile struct {
 
 func (s *stdioFile) read(p []byte) (int, error) {
 	if s.r == nil {
-		return 0, EBADF
+		return 0, abi.EBADF
 	}
 	n, err := s.r.Read(p)
 	if err != nil && err != io.EOF && n == 0 {
-		return 0, EIO
+		return 0, abi.EIO
 	}
 	return n, nil
 }
 
 func (s *stdioFile) write(p []byte) (int, error) {
 	if s.w == nil {
-		return 0, EBADF
+		return 0, abi.EBADF
 	}
 	n, err := s.w.Write(p)
 	if err != nil && n == 0 {
-		return 0, EPIPE
+		return 0, abi.EPIPE
 	}
 	return n, nil
 }
@@ -152,9 +154,9 @@ func (s *stdioFile) close()         {}
 func (s *stdioFile) pollable() bool { return false }
 func (s *stdioFile) kind() string   { return s.name }
 func (s *stdioFile) stat() statInfo {
-	return statInfo{dev: 0x16, ino: 3, nlink: 1, mode: S_IFCHR | 0o620, rdev: 0x8800, blksize: 1024}
+	return statInfo{dev: 0x16, ino: 3, nlink: 1, mode: abi.S_IFCHR | 0o620, rdev: 0x8800, blksize: 1024}
 }
-func (s *stdioFile) ready() (uint32, uint64) { return EPOLLIN | EPOLLOUT, 0 }
+func (s *stdioFile) ready() (uint32, uint64) { return abi.EPOLLIN | abi.EPOLLOUT, 0 }
 
 // hostFile is a host file or directory. With --fs ro it is always opened
 // read-only; with --fs rw, as the guest asked.
@@ -188,11 +190,11 @@ func (h *hostFile) read(p []byte) (int, error) {
 func (h *hostFile) pread(p []byte, off int64) (int, error) {
 	switch {
 	case h.fifo:
-		return 0, ESPIPE
+		return 0, abi.ESPIPE
 	case h.dir:
-		return 0, EISDIR
-	case h.acc == O_WRONLY:
-		return 0, EBADF
+		return 0, abi.EISDIR
+	case h.acc == abi.O_WRONLY:
+		return 0, abi.EBADF
 	}
 	n, err := h.f.ReadAt(p, off)
 	if err != nil && err != io.EOF && n == 0 {
@@ -203,7 +205,7 @@ func (h *hostFile) pread(p []byte, off int64) (int, error) {
 
 func (h *hostFile) seek(off int64, whence int) (int64, error) {
 	if h.fifo {
-		return 0, ESPIPE
+		return 0, abi.ESPIPE
 	}
 	var base int64
 	switch whence {
@@ -213,10 +215,10 @@ func (h *hostFile) seek(off int64, whence int) (int64, error) {
 	case 2:
 		base = h.stat().size
 	default:
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	if base+off < 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	h.off = base + off
 	if h.dir {
@@ -231,8 +233,8 @@ func (h *hostFile) seek(off int64, whence int) (int64, error) {
 
 func (h *hostFile) write(p []byte) (int, error) {
 	if h.fifo {
-		if h.acc == O_RDONLY {
-			return 0, EBADF
+		if h.acc == abi.O_RDONLY {
+			return 0, abi.EBADF
 		}
 		return h.fifoIO(p, syscall.Write)
 	}
@@ -242,11 +244,11 @@ func (h *hostFile) write(p []byte) (int, error) {
 }
 
 func (h *hostFile) pwrite(p []byte, off int64) (int, error) {
-	if h.acc == O_RDONLY {
-		return 0, EBADF
+	if h.acc == abi.O_RDONLY {
+		return 0, abi.EBADF
 	}
 	if h.fifo {
-		return 0, ESPIPE
+		return 0, abi.ESPIPE
 	}
 	n, err := h.f.WriteAt(p, off)
 	if err != nil && n == 0 {
@@ -305,20 +307,20 @@ func (h *hostFile) pollable() bool { return false }
 func (h *hostFile) kind() string   { return h.f.Name() }
 func (h *hostFile) ready() (uint32, uint64) {
 	if !h.fifo {
-		return EPOLLIN | EPOLLOUT, 0
+		return abi.EPOLLIN | abi.EPOLLOUT, 0
 	}
 	// poll(2) with no timeout on the host's descriptor; POLLIN, POLLOUT,
 	// POLLERR and POLLHUP have the EPOLL* values.
 	var ev uint32
 	rc, err := h.f.SyscallConn()
 	if err != nil {
-		return EPOLLERR, 0
+		return abi.EPOLLERR, 0
 	}
 	rc.Control(func(fd uintptr) {
 		pfd := struct {
 			fd             int32
 			events, revent int16
-		}{int32(fd), int16(EPOLLIN | EPOLLOUT), 0}
+		}{int32(fd), int16(abi.EPOLLIN | abi.EPOLLOUT), 0}
 		var zero syscall.Timespec
 		if _, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&pfd)), 1, uintptr(unsafe.Pointer(&zero)), 0, 0, 0); e == 0 {
 			ev = uint32(uint16(pfd.revent))
@@ -332,7 +334,7 @@ func (h *hostFile) ready() (uint32, uint64) {
 func (h *hostFile) fifoIO(p []byte, io func(int, []byte) (int, error)) (int, error) {
 	rc, err := h.f.SyscallConn()
 	if err != nil {
-		return 0, EBADF
+		return 0, abi.EBADF
 	}
 	var n int
 	var ioErr error
@@ -373,17 +375,17 @@ func (m *memFile) seek(off int64, whence int) (int64, error) {
 		off += int64(len(m.data))
 	}
 	if off < 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	m.off = off
 	return off, nil
 }
 
-func (m *memFile) write(p []byte) (int, error) { return 0, EBADF }
+func (m *memFile) write(p []byte) (int, error) { return 0, abi.EBADF }
 func (m *memFile) close()                      {}
 func (m *memFile) pollable() bool              { return false }
 func (m *memFile) kind() string                { return m.name }
-func (m *memFile) ready() (uint32, uint64)     { return EPOLLIN, 0 }
+func (m *memFile) ready() (uint32, uint64)     { return abi.EPOLLIN, 0 }
 func (m *memFile) stat() statInfo {
-	return statInfo{dev: 0x14, ino: 1, nlink: 1, mode: S_IFREG | 0o444, size: 0, blksize: 4096}
+	return statInfo{dev: 0x14, ino: 1, nlink: 1, mode: abi.S_IFREG | 0o444, size: 0, blksize: 4096}
 }

@@ -53,25 +53,25 @@ var protNames = func() []flagName {
 }()
 
 var mapFlagNames = []flagName{
-	{MAP_SHARED, "MAP_SHARED"}, {MAP_PRIVATE, "MAP_PRIVATE"}, {MAP_FIXED, "MAP_FIXED"},
-	{MAP_ANONYMOUS, "MAP_ANONYMOUS"}, {MAP_GROWSDOWN, "MAP_GROWSDOWN"}, {MAP_NORESERVE, "MAP_NORESERVE"},
-	{MAP_POPULATE, "MAP_POPULATE"}, {MAP_STACK, "MAP_STACK"}, {MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
+	{abi.MAP_SHARED, "MAP_SHARED"}, {abi.MAP_PRIVATE, "MAP_PRIVATE"}, {abi.MAP_FIXED, "MAP_FIXED"},
+	{abi.MAP_ANONYMOUS, "MAP_ANONYMOUS"}, {abi.MAP_GROWSDOWN, "MAP_GROWSDOWN"}, {abi.MAP_NORESERVE, "MAP_NORESERVE"},
+	{abi.MAP_POPULATE, "MAP_POPULATE"}, {abi.MAP_STACK, "MAP_STACK"}, {abi.MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
 }
 
 var cloneFlagNames = []flagName{
-	{CLONE_VM, "CLONE_VM"}, {CLONE_FS, "CLONE_FS"}, {CLONE_FILES, "CLONE_FILES"},
-	{CLONE_SIGHAND, "CLONE_SIGHAND"}, {CLONE_PIDFD, "CLONE_PIDFD"}, {CLONE_PTRACE, "CLONE_PTRACE"},
-	{CLONE_VFORK, "CLONE_VFORK"}, {CLONE_PARENT, "CLONE_PARENT"}, {CLONE_THREAD, "CLONE_THREAD"},
-	{CLONE_NEWNS, "CLONE_NEWNS"}, {CLONE_SYSVSEM, "CLONE_SYSVSEM"}, {CLONE_SETTLS, "CLONE_SETTLS"},
-	{CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"}, {CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"},
-	{CLONE_DETACHED, "CLONE_DETACHED"}, {CLONE_UNTRACED, "CLONE_UNTRACED"},
-	{CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"},
+	{abi.CLONE_VM, "CLONE_VM"}, {abi.CLONE_FS, "CLONE_FS"}, {abi.CLONE_FILES, "CLONE_FILES"},
+	{abi.CLONE_SIGHAND, "CLONE_SIGHAND"}, {abi.CLONE_PIDFD, "CLONE_PIDFD"}, {abi.CLONE_PTRACE, "CLONE_PTRACE"},
+	{abi.CLONE_VFORK, "CLONE_VFORK"}, {abi.CLONE_PARENT, "CLONE_PARENT"}, {abi.CLONE_THREAD, "CLONE_THREAD"},
+	{abi.CLONE_NEWNS, "CLONE_NEWNS"}, {abi.CLONE_SYSVSEM, "CLONE_SYSVSEM"}, {abi.CLONE_SETTLS, "CLONE_SETTLS"},
+	{abi.CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"}, {abi.CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"},
+	{abi.CLONE_DETACHED, "CLONE_DETACHED"}, {abi.CLONE_UNTRACED, "CLONE_UNTRACED"},
+	{abi.CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"},
 }
 
 var openFlagNames = []flagName{
-	{O_CREAT, "O_CREAT"}, {O_EXCL, "O_EXCL"}, {O_NOCTTY, "O_NOCTTY"}, {O_TRUNC, "O_TRUNC"},
-	{O_APPEND, "O_APPEND"}, {O_NONBLOCK, "O_NONBLOCK"}, {O_LARGEFILE, "O_LARGEFILE"},
-	{O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"}, {O_CLOEXEC, "O_CLOEXEC"}, {O_PATH, "O_PATH"},
+	{abi.O_CREAT, "O_CREAT"}, {abi.O_EXCL, "O_EXCL"}, {abi.O_NOCTTY, "O_NOCTTY"}, {abi.O_TRUNC, "O_TRUNC"},
+	{abi.O_APPEND, "O_APPEND"}, {abi.O_NONBLOCK, "O_NONBLOCK"}, {abi.O_LARGEFILE, "O_LARGEFILE"},
+	{abi.O_DIRECTORY, "O_DIRECTORY"}, {abi.O_NOFOLLOW, "O_NOFOLLOW"}, {abi.O_CLOEXEC, "O_CLOEXEC"}, {abi.O_PATH, "O_PATH"},
 }
 
 // formatFlags renders v as NAME|NAME|0x.. with the leftover bits in hex.
@@ -97,14 +97,14 @@ func enumName(v int64, names map[int64]string) string {
 }
 
 var (
-	futexNames   = map[int64]string{FUTEX_WAIT: "FUTEX_WAIT", FUTEX_WAKE: "FUTEX_WAKE", FUTEX_WAIT_BITSET: "FUTEX_WAIT_BITSET", FUTEX_WAKE_BITSET: "FUTEX_WAKE_BITSET"}
-	sigHowNames  = map[int64]string{SIG_BLOCK: "SIG_BLOCK", SIG_UNBLOCK: "SIG_UNBLOCK", SIG_SETMASK: "SIG_SETMASK"}
-	archNames    = map[int64]string{ARCH_SET_GS: "ARCH_SET_GS", ARCH_SET_FS: "ARCH_SET_FS", ARCH_GET_FS: "ARCH_GET_FS", ARCH_GET_GS: "ARCH_GET_GS"}
-	fcntlNames   = map[int64]string{F_DUPFD: "F_DUPFD", F_GETFD: "F_GETFD", F_SETFD: "F_SETFD", F_GETFL: "F_GETFL", F_SETFL: "F_SETFL", F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC"}
-	epollOpNames = map[int64]string{EPOLL_CTL_ADD: "EPOLL_CTL_ADD", EPOLL_CTL_DEL: "EPOLL_CTL_DEL", EPOLL_CTL_MOD: "EPOLL_CTL_MOD"}
-	prctlNames   = map[int64]string{PR_SET_NAME: "PR_SET_NAME", PR_GET_NAME: "PR_GET_NAME", PR_SET_VMA: "PR_SET_VMA"}
-	madvNames    = map[int64]string{0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILLNEED", MADV_DONTNEED: "MADV_DONTNEED", MADV_FREE: "MADV_FREE", 14: "MADV_HUGEPAGE", 15: "MADV_NOHUGEPAGE", 25: "MADV_COLLAPSE"}
-	clockNames   = map[int64]string{CLOCK_REALTIME: "CLOCK_REALTIME", CLOCK_MONOTONIC: "CLOCK_MONOTONIC", CLOCK_PROCESS_CPUTIME_ID: "CLOCK_PROCESS_CPUTIME_ID", CLOCK_THREAD_CPUTIME_ID: "CLOCK_THREAD_CPUTIME_ID", CLOCK_MONOTONIC_RAW: "CLOCK_MONOTONIC_RAW", CLOCK_REALTIME_COARSE: "CLOCK_REALTIME_COARSE", CLOCK_MONOTONIC_COARSE: "CLOCK_MONOTONIC_COARSE", CLOCK_BOOTTIME: "CLOCK_BOOTTIME"}
+	futexNames   = map[int64]string{abi.FUTEX_WAIT: "FUTEX_WAIT", abi.FUTEX_WAKE: "FUTEX_WAKE", abi.FUTEX_WAIT_BITSET: "FUTEX_WAIT_BITSET", abi.FUTEX_WAKE_BITSET: "FUTEX_WAKE_BITSET"}
+	sigHowNames  = map[int64]string{abi.SIG_BLOCK: "SIG_BLOCK", abi.SIG_UNBLOCK: "SIG_UNBLOCK", abi.SIG_SETMASK: "SIG_SETMASK"}
+	archNames    = map[int64]string{abi.ARCH_SET_GS: "ARCH_SET_GS", abi.ARCH_SET_FS: "ARCH_SET_FS", abi.ARCH_GET_FS: "ARCH_GET_FS", abi.ARCH_GET_GS: "ARCH_GET_GS"}
+	fcntlNames   = map[int64]string{abi.F_DUPFD: "F_DUPFD", abi.F_GETFD: "F_GETFD", abi.F_SETFD: "F_SETFD", abi.F_GETFL: "F_GETFL", abi.F_SETFL: "F_SETFL", abi.F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC"}
+	epollOpNames = map[int64]string{abi.EPOLL_CTL_ADD: "EPOLL_CTL_ADD", abi.EPOLL_CTL_DEL: "EPOLL_CTL_DEL", abi.EPOLL_CTL_MOD: "EPOLL_CTL_MOD"}
+	prctlNames   = map[int64]string{abi.PR_SET_NAME: "PR_SET_NAME", abi.PR_GET_NAME: "PR_GET_NAME", abi.PR_SET_VMA: "PR_SET_VMA"}
+	madvNames    = map[int64]string{0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILLNEED", abi.MADV_DONTNEED: "MADV_DONTNEED", abi.MADV_FREE: "MADV_FREE", 14: "MADV_HUGEPAGE", 15: "MADV_NOHUGEPAGE", 25: "MADV_COLLAPSE"}
+	clockNames   = map[int64]string{abi.CLOCK_REALTIME: "CLOCK_REALTIME", abi.CLOCK_MONOTONIC: "CLOCK_MONOTONIC", abi.CLOCK_PROCESS_CPUTIME_ID: "CLOCK_PROCESS_CPUTIME_ID", abi.CLOCK_THREAD_CPUTIME_ID: "CLOCK_THREAD_CPUTIME_ID", abi.CLOCK_MONOTONIC_RAW: "CLOCK_MONOTONIC_RAW", abi.CLOCK_REALTIME_COARSE: "CLOCK_REALTIME_COARSE", abi.CLOCK_MONOTONIC_COARSE: "CLOCK_MONOTONIC_COARSE", abi.CLOCK_BOOTTIME: "CLOCK_BOOTTIME"}
 )
 
 // maxShown bounds how much of a buffer or string the trace prints, as
@@ -155,7 +155,7 @@ func (k *Kernel) formatArg(c *Call, i int, a Arg) string {
 	case FD:
 		return strconv.FormatInt(int64(int32(v)), 10)
 	case DirFD:
-		if int32(v) == AT_FDCWD {
+		if int32(v) == abi.AT_FDCWD {
 			return "AT_FDCWD"
 		}
 		return strconv.FormatInt(int64(int32(v)), 10)
@@ -208,28 +208,28 @@ func (k *Kernel) formatArg(c *Call, i int, a Arg) string {
 	case MapFlags:
 		return formatFlags(v, mapFlagNames)
 	case CloneFlags:
-		s := formatFlags(v&^CSIGNAL, cloneFlagNames)
-		if sig := v & CSIGNAL; sig != 0 {
-			s += "|" + SignalName(int(sig))
+		s := formatFlags(v&^abi.CSIGNAL, cloneFlagNames)
+		if sig := v & abi.CSIGNAL; sig != 0 {
+			s += "|" + abi.SignalName(int(sig))
 		}
 		return s
 	case FutexOp:
 		op := int64(int32(v))
-		s := enumName(op&^(FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME), futexNames)
-		if op&FUTEX_PRIVATE_FLAG != 0 {
+		s := enumName(op&^(abi.FUTEX_PRIVATE_FLAG|abi.FUTEX_CLOCK_REALTIME), futexNames)
+		if op&abi.FUTEX_PRIVATE_FLAG != 0 {
 			s += "_PRIVATE"
 		}
-		if op&FUTEX_CLOCK_REALTIME != 0 {
+		if op&abi.FUTEX_CLOCK_REALTIME != 0 {
 			s += "|FUTEX_CLOCK_REALTIME"
 		}
 		return s
 	case Signal:
-		return SignalName(int(int32(v)))
+		return abi.SignalName(int(int32(v)))
 	case SigHow:
 		return enumName(int64(int32(v)), sigHowNames)
 	case OpenFlags:
-		acc := [...]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"}[v&O_ACCMODE]
-		if rest := v &^ O_ACCMODE; rest != 0 {
+		acc := [...]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"}[v&abi.O_ACCMODE]
+		if rest := v &^ abi.O_ACCMODE; rest != 0 {
 			return acc + "|" + formatFlags(rest, openFlagNames)
 		}
 		return acc
@@ -268,7 +268,7 @@ func (k *Kernel) formatArg(c *Call, i int, a Arg) string {
 		}
 		return "[" + strings.Join(cpus, " ") + "]"
 	case CreateMode:
-		if i == 0 || c.Args[i-1]&O_CREAT == 0 {
+		if i == 0 || c.Args[i-1]&abi.O_CREAT == 0 {
 			return ""
 		}
 		return "0" + strconv.FormatUint(v, 8)
@@ -286,8 +286,8 @@ func (k *Kernel) FormatCall(c *Call) string {
 	var sb strings.Builder
 	sb.WriteString("[" + strconv.Itoa(c.Tid) + "] ")
 	var args []Arg
-	if c.Nr >= 0 && c.Nr < len(Table) && Table[c.Nr].Name != "" {
-		sb.WriteString(Table[c.Nr].Name)
+	if c.Nr >= 0 && c.Nr < len(Table) && abi.SyscallName(c.Nr) != "" {
+		sb.WriteString(abi.SyscallName(c.Nr))
 		args = Table[c.Nr].Args
 		if Table[c.Nr].Handler == nil && args == nil {
 			args = []Arg{Hex, Hex, Hex, Hex, Hex, Hex}
@@ -311,7 +311,7 @@ func (k *Kernel) FormatCall(c *Call) string {
 	if c.restarted {
 		sb.WriteString("? ERESTARTSYS (To be restarted if SA_RESTART is set)")
 	} else if c.err != nil {
-		en := Errno(-int64(c.ret))
+		en := abi.Errno(-int64(c.ret))
 		sb.WriteString("-1 " + en.Name() + " (" + en.Error() + ")")
 	} else {
 		sb.WriteString(k.formatResult(c))
@@ -321,7 +321,7 @@ func (k *Kernel) FormatCall(c *Call) string {
 
 // formatResult shows addresses in hex, counts in decimal.
 func (k *Kernel) formatResult(c *Call) string {
-	switch Name(c.Nr) {
+	switch abi.SyscallName(c.Nr) {
 	case "exit", "exit_group":
 		return "?" // the caller never sees a result
 	case "mmap", "brk":

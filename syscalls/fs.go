@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // maxIO bounds one read or write so a guest cannot make the host allocate
@@ -31,7 +33,7 @@ func (c *Call) readInto(e *fdEntry, buf uint64, n int) (uint64, error) {
 	try := func() (uint64, error) {
 		// A bad buffer must fail before the file gives up its data.
 		if err := c.M.Access(buf, uint64(n), true); err != nil {
-			return 0, EFAULT
+			return 0, abi.EFAULT
 		}
 		got, err := e.f.read(p)
 		if err != nil {
@@ -44,11 +46,11 @@ func (c *Call) readInto(e *fdEntry, buf uint64, n int) (uint64, error) {
 		return uint64(got), nil
 	}
 	v, err := try()
-	if err != EAGAIN || e.flags&O_NONBLOCK != 0 {
+	if err != abi.EAGAIN || e.flags&abi.O_NONBLOCK != 0 {
 		return v, err
 	}
 	return 0, c.block("read", 0, NoDeadline,
-		func() bool { ev, _ := e.f.ready(); return ev&(EPOLLIN|EPOLLHUP|EPOLLERR) != 0 },
+		func() bool { ev, _ := e.f.ready(); return ev&(abi.EPOLLIN|abi.EPOLLHUP|abi.EPOLLERR) != 0 },
 		func(bool) (uint64, error) { return try() })
 }
 
@@ -61,7 +63,7 @@ func sysWrite(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if e.flags&O_APPEND != 0 {
+	if e.flags&abi.O_APPEND != 0 {
 		if s, ok := e.f.(seeker); ok {
 			s.seek(0, 2) // O_APPEND: every write goes to the end
 		}
@@ -77,10 +79,10 @@ func sysPread64(c *Call) (uint64, error) {
 	}
 	s, ok := f.(seeker)
 	if !ok {
-		return 0, ESPIPE
+		return 0, abi.ESPIPE
 	}
 	if c.int(3) < 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	p := make([]byte, clampIO(c.uint(2)))
 	n, err := s.pread(p, c.int(3))
@@ -98,7 +100,7 @@ func sysLseek(c *Call) (uint64, error) {
 	}
 	s, ok := f.(seeker)
 	if !ok {
-		return 0, ESPIPE
+		return 0, abi.ESPIPE
 	}
 	off, err := s.seek(c.int(1), int(c.int32(2)))
 	return uint64(off), err
@@ -112,7 +114,7 @@ func clampIO(n uint64) int {
 }
 
 func sysOpen(c *Call) (uint64, error) {
-	return c.openAt(AT_FDCWD, c.ptr(0), int(c.int32(1)), c.u32(2))
+	return c.openAt(abi.AT_FDCWD, c.ptr(0), int(c.int32(1)), c.u32(2))
 }
 
 func sysOpenat(c *Call) (uint64, error) {
@@ -121,7 +123,7 @@ func sysOpenat(c *Call) (uint64, error) {
 
 // sysCreat is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode).
 func sysCreat(c *Call) (uint64, error) {
-	return c.openAt(AT_FDCWD, c.ptr(0), O_CREAT|O_WRONLY|O_TRUNC, c.u32(1))
+	return c.openAt(abi.AT_FDCWD, c.ptr(0), abi.O_CREAT|abi.O_WRONLY|abi.O_TRUNC, c.u32(1))
 }
 
 // openAt opens a path for the guest under the --fs policy. With ro, a host
@@ -129,40 +131,40 @@ func sysCreat(c *Call) (uint64, error) {
 // write fails with EACCES (EEXIST and ENOENT first, as Linux checks them
 // first); with none, only the emulator's own files exist.
 func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64, error) {
-	l, err := c.locate(dirfd, pathPtr, flags&O_NOFOLLOW == 0)
+	l, err := c.locate(dirfd, pathPtr, flags&abi.O_NOFOLLOW == 0)
 	if err != nil {
 		return 0, err
 	}
 	switch {
 	case l.link != "":
-		return 0, ELOOP // O_NOFOLLOW on /proc/self/exe
+		return 0, abi.ELOOP // O_NOFOLLOW on /proc/self/exe
 	case l.f != nil:
-		if flags&O_ACCMODE != O_RDONLY || flags&O_TRUNC != 0 {
-			return 0, EACCES
+		if flags&abi.O_ACCMODE != abi.O_RDONLY || flags&abi.O_TRUNC != 0 {
+			return 0, abi.EACCES
 		}
-		if flags&O_DIRECTORY != 0 {
-			return 0, ENOTDIR
+		if flags&abi.O_DIRECTORY != 0 {
+			return 0, abi.ENOTDIR
 		}
-		fd, err := c.K.fds.install(l.f, flags&(O_CLOEXEC|O_NONBLOCK))
+		fd, err := c.K.fds.install(l.f, flags&(abi.O_CLOEXEC|abi.O_NONBLOCK))
 		return uint64(fd), err
 	}
-	acc := flags & O_ACCMODE
-	if acc == O_ACCMODE {
-		return 0, EINVAL
+	acc := flags & abi.O_ACCMODE
+	if acc == abi.O_ACCMODE {
+		return 0, abi.EINVAL
 	}
 	hflags := hostOpenFlags(flags)
 	if c.K.cfg.FS != FSReadWrite {
 		// Read-only: O_CREAT of a file that exists just opens it.
 		_, err := os.Stat(l.host)
 		switch {
-		case err == nil && flags&(O_CREAT|O_EXCL) == O_CREAT|O_EXCL:
-			return 0, EEXIST
-		case err != nil && flags&O_CREAT == 0:
+		case err == nil && flags&(abi.O_CREAT|abi.O_EXCL) == abi.O_CREAT|abi.O_EXCL:
+			return 0, abi.EEXIST
+		case err != nil && flags&abi.O_CREAT == 0:
 			return 0, hostErrno(err)
 		case err != nil:
 			return 0, c.mayChange(change{l, mustNotExist, true})
-		case acc != O_RDONLY || flags&O_TRUNC != 0:
-			return 0, EACCES
+		case acc != abi.O_RDONLY || flags&abi.O_TRUNC != 0:
+			return 0, abi.EACCES
 		}
 		hflags &^= os.O_CREATE | os.O_EXCL
 	}
@@ -190,7 +192,7 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 		hf.Close()
 		return 0, hostErrno(err)
 	}
-	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc, fifo: fi.Mode()&fs.ModeNamedPipe != 0}, flags&(O_CLOEXEC|O_NONBLOCK|O_APPEND|O_ACCMODE))
+	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc, fifo: fi.Mode()&fs.ModeNamedPipe != 0}, flags&(abi.O_CLOEXEC|abi.O_NONBLOCK|abi.O_APPEND|abi.O_ACCMODE))
 	if err != nil {
 		hf.Close()
 	}
@@ -201,17 +203,17 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 func hostErrno(err error) error {
 	var en syscall.Errno
 	if errors.As(err, &en) {
-		return Errno(en)
+		return abi.Errno(en)
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return ENOENT
+		return abi.ENOENT
 	case errors.Is(err, fs.ErrPermission):
-		return EACCES
+		return abi.EACCES
 	case errors.Is(err, fs.ErrExist):
-		return EEXIST
+		return abi.EEXIST
 	}
-	return EIO
+	return abi.EIO
 }
 
 func sysClose(c *Call) (uint64, error) { return 0, c.K.fds.closeFD(c.fd(0)) }
@@ -228,15 +230,15 @@ func sysNewfstatat(c *Call) (uint64, error) {
 	return c.statPath(int(c.int32(0)), c.ptr(1), c.ptr(2), int(c.int32(3)))
 }
 
-func sysStat(c *Call) (uint64, error) { return c.statPath(AT_FDCWD, c.ptr(0), c.ptr(1), 0) }
+func sysStat(c *Call) (uint64, error) { return c.statPath(abi.AT_FDCWD, c.ptr(0), c.ptr(1), 0) }
 
 func sysLstat(c *Call) (uint64, error) {
-	return c.statPath(AT_FDCWD, c.ptr(0), c.ptr(1), AT_SYMLINK_NOFOLLOW)
+	return c.statPath(abi.AT_FDCWD, c.ptr(0), c.ptr(1), abi.AT_SYMLINK_NOFOLLOW)
 }
 
 func (c *Call) statPath(dirfd int, pathPtr, buf uint64, flags int) (uint64, error) {
-	if flags&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH) != 0 {
-		return 0, EINVAL
+	if flags&^(abi.AT_SYMLINK_NOFOLLOW|abi.AT_NO_AUTOMOUNT|abi.AT_EMPTY_PATH) != 0 {
+		return 0, abi.EINVAL
 	}
 	s, err := c.statAt(dirfd, pathPtr, flags)
 	if err != nil {
@@ -248,7 +250,7 @@ func (c *Call) statPath(dirfd int, pathPtr, buf uint64, flags int) (uint64, erro
 // statAt describes what a path names, for stat and statx; an empty path
 // with AT_EMPTY_PATH names dirfd itself.
 func (c *Call) statAt(dirfd int, pathPtr uint64, flags int) (statInfo, error) {
-	if flags&AT_EMPTY_PATH != 0 {
+	if flags&abi.AT_EMPTY_PATH != 0 {
 		if path, err := c.readString(pathPtr, 1); err == nil && path == "" {
 			f, err := c.K.fds.get(dirfd)
 			if err != nil {
@@ -257,14 +259,14 @@ func (c *Call) statAt(dirfd int, pathPtr uint64, flags int) (statInfo, error) {
 			return f.stat(), nil
 		}
 	}
-	nofollow := flags&AT_SYMLINK_NOFOLLOW != 0
+	nofollow := flags&abi.AT_SYMLINK_NOFOLLOW != 0
 	l, err := c.locate(dirfd, pathPtr, !nofollow)
 	if err != nil {
 		return statInfo{}, err
 	}
 	switch {
 	case l.link != "":
-		return statInfo{dev: 0x14, ino: 2, mode: S_IFLNK | 0o777, nlink: 1, size: int64(len(l.link)), blksize: 4096}, nil
+		return statInfo{dev: 0x14, ino: 2, mode: abi.S_IFLNK | 0o777, nlink: 1, size: int64(len(l.link)), blksize: 4096}, nil
 	case l.f != nil:
 		return l.f.stat(), nil
 	}
@@ -302,7 +304,7 @@ func encodeStat(s statInfo) []byte {
 }
 
 func sysReadlink(c *Call) (uint64, error) {
-	return c.readlinkAt(AT_FDCWD, c.ptr(0), c.ptr(1), c.uint(2))
+	return c.readlinkAt(abi.AT_FDCWD, c.ptr(0), c.ptr(1), c.uint(2))
 }
 
 func sysReadlinkat(c *Call) (uint64, error) {
@@ -311,7 +313,7 @@ func sysReadlinkat(c *Call) (uint64, error) {
 
 func (c *Call) readlinkAt(dirfd int, pathPtr, buf, size uint64) (uint64, error) {
 	if int64(size) <= 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	l, err := c.locate(dirfd, pathPtr, false)
 	if err != nil {
@@ -320,7 +322,7 @@ func (c *Call) readlinkAt(dirfd int, pathPtr, buf, size uint64) (uint64, error) 
 	target := l.link
 	switch {
 	case l.f != nil:
-		return 0, EINVAL // not a link
+		return 0, abi.EINVAL // not a link
 	case l.host != "":
 		if target, err = os.Readlink(l.host); err != nil {
 			return 0, hostErrno(err)
@@ -340,29 +342,29 @@ func sysFcntl(c *Call) (uint64, error) {
 		return 0, err
 	}
 	switch c.int32(1) {
-	case F_GETFD:
+	case abi.F_GETFD:
 		if e.cloexec {
-			return FD_CLOEXEC, nil
+			return abi.FD_CLOEXEC, nil
 		}
 		return 0, nil
-	case F_SETFD:
-		e.cloexec = c.uint(2)&FD_CLOEXEC != 0
+	case abi.F_SETFD:
+		e.cloexec = c.uint(2)&abi.FD_CLOEXEC != 0
 		return 0, nil
-	case F_GETFL:
+	case abi.F_GETFL:
 		return uint64(e.flags), nil
-	case F_SETFL:
-		const settable = O_APPEND | O_NONBLOCK
+	case abi.F_SETFL:
+		const settable = abi.O_APPEND | abi.O_NONBLOCK
 		e.flags = e.flags&^settable | int(c.uint(2))&settable
 		return 0, nil
-	case F_DUPFD, F_DUPFD_CLOEXEC:
+	case abi.F_DUPFD, abi.F_DUPFD_CLOEXEC:
 		fl := e.flags
-		if c.int32(1) == F_DUPFD_CLOEXEC {
-			fl |= O_CLOEXEC
+		if c.int32(1) == abi.F_DUPFD_CLOEXEC {
+			fl |= abi.O_CLOEXEC
 		}
 		fd, err := c.K.fds.install(e.f, fl)
 		return uint64(fd), err
 	}
-	return 0, EINVAL
+	return 0, abi.EINVAL
 }
 
 // sysIoctl answers ENOTTY to everything: the guest has no terminal of its
@@ -371,7 +373,7 @@ func sysIoctl(c *Call) (uint64, error) {
 	if _, err := c.K.fds.get(c.fd(0)); err != nil {
 		return 0, err
 	}
-	return 0, ENOTTY
+	return 0, abi.ENOTTY
 }
 
 func sysDup(c *Call) (uint64, error) {
@@ -396,19 +398,19 @@ func sysDup2(c *Call) (uint64, error) {
 
 func sysDup3(c *Call) (uint64, error) {
 	oldfd, newfd := c.fd(0), c.fd(1)
-	if c.int32(2)&^O_CLOEXEC != 0 {
-		return 0, EINVAL
+	if c.int32(2)&^abi.O_CLOEXEC != 0 {
+		return 0, abi.EINVAL
 	}
 	// Linux checks newfd against RLIMIT_NOFILE (EBADF) before oldfd.
-	if newfd < 0 || uint64(newfd) >= c.K.rlimit(RLIMIT_NOFILE).cur || newfd >= maxFDs {
-		return 0, EBADF
+	if newfd < 0 || uint64(newfd) >= c.K.rlimit(abi.RLIMIT_NOFILE).cur || newfd >= maxFDs {
+		return 0, abi.EBADF
 	}
 	e, err := c.K.fds.entry(oldfd)
 	if err != nil {
 		return 0, err
 	}
 	if oldfd == newfd {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	t := c.K.fds
 	if newfd < len(t.fds) && t.fds[newfd] != nil {
@@ -417,7 +419,7 @@ func sysDup3(c *Call) (uint64, error) {
 	for len(t.fds) <= newfd {
 		t.fds = append(t.fds, nil)
 	}
-	t.fds[newfd] = &fdEntry{f: e.f, flags: e.flags &^ O_CLOEXEC, cloexec: c.int32(2)&O_CLOEXEC != 0}
+	t.fds[newfd] = &fdEntry{f: e.f, flags: e.flags &^ abi.O_CLOEXEC, cloexec: c.int32(2)&abi.O_CLOEXEC != 0}
 	return uint64(newfd), nil
 }
 
@@ -446,14 +448,14 @@ func sysGetcwd(c *Call) (uint64, error) {
 		var state dirState
 		switch wd, state = h.path(); state {
 		case dirGone:
-			return 0, ENOENT
+			return 0, abi.ENOENT
 		case dirTooLong:
-			return 0, ENAMETOOLONG
+			return 0, abi.ENAMETOOLONG
 		}
 	}
 	b := append([]byte(wd), 0)
 	if uint64(len(b)) > c.uint(1) {
-		return 0, ERANGE
+		return 0, abi.ERANGE
 	}
 	return uint64(len(b)), c.write(c.ptr(0), b)
 }
@@ -466,12 +468,12 @@ func sysChdir(c *Call) (uint64, error) {
 	if c.K.cfg.FS == FSNone && path != "" {
 		// Under --fs none the tree is an empty root: "/" (or a name for
 		// it made of "." and "..") is the one directory there is to enter.
-		if p, _, err := c.resolve(AT_FDCWD, path); err == nil && onlyRoot(p) {
+		if p, _, err := c.resolve(abi.AT_FDCWD, path); err == nil && onlyRoot(p) {
 			c.K.fsys.setCwd(nil)
 			return 0, nil
 		}
 	}
-	l, err := c.locatePath(AT_FDCWD, path, true)
+	l, err := c.locatePath(abi.AT_FDCWD, path, true)
 	if err != nil {
 		return 0, err
 	}
@@ -507,13 +509,13 @@ func sysFchdir(c *Call) (uint64, error) {
 // else, EACCES without search permission, as Linux's chdir checks.
 func (c *Call) enter(l loc) (uint64, error) {
 	if l.host == "" {
-		return 0, ENOTDIR // the emulator's files are not directories
+		return 0, abi.ENOTDIR // the emulator's files are not directories
 	}
 	h, err := openDirPath(l.host)
 	if err != nil {
 		return 0, err
 	}
-	if err := syscall.Access(l.host, X_OK); err != nil {
+	if err := syscall.Access(l.host, abi.X_OK); err != nil {
 		h.close()
 		return 0, hostErrno(err)
 	}
@@ -525,22 +527,24 @@ func sysFaccessat(c *Call) (uint64, error) {
 	return c.accessAt(int(c.int32(0)), c.ptr(1), int(c.int32(2)), 0)
 }
 
-func sysAccess(c *Call) (uint64, error) { return c.accessAt(AT_FDCWD, c.ptr(0), int(c.int32(1)), 0) }
+func sysAccess(c *Call) (uint64, error) {
+	return c.accessAt(abi.AT_FDCWD, c.ptr(0), int(c.int32(1)), 0)
+}
 
 // accessAt checks a path as the guest's user would, and W_OK against the
 // --fs policy as well: with ro nothing on the host is writable. The flags
 // are faccessat2's; real and effective ids are the same here, so
 // AT_EACCESS changes nothing.
 func (c *Call) accessAt(dirfd int, pathPtr uint64, mode, flags int) (uint64, error) {
-	if mode&^7 != 0 || flags&^(AT_EACCESS|AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH) != 0 {
-		return 0, EINVAL
+	if mode&^7 != 0 || flags&^(abi.AT_EACCESS|abi.AT_SYMLINK_NOFOLLOW|abi.AT_EMPTY_PATH) != 0 {
+		return 0, abi.EINVAL
 	}
 	var l loc
 	path, err := c.readPath(pathPtr)
 	switch {
 	case err != nil:
 		return 0, err
-	case path == "" && flags&AT_EMPTY_PATH != 0:
+	case path == "" && flags&abi.AT_EMPTY_PATH != 0:
 		f, err := c.K.fds.get(dirfd)
 		if err != nil {
 			return 0, err
@@ -549,17 +553,17 @@ func (c *Call) accessAt(dirfd int, pathPtr uint64, mode, flags int) (uint64, err
 			l.host = h.fdPath()
 		}
 	default:
-		if l, err = c.locatePath(dirfd, path, flags&AT_SYMLINK_NOFOLLOW == 0); err != nil {
+		if l, err = c.locatePath(dirfd, path, flags&abi.AT_SYMLINK_NOFOLLOW == 0); err != nil {
 			return 0, err
 		}
 	}
 	if l.host == "" {
-		if mode&(W_OK|X_OK) != 0 {
-			return 0, EACCES
+		if mode&(abi.W_OK|abi.X_OK) != 0 {
+			return 0, abi.EACCES
 		}
 		return 0, nil
 	}
-	if flags&AT_SYMLINK_NOFOLLOW != 0 {
+	if flags&abi.AT_SYMLINK_NOFOLLOW != 0 {
 		// A link's own permissions are rwx for everyone.
 		if fi, err := os.Lstat(l.host); err != nil {
 			return 0, hostErrno(err)
@@ -575,31 +579,25 @@ func (c *Call) accessAt(dirfd int, pathPtr uint64, mode, flags int) (uint64, err
 
 // writable is access's answer for W_OK under the --fs policy.
 func (c *Call) writable(mode int) error {
-	if mode&W_OK != 0 && c.K.cfg.FS != FSReadWrite {
-		return EACCES
+	if mode&abi.W_OK != 0 && c.K.cfg.FS != FSReadWrite {
+		return abi.EACCES
 	}
 	return nil
 }
-
-// Flags of close_range.
-const (
-	CLOSE_RANGE_UNSHARE = 2
-	CLOSE_RANGE_CLOEXEC = 4
-)
 
 // sysCloseRange closes, or marks close-on-exec, the descriptors from first
 // to last. There is one process, so CLOSE_RANGE_UNSHARE has nothing to
 // unshare.
 func sysCloseRange(c *Call) (uint64, error) {
 	first, last, flags := c.u32(0), c.u32(1), c.u32(2)
-	if flags&^(CLOSE_RANGE_UNSHARE|CLOSE_RANGE_CLOEXEC) != 0 || first > last {
-		return 0, EINVAL
+	if flags&^(abi.CLOSE_RANGE_UNSHARE|abi.CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+		return 0, abi.EINVAL
 	}
 	t := c.K.fds
 	for fd := uint64(first); fd <= uint64(last) && fd < uint64(len(t.fds)); fd++ {
 		switch {
 		case t.fds[fd] == nil:
-		case flags&CLOSE_RANGE_CLOEXEC != 0:
+		case flags&abi.CLOSE_RANGE_CLOEXEC != 0:
 			t.fds[fd].cloexec = true
 		default:
 			t.closeFD(int(fd))
@@ -613,7 +611,7 @@ func sysCloseRange(c *Call) (uint64, error) {
 // loop on). Its errors are Linux's generic checks, in Linux's order.
 func sysCopyFileRange(c *Call) (uint64, error) {
 	if c.u32(5) != 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	in, err := c.K.fds.entry(c.fd(0))
 	if err != nil {
@@ -638,12 +636,12 @@ func sysCopyFileRange(c *Call) (uint64, error) {
 	src, ok1 := in.f.(*hostFile)
 	dst, ok2 := out.f.(*hostFile)
 	switch {
-	case in.flags&O_ACCMODE == O_WRONLY || out.flags&O_ACCMODE == O_RDONLY || out.flags&O_APPEND != 0:
-		return 0, EBADF
+	case in.flags&abi.O_ACCMODE == abi.O_WRONLY || out.flags&abi.O_ACCMODE == abi.O_RDONLY || out.flags&abi.O_APPEND != 0:
+		return 0, abi.EBADF
 	case ok1 && src.dir || ok2 && dst.dir:
-		return 0, EISDIR
+		return 0, abi.EISDIR
 	case !ok1 || !ok2:
-		return 0, EINVAL // not regular files
+		return 0, abi.EINVAL // not regular files
 	}
 	inOff, outOff := src.off, dst.off
 	if offs[0] != nil {
@@ -654,10 +652,10 @@ func sysCopyFileRange(c *Call) (uint64, error) {
 	}
 	n := int64(clampIO(c.uint(4)))
 	if inOff < 0 || outOff < 0 {
-		return 0, EOVERFLOW // as Linux 6.18 answers; older kernels said EINVAL
+		return 0, abi.EOVERFLOW // as Linux 6.18 answers; older kernels said EINVAL
 	}
 	if a, b := src.stat(), dst.stat(); a.dev == b.dev && a.ino == b.ino && inOff < outOff+n && outOff < inOff+n {
-		return 0, EINVAL // overlapping ranges of one file
+		return 0, abi.EINVAL // overlapping ranges of one file
 	}
 	if n == 0 {
 		return 0, nil

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Calls that change the filesystem. Each one locates its paths (so /proc
@@ -18,19 +20,19 @@ func hostCall(err error) (uint64, error) {
 	return 0, nil
 }
 
-func sysUnlink(c *Call) (uint64, error) { return c.unlinkAt(AT_FDCWD, c.ptr(0), 0) }
+func sysUnlink(c *Call) (uint64, error) { return c.unlinkAt(abi.AT_FDCWD, c.ptr(0), 0) }
 
 func sysUnlinkat(c *Call) (uint64, error) {
 	return c.unlinkAt(int(c.int32(0)), c.ptr(1), int(c.int32(2)))
 }
 
-func sysRmdir(c *Call) (uint64, error) { return c.unlinkAt(AT_FDCWD, c.ptr(0), AT_REMOVEDIR) }
+func sysRmdir(c *Call) (uint64, error) { return c.unlinkAt(abi.AT_FDCWD, c.ptr(0), abi.AT_REMOVEDIR) }
 
 // unlinkAt removes a name: a directory with AT_REMOVEDIR (rmdir), anything
 // else without it (unlink).
 func (c *Call) unlinkAt(dirfd int, pathPtr uint64, flags int) (uint64, error) {
-	if flags&^AT_REMOVEDIR != 0 {
-		return 0, EINVAL
+	if flags&^abi.AT_REMOVEDIR != 0 {
+		return 0, abi.EINVAL
 	}
 	l, err := c.locate(dirfd, pathPtr, false)
 	if err != nil {
@@ -39,13 +41,13 @@ func (c *Call) unlinkAt(dirfd int, pathPtr uint64, flags int) (uint64, error) {
 	if err := c.mayChange(change{l, mustExist, false}); err != nil {
 		return 0, err
 	}
-	if flags&AT_REMOVEDIR != 0 {
+	if flags&abi.AT_REMOVEDIR != 0 {
 		return hostCall(syscall.Rmdir(l.host))
 	}
 	return hostCall(syscall.Unlink(l.host))
 }
 
-func sysMkdir(c *Call) (uint64, error) { return c.mkdirAt(AT_FDCWD, c.ptr(0), c.u32(1)) }
+func sysMkdir(c *Call) (uint64, error) { return c.mkdirAt(abi.AT_FDCWD, c.ptr(0), c.u32(1)) }
 
 func sysMkdirat(c *Call) (uint64, error) {
 	return c.mkdirAt(int(c.int32(0)), c.ptr(1), c.u32(2))
@@ -69,7 +71,7 @@ func (c *Call) mkdirAt(dirfd int, pathPtr uint64, mode uint32) (uint64, error) {
 	return 0, nil
 }
 
-func sysMknod(c *Call) (uint64, error) { return c.mknodAt(AT_FDCWD, c.ptr(0), c.u32(1), c.uint(2)) }
+func sysMknod(c *Call) (uint64, error) { return c.mknodAt(abi.AT_FDCWD, c.ptr(0), c.u32(1), c.uint(2)) }
 
 func sysMknodat(c *Call) (uint64, error) {
 	return c.mknodAt(int(c.int32(0)), c.ptr(1), c.u32(2), c.uint(3))
@@ -80,12 +82,12 @@ func sysMknodat(c *Call) (uint64, error) {
 // the host's. Linux checks the type before the path, the capability for
 // devices after it.
 func (c *Call) mknodAt(dirfd int, pathPtr uint64, mode uint32, dev uint64) (uint64, error) {
-	switch mode & S_IFMT {
-	case 0, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK:
-	case S_IFDIR:
-		return 0, EPERM
+	switch mode & abi.S_IFMT {
+	case 0, abi.S_IFREG, abi.S_IFIFO, abi.S_IFSOCK, abi.S_IFCHR, abi.S_IFBLK:
+	case abi.S_IFDIR:
+		return 0, abi.EPERM
 	default:
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	l, err := c.locate(dirfd, pathPtr, false)
 	if err != nil {
@@ -94,12 +96,12 @@ func (c *Call) mknodAt(dirfd int, pathPtr uint64, mode uint32, dev uint64) (uint
 	if err := c.mayChange(change{l, mustNotExist, false}); err != nil {
 		return 0, err
 	}
-	typ := mode & S_IFMT
-	if typ == S_IFCHR || typ == S_IFBLK {
-		return 0, EPERM
+	typ := mode & abi.S_IFMT
+	if typ == abi.S_IFCHR || typ == abi.S_IFBLK {
+		return 0, abi.EPERM
 	}
 	if typ == 0 {
-		typ = S_IFREG
+		typ = abi.S_IFREG
 	}
 	perm := c.K.createMode(mode)
 	if err := syscall.Mknod(l.host, typ|perm, 0); err != nil {
@@ -112,7 +114,7 @@ func (c *Call) mknodAt(dirfd int, pathPtr uint64, mode uint32, dev uint64) (uint
 }
 
 func sysRename(c *Call) (uint64, error) {
-	return c.renameAt(AT_FDCWD, c.ptr(0), AT_FDCWD, c.ptr(1), 0)
+	return c.renameAt(abi.AT_FDCWD, c.ptr(0), abi.AT_FDCWD, c.ptr(1), 0)
 }
 
 func sysRenameat(c *Call) (uint64, error) {
@@ -126,8 +128,8 @@ func sysRenameat2(c *Call) (uint64, error) {
 // renameAt renames, honouring RENAME_NOREPLACE; RENAME_EXCHANGE and
 // RENAME_WHITEOUT are refused with EINVAL, as by a filesystem without them.
 func (c *Call) renameAt(olddir int, oldPtr uint64, newdir int, newPtr uint64, flags int) (uint64, error) {
-	if flags&^RENAME_NOREPLACE != 0 {
-		return 0, EINVAL
+	if flags&^abi.RENAME_NOREPLACE != 0 {
+		return 0, abi.EINVAL
 	}
 	from, err := c.locate(olddir, oldPtr, false)
 	if err != nil {
@@ -138,7 +140,7 @@ func (c *Call) renameAt(olddir int, oldPtr uint64, newdir int, newPtr uint64, fl
 		return 0, err
 	}
 	need := anyState
-	if flags&RENAME_NOREPLACE != 0 {
+	if flags&abi.RENAME_NOREPLACE != 0 {
 		need = mustNotExist
 	}
 	if err := c.mayChange(change{from, mustExist, false}, change{to, need, false}); err != nil {
@@ -147,14 +149,14 @@ func (c *Call) renameAt(olddir int, oldPtr uint64, newdir int, newPtr uint64, fl
 	if need == mustNotExist {
 		// Not atomic, unlike the host's renameat2: enough for one guest.
 		if _, err := os.Lstat(to.host); err == nil {
-			return 0, EEXIST
+			return 0, abi.EEXIST
 		}
 	}
 	return hostCall(syscall.Rename(from.host, to.host))
 }
 
 func sysLink(c *Call) (uint64, error) {
-	return c.linkAt(AT_FDCWD, c.ptr(0), AT_FDCWD, c.ptr(1), 0)
+	return c.linkAt(abi.AT_FDCWD, c.ptr(0), abi.AT_FDCWD, c.ptr(1), 0)
 }
 
 func sysLinkat(c *Call) (uint64, error) {
@@ -164,10 +166,10 @@ func sysLinkat(c *Call) (uint64, error) {
 // linkAt makes a hard link; like Linux it does not follow a symbolic link
 // given as the old name unless AT_SYMLINK_FOLLOW says so.
 func (c *Call) linkAt(olddir int, oldPtr uint64, newdir int, newPtr uint64, flags int) (uint64, error) {
-	if flags&^AT_SYMLINK_FOLLOW != 0 {
-		return 0, EINVAL
+	if flags&^abi.AT_SYMLINK_FOLLOW != 0 {
+		return 0, abi.EINVAL
 	}
-	follow := flags&AT_SYMLINK_FOLLOW != 0
+	follow := flags&abi.AT_SYMLINK_FOLLOW != 0
 	from, err := c.locate(olddir, oldPtr, follow)
 	if err != nil {
 		return 0, err
@@ -188,7 +190,7 @@ func (c *Call) linkAt(olddir int, oldPtr uint64, newdir int, newPtr uint64, flag
 	return hostCall(syscall.Link(from.host, to.host))
 }
 
-func sysSymlink(c *Call) (uint64, error) { return c.symlinkAt(c.ptr(0), AT_FDCWD, c.ptr(1)) }
+func sysSymlink(c *Call) (uint64, error) { return c.symlinkAt(c.ptr(0), abi.AT_FDCWD, c.ptr(1)) }
 
 func sysSymlinkat(c *Call) (uint64, error) {
 	return c.symlinkAt(c.ptr(0), int(c.int32(1)), c.ptr(2))
@@ -201,7 +203,7 @@ func (c *Call) symlinkAt(targetPtr uint64, dirfd int, pathPtr uint64) (uint64, e
 		return 0, err
 	}
 	if target == "" {
-		return 0, ENOENT
+		return 0, abi.ENOENT
 	}
 	l, err := c.locate(dirfd, pathPtr, false)
 	if err != nil {
@@ -213,7 +215,7 @@ func (c *Call) symlinkAt(targetPtr uint64, dirfd int, pathPtr uint64) (uint64, e
 	return hostCall(syscall.Symlink(target, l.host))
 }
 
-func sysChmod(c *Call) (uint64, error) { return c.chmodAt(AT_FDCWD, c.ptr(0), c.u32(1)) }
+func sysChmod(c *Call) (uint64, error) { return c.chmodAt(abi.AT_FDCWD, c.ptr(0), c.u32(1)) }
 
 func sysFchmodat(c *Call) (uint64, error) {
 	return c.chmodAt(int(c.int32(0)), c.ptr(1), c.u32(2))
@@ -240,7 +242,7 @@ func (c *Call) hostFD(i int) (*hostFile, error) {
 	}
 	h, ok := f.(*hostFile)
 	if !ok {
-		return nil, EACCES
+		return nil, abi.EACCES
 	}
 	return h, nil
 }
@@ -254,7 +256,7 @@ func (c *Call) hostDirFD(i int) (*hostFile, error) {
 	}
 	h, ok := f.(*hostFile)
 	if !ok || !h.dir {
-		return nil, ENOTDIR
+		return nil, abi.ENOTDIR
 	}
 	return h, nil
 }
@@ -265,16 +267,16 @@ func sysFchmod(c *Call) (uint64, error) {
 		return 0, err
 	}
 	if c.K.cfg.FS != FSReadWrite {
-		return 0, EACCES
+		return 0, abi.EACCES
 	}
 	return hostCall(syscall.Fchmod(int(h.f.Fd()), c.u32(1)&0o7777))
 }
 
 func sysTruncate(c *Call) (uint64, error) {
 	if c.int(1) < 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
-	l, err := c.locate(AT_FDCWD, c.ptr(0), true)
+	l, err := c.locate(abi.AT_FDCWD, c.ptr(0), true)
 	if err != nil {
 		return 0, err
 	}
@@ -292,8 +294,8 @@ func sysFtruncate(c *Call) (uint64, error) {
 		return 0, err
 	}
 	h, ok := f.(*hostFile)
-	if !ok || h.dir || h.acc == O_RDONLY || c.int(1) < 0 {
-		return 0, EINVAL
+	if !ok || h.dir || h.acc == abi.O_RDONLY || c.int(1) < 0 {
+		return 0, abi.EINVAL
 	}
 	return hostCall(h.f.Truncate(c.int(1)))
 }
@@ -309,11 +311,11 @@ func sysPwrite64(c *Call) (uint64, error) {
 	switch {
 	case !ok:
 		if _, ok := f.(seeker); ok {
-			return 0, EBADF // the emulator's own files are read-only
+			return 0, abi.EBADF // the emulator's own files are read-only
 		}
-		return 0, ESPIPE
+		return 0, abi.ESPIPE
 	case c.int(3) < 0:
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	p, err := c.read(c.ptr(1), clampIO(c.uint(2)))
 	if err != nil {
@@ -333,12 +335,12 @@ func sysFsync(c *Call) (uint64, error) {
 	}
 	switch f := f.(type) {
 	case *hostFile:
-		if f.acc == O_RDONLY {
+		if f.acc == abi.O_RDONLY {
 			return 0, nil
 		}
 		return hostCall(f.f.Sync())
 	case *memFile:
 		return 0, nil
 	}
-	return 0, EINVAL
+	return 0, abi.EINVAL
 }

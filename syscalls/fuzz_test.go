@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"strings"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Fuzzing the system call interface: whatever a guest passes in the
@@ -108,7 +110,7 @@ func newFuzzKernel(t *testing.T, mode FSMode) *fzSetup {
 	put64(fzSigaction+16, 0x401100)
 	put64(fzSigaction+24, 1<<9)
 	put64(fzSigset, ^uint64(0))
-	m.putU32(fzEpollEvent, EPOLLIN|EPOLLOUT)
+	m.putU32(fzEpollEvent, abi.EPOLLIN|abi.EPOLLOUT)
 	put64(fzEpollEvent+4, 0x1234)
 	put64(fzRlimit, 1024)
 	put64(fzRlimit+8, 4096)
@@ -119,7 +121,7 @@ func newFuzzKernel(t *testing.T, mode FSMode) *fzSetup {
 
 	// The descriptors, made through Dispatch like a guest would.
 	must := func(name string, want uint64, args ...uint64) {
-		nr, ok := Number(name)
+		nr, ok := abi.SyscallNumber(name)
 		if !ok {
 			nr = -1
 		}
@@ -135,8 +137,8 @@ func newFuzzKernel(t *testing.T, mode FSMode) *fzSetup {
 	must("write", 5, 4, fzBytes, 5)
 	must("eventfd2", 5, 1, 0)
 	must("epoll_create1", 6, 0)
-	must("epoll_ctl", 0, 6, EPOLL_CTL_ADD, 3, fzEpollEvent)
-	must("epoll_ctl", 0, 6, EPOLL_CTL_ADD, 5, fzEpollEvent)
+	must("epoll_ctl", 0, 6, abi.EPOLL_CTL_ADD, 3, fzEpollEvent)
+	must("epoll_ctl", 0, 6, abi.EPOLL_CTL_ADD, 5, fzEpollEvent)
 	clear(m.mem[fzBuf-m.base : fzBuf-m.base+0x8000])
 	s.trace.Reset()
 	s.warn.Reset()
@@ -278,10 +280,10 @@ func fzSeeds() [][7]uint64 {
 		{115, 16, fzBuf},                                           // getgroups
 		{116, 1, fzBuf},                                            // setgroups
 		{132, path(9), fzTimespecShort},                            // utime
-		{133, path(10), S_IFIFO | 0o644, 0},                        // mknod
+		{133, path(10), abi.S_IFIFO | 0o644, 0},                    // mknod
 		{160, 7, fzRlimit},                                         // setrlimit
 		{235, path(9), fzTimespecShort},                            // utimes
-		{259, at, path(10), S_IFIFO | 0o644, 0},                    // mknodat
+		{259, at, path(10), abi.S_IFIFO | 0o644, 0},                // mknodat
 		{260, at, path(9), 0, 0, 0x100},                            // fchownat
 		{261, at, path(9), 0},                                      // futimesat
 		{280, at, path(9), fzTimespecShort, 0},                     // utimensat
@@ -312,7 +314,7 @@ func FuzzDispatch(f *testing.F) {
 				continue
 			}
 			if w.Done == nil {
-				t.Fatalf("syscall %d (%s) returned a Wait (%s) without Done", nr, Name(int(nr)), w.Kind)
+				t.Fatalf("syscall %d (%s) returned a Wait (%s) without Done", nr, abi.SyscallName(int(nr)), w.Kind)
 			}
 			if w.Ready != nil {
 				w.Ready()
@@ -321,10 +323,10 @@ func FuzzDispatch(f *testing.F) {
 		}
 		warn := s.warn.String()
 		if strings.Contains(warn, "internal error") || strings.Contains(warn, "(returned EIO)") {
-			t.Fatalf("syscall %d (%s) with args %#x: the handler failed:\n%s\ntrace:\n%s", nr, Name(int(nr)), args, warn, s.trace.String())
+			t.Fatalf("syscall %d (%s) with args %#x: the handler failed:\n%s\ntrace:\n%s", nr, abi.SyscallName(int(nr)), args, warn, s.trace.String())
 		}
 		if !strings.Contains(s.trace.String(), ") = ") {
-			t.Fatalf("syscall %d (%s) with args %#x: no trace line, got %q", nr, Name(int(nr)), args, s.trace.String())
+			t.Fatalf("syscall %d (%s) with args %#x: no trace line, got %q", nr, abi.SyscallName(int(nr)), args, s.trace.String())
 		}
 	})
 }
@@ -338,11 +340,11 @@ var fzValues = func() []uint64 {
 		Pid, Pid + 1, 99999, // pids and tids
 		8, 12, 16, 64, 100, 4096, 1 << 20, 1 << 40, // sizes
 		^uint64(0), 0xffffffffffffff9c, // -1, AT_FDCWD
-		O_WRONLY, O_CREAT | O_WRONLY, O_TRUNC | O_WRONLY, O_APPEND | O_WRONLY,
-		O_DIRECTORY, O_NONBLOCK, O_CLOEXEC, AT_EMPTY_PATH, AT_REMOVEDIR, RENAME_NOREPLACE,
-		MAP_PRIVATE | MAP_ANONYMOUS, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 3, // PROT_READ|PROT_WRITE
-		F_DUPFD, F_SETFL, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLLIN | EPOLLET,
-		FUTEX_WAIT | FUTEX_PRIVATE_FLAG, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, SS_DISABLE,
+		abi.O_WRONLY, abi.O_CREAT | abi.O_WRONLY, abi.O_TRUNC | abi.O_WRONLY, abi.O_APPEND | abi.O_WRONLY,
+		abi.O_DIRECTORY, abi.O_NONBLOCK, abi.O_CLOEXEC, abi.AT_EMPTY_PATH, abi.AT_REMOVEDIR, abi.RENAME_NOREPLACE,
+		abi.MAP_PRIVATE | abi.MAP_ANONYMOUS, abi.MAP_PRIVATE | abi.MAP_ANONYMOUS | abi.MAP_FIXED, 3, // PROT_READ|PROT_WRITE
+		abi.F_DUPFD, abi.F_SETFL, abi.EPOLL_CTL_ADD, abi.EPOLL_CTL_DEL, abi.EPOLL_CTL_MOD, abi.EPOLLIN | abi.EPOLLET,
+		abi.FUTEX_WAIT | abi.FUTEX_PRIVATE_FLAG, abi.FUTEX_WAIT_BITSET | abi.FUTEX_CLOCK_REALTIME, abi.SS_DISABLE,
 		fzBuf, fzBuf + 0x1000, fzBuf + 0x7ffc, 0x1fff8, // buffers; the last one is 8 bytes before the end
 		fzTimespecShort, fzTimespecLong, fzTimespecBad, fzFutexWord, fzSigaction, fzSigset,
 		fzEpollEvent, fzRlimit, fzStack, fzEventValue, fzBytes,
@@ -416,16 +418,16 @@ func FuzzDispatchSequence(f *testing.F) {
 	path := func(i int) uint64 { return fzPaths + uint64(i*fzPathLen) }
 	for _, seq := range [][][]uint64{
 		// Open /proc as a directory, list it, close it.
-		{{257, at, path(12), O_DIRECTORY}, {217, 7, fzBuf, 4096}, {8, 7, 0, 0}, {3, 7}},
+		{{257, at, path(12), abi.O_DIRECTORY}, {217, 7, fzBuf, 4096}, {8, 7, 0, 0}, {3, 7}},
 		// Close the pipe's read end that epoll watches, then wait.
-		{{3, 3}, {281, 6, fzBuf, 8, 0}, {233, 6, EPOLL_CTL_DEL, 3, fzEpollEvent}},
+		{{3, 3}, {281, 6, fzBuf, 8, 0}, {233, 6, abi.EPOLL_CTL_DEL, 3, fzEpollEvent}},
 		// Replace the watched pipe end with stdout; read it; wait.
 		{{292, 1, 3, 0}, {0, 3, fzBuf, 100}, {232, 6, fzBuf, 8, 0}},
 		// Fill descriptors up to the limit.
 		{{292, 1, 1023, 0}, {32, 1}, {291, 0}, {293, fzBuf, 0}},
 		// The working directory: into /proc (ENOENT), to /, back with
 		// fchdir, and a relative open there.
-		{{80, path(12)}, {257, at, path(7), O_DIRECTORY}, {80, path(7)}, {81, 7}, {79, fzBuf, 4096}, {257, at, path(8), 0}},
+		{{80, path(12)}, {257, at, path(7), abi.O_DIRECTORY}, {80, path(7)}, {81, 7}, {79, fzBuf, 4096}, {257, at, path(8), 0}},
 		// Lower RLIMIT_NOFILE below the open descriptors, then open more.
 		{{160, 7, fzRlimit}, {32, 1}, {436, 3, 0xffffffff, 0}, {291, 0}},
 		// Signal actions, masks and an alternate stack.
@@ -461,7 +463,7 @@ func FuzzDispatchSequence(f *testing.F) {
 				s.k.Complete(w, true)
 			}
 			if warn := s.warn.String(); strings.Contains(warn, "internal error") || strings.Contains(warn, "(returned EIO)") {
-				t.Fatalf("syscall %d (%s) with args %#x: the handler failed:\n%s\ntrace:\n%s", c[0], Name(int(c[0])), args, warn, s.trace.String())
+				t.Fatalf("syscall %d (%s) with args %#x: the handler failed:\n%s\ntrace:\n%s", c[0], abi.SyscallName(int(c[0])), args, warn, s.trace.String())
 			}
 		}
 	})

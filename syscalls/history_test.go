@@ -3,6 +3,8 @@ package syscalls
 import (
 	"strings"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // TestHistory checks the debugger's syscall history against the strace
@@ -15,7 +17,7 @@ func TestHistory(t *testing.T) {
 	path := uint64(0x10100)
 	tk.m.putStr(path, "/no/such/file")
 	tk.call(t, "getpid")
-	tk.call(t, "openat", uint64(AT_FDCWD&0xffffffff)|0xffffffff00000000, path, 0, 0)
+	tk.call(t, "openat", uint64(abi.AT_FDCWD&0xffffffff)|0xffffffff00000000, path, 0, 0)
 	tk.m.putStr(path, "/rewritten!!!")
 	tk.call(t, "close", 99)
 	tk.call(t, "sched_yield")

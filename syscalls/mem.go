@@ -1,17 +1,21 @@
 package syscalls
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/gouth-emu/gouth-emu/abi"
+)
 
 // Guest memory helpers for handlers. Every guest pointer goes through
 // Machine.ReadMem/WriteMem, which check it; a bad one is EFAULT.
 
 func (c *Call) read(addr uint64, n int) ([]byte, error) {
 	if n < 0 || n > 1<<30 {
-		return nil, EINVAL
+		return nil, abi.EINVAL
 	}
 	b := make([]byte, n)
 	if err := c.M.ReadMem(addr, b); err != nil {
-		return nil, EFAULT
+		return nil, abi.EFAULT
 	}
 	return b, nil
 }
@@ -23,14 +27,14 @@ const userTop = 0x7ffffffff000
 // pages themselves are checked when they are copied.
 func (c *Call) userRange(addr, n uint64) error {
 	if addr+n < addr || addr+n > userTop {
-		return EFAULT
+		return abi.EFAULT
 	}
 	return nil
 }
 
 func (c *Call) write(addr uint64, b []byte) error {
 	if err := c.M.WriteMem(addr, b); err != nil {
-		return EFAULT
+		return abi.EFAULT
 	}
 	return nil
 }
@@ -42,7 +46,7 @@ func (c *Call) write(addr uint64, b []byte) error {
 func (c *Call) readU64(addr uint64) (uint64, error) {
 	b := c.scratch[:8]
 	if err := c.M.ReadMem(addr, b); err != nil {
-		return 0, EFAULT
+		return 0, abi.EFAULT
 	}
 	return binary.LittleEndian.Uint64(b), nil
 }
@@ -50,7 +54,7 @@ func (c *Call) readU64(addr uint64) (uint64, error) {
 func (c *Call) readU32(addr uint64) (uint32, error) {
 	b := c.scratch[:4]
 	if err := c.M.ReadMem(addr, b); err != nil {
-		return 0, EFAULT
+		return 0, abi.EFAULT
 	}
 	return binary.LittleEndian.Uint32(b), nil
 }
@@ -81,7 +85,7 @@ func (c *Call) writeTimespec(addr uint64, ns int64) error {
 // own, which is not kept.
 func (c *Call) readGuest(addr uint64, n int) ([]byte, error) {
 	if n < 0 || n > 1<<30 {
-		return nil, EINVAL
+		return nil, abi.EINVAL
 	}
 	if n > maxKeptIOBuf {
 		return c.read(addr, n)
@@ -92,7 +96,7 @@ func (c *Call) readGuest(addr uint64, n int) ([]byte, error) {
 	}
 	b := k.ioBuf[:n]
 	if err := c.M.ReadMem(addr, b); err != nil {
-		return nil, EFAULT
+		return nil, abi.EFAULT
 	}
 	return b, nil
 }
@@ -116,7 +120,7 @@ func readCString(m Machine, addr uint64, max int) (string, error) {
 			n = rem
 		}
 		if err := m.ReadMem(addr+uint64(len(out)), chunk[:n]); err != nil {
-			return "", EFAULT
+			return "", abi.EFAULT
 		}
 		for i := 0; i < n; i++ {
 			if chunk[i] == 0 {
@@ -125,17 +129,17 @@ func readCString(m Machine, addr uint64, max int) (string, error) {
 		}
 		out = append(out, chunk[:n]...)
 	}
-	return "", ERANGE
+	return "", abi.ERANGE
 }
 
 func sysMmap(c *Call) (uint64, error) {
 	addr, length, prot, flags, fd := c.uint(0), c.uint(1), int(c.int32(2)), int(c.int32(3)), c.fd(4)
-	if flags&MAP_ANONYMOUS == 0 {
+	if flags&abi.MAP_ANONYMOUS == 0 {
 		// File mappings are not needed by the Go runtime; say so plainly.
 		if _, err := c.K.fds.get(fd); err != nil {
 			return 0, err
 		}
-		return 0, ENODEV
+		return 0, abi.ENODEV
 	}
 	return c.M.Mmap(addr, length, prot, flags)
 }
@@ -153,9 +157,9 @@ func sysMprotect(c *Call) (uint64, error) {
 // the other advice as the hints they are.
 func sysMadvise(c *Call) (uint64, error) {
 	if c.uint(0)%4096 != 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
-	if c.int32(2) == MADV_DONTNEED {
+	if c.int32(2) == abi.MADV_DONTNEED {
 		return 0, c.M.Discard(c.uint(0), c.uint(1))
 	}
 	return 0, nil
@@ -173,10 +177,10 @@ func sysBrk(c *Call) (uint64, error) { return 0, nil }
 func sysMincore(c *Call) (uint64, error) {
 	addr, n, vec := c.uint(0), c.uint(1), c.ptr(2)
 	if addr%4096 != 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	if addr+n < addr || addr+n > userTop {
-		return 0, ENOMEM
+		return 0, abi.ENOMEM
 	}
 	pages := (n + 4095) / 4096
 	if pages == 0 {
@@ -186,7 +190,7 @@ func sysMincore(c *Call) (uint64, error) {
 		return 0, err // access_ok; the mapping is looked at before the copy
 	}
 	if err := c.M.Access(addr, n, false); err != nil {
-		return 0, ENOMEM
+		return 0, abi.ENOMEM
 	}
 	b := make([]byte, min(pages, maxIO))
 	for i := range b {

@@ -1,6 +1,10 @@
 package syscalls
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
+)
 
 // TestOutcomes checks what Dispatch tells the machine to do for the calls
 // that do more than return: exit, exit_group, sched_yield, a sleep that is
@@ -8,7 +12,7 @@ import "testing"
 func TestOutcomes(t *testing.T) {
 	tk := newTestKernel()
 	nr := func(name string) uint64 {
-		n, ok := Number(name)
+		n, ok := abi.SyscallNumber(name)
 		if !ok {
 			t.Fatalf("no syscall %q", name)
 		}
@@ -27,14 +31,14 @@ func TestOutcomes(t *testing.T) {
 		{"sched_yield", [6]uint64{}, Outcome{Action: Yield}},
 		{"nanosleep", [6]uint64{0x10300, 0}, Outcome{Action: Yield}},
 		// RSP is 0 in the fake: no frame to read, so the process dies.
-		{"rt_sigreturn", [6]uint64{}, Outcome{Action: ExitGroup, Signal: SIGSEGV, RAX: neg(EFAULT)}},
+		{"rt_sigreturn", [6]uint64{}, Outcome{Action: ExitGroup, Signal: abi.SIGSEGV, RAX: neg(abi.EFAULT)}},
 	}
 	for _, tt := range tests {
 		if got := tk.Dispatch(tk.m, nr(tt.name), tt.args); got != tt.want {
 			t.Errorf("%s: outcome %+v, want %+v", tt.name, got, tt.want)
 		}
 	}
-	if o := tk.Dispatch(tk.m, nr("futex"), [6]uint64{0x10200, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0}); o.Action != Block || o.Wait == nil || o.Wait.Addr != 0x10200 {
+	if o := tk.Dispatch(tk.m, nr("futex"), [6]uint64{0x10200, abi.FUTEX_WAIT | abi.FUTEX_PRIVATE_FLAG, 0}); o.Action != Block || o.Wait == nil || o.Wait.Addr != 0x10200 {
 		t.Errorf("futex wait: outcome %+v, want Block on 0x10200", o)
 	} else {
 		tk.Complete(o.Wait, true)
@@ -42,9 +46,9 @@ func TestOutcomes(t *testing.T) {
 
 	// rt_sigreturn from a frame BuildFrame wrote: the registers come back
 	// in the outcome, and its result is the restored RAX.
-	setAction(t, tk, SIGUSR1, 0x401000, SA_SIGINFO|SA_RESTORER, 0x402000, 0)
+	setAction(t, tk, abi.SIGUSR1, 0x401000, abi.SA_SIGINFO|abi.SA_RESTORER, 0x402000, 0)
 	regs := Regs{RAX: 42, RSP: 0x1c000, RIP: 0x45a9c0, EFLAGS: 0x246}
-	h, err := tk.BuildFrame(tk.m, Pid, SigInfo{Signo: SIGUSR1}, regs)
+	h, err := tk.BuildFrame(tk.m, Pid, SigInfo{Signo: abi.SIGUSR1}, regs)
 	if err != nil {
 		t.Fatal(err)
 	}

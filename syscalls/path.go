@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // FSMode is what the guest may do to the host filesystem (--fs).
@@ -69,8 +71,8 @@ func (c *Call) locate(dirfd int, pathPtr uint64, follow bool) (loc, error) {
 // for one of PATH_MAX (4096) bytes or more, as Linux's getname says.
 func (c *Call) readPath(pathPtr uint64) (string, error) {
 	path, err := c.readString(pathPtr, pathMax)
-	if err == ERANGE {
-		return "", ENAMETOOLONG
+	if err == abi.ERANGE {
+		return "", abi.ENAMETOOLONG
 	}
 	return path, err
 }
@@ -81,7 +83,7 @@ const pathMax = 4096
 // locatePath is locate for a path already read.
 func (c *Call) locatePath(dirfd int, path string, follow bool) (loc, error) {
 	if path == "" {
-		return loc{}, ENOENT
+		return loc{}, abi.ENOENT
 	}
 	p, guest, err := c.resolve(dirfd, path)
 	if err != nil {
@@ -103,7 +105,7 @@ func (c *Call) locatePath(dirfd int, path string, follow bool) (loc, error) {
 // hostLoc applies the policy to a host path.
 func (c *Call) hostLoc(p string) (loc, error) {
 	if c.K.cfg.FS == FSNone {
-		return loc{}, ENOENT
+		return loc{}, abi.ENOENT
 	}
 	return loc{host: p}, nil
 }
@@ -131,7 +133,7 @@ func (c *Call) resolve(dirfd int, path string) (host, guest string, err error) {
 		return path, path, nil
 	}
 	var h *hostFile
-	if dirfd == AT_FDCWD {
+	if dirfd == abi.AT_FDCWD {
 		if h = c.K.fsys.cwd; h == nil {
 			return "/" + path, "/" + path, nil // the empty root of --fs none
 		}
@@ -142,7 +144,7 @@ func (c *Call) resolve(dirfd int, path string) (host, guest string, err error) {
 		}
 		var ok bool
 		if h, ok = f.(*hostFile); !ok || !h.dir {
-			return "", "", ENOTDIR
+			return "", "", abi.ENOTDIR
 		}
 	}
 	dir, state := h.path()
@@ -256,7 +258,7 @@ func (c *Call) mayChange(changes ...change) error {
 		}
 	}
 	if denied {
-		return EACCES
+		return abi.EACCES
 	}
 	return nil
 }
@@ -271,7 +273,7 @@ func existence(ch change) error {
 	}
 	switch {
 	case err == nil && ch.need == mustNotExist:
-		return EEXIST
+		return abi.EEXIST
 	case err == nil:
 		return nil
 	case ch.need == mustExist || !errors.Is(err, fs.ErrNotExist):

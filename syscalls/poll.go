@@ -1,6 +1,10 @@
 package syscalls
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/gouth-emu/gouth-emu/abi"
+)
 
 // Pipes, eventfds and epoll: what the Go netpoller needs for the guest's own
 // descriptors. Readiness is computed on demand; the scheduler polls Wait.Ready
@@ -22,13 +26,13 @@ type pipeEnd struct {
 
 func (e *pipeEnd) read(b []byte) (int, error) {
 	if e.isWriter {
-		return 0, EBADF
+		return 0, abi.EBADF
 	}
 	if len(e.p.data) == 0 {
 		if e.p.writers == 0 {
 			return 0, nil // EOF
 		}
-		return 0, EAGAIN
+		return 0, abi.EAGAIN
 	}
 	n := copy(b, e.p.data)
 	e.p.data = e.p.data[n:]
@@ -38,14 +42,14 @@ func (e *pipeEnd) read(b []byte) (int, error) {
 
 func (e *pipeEnd) write(b []byte) (int, error) {
 	if !e.isWriter {
-		return 0, EBADF
+		return 0, abi.EBADF
 	}
 	if e.p.readers == 0 {
-		return 0, EPIPE
+		return 0, abi.EPIPE
 	}
 	room := pipeCapacity - len(e.p.data)
 	if room <= 0 {
-		return 0, EAGAIN
+		return 0, abi.EAGAIN
 	}
 	if len(b) > room {
 		b = b[:room]
@@ -68,16 +72,16 @@ func (e *pipeEnd) ready() (uint32, uint64) {
 	var ev uint32
 	if e.isWriter {
 		if e.p.readers == 0 {
-			ev |= EPOLLERR
+			ev |= abi.EPOLLERR
 		} else if len(e.p.data) < pipeCapacity {
-			ev |= EPOLLOUT
+			ev |= abi.EPOLLOUT
 		}
 	} else {
 		if len(e.p.data) > 0 {
-			ev |= EPOLLIN
+			ev |= abi.EPOLLIN
 		}
 		if e.p.writers == 0 {
-			ev |= EPOLLHUP
+			ev |= abi.EPOLLHUP
 		}
 	}
 	return ev, e.p.gen
@@ -86,13 +90,13 @@ func (e *pipeEnd) ready() (uint32, uint64) {
 func (e *pipeEnd) pollable() bool { return true }
 func (e *pipeEnd) kind() string   { return "pipe" }
 func (e *pipeEnd) stat() statInfo {
-	return statInfo{dev: 0xc, ino: 1, nlink: 1, mode: S_IFIFO | 0o600, blksize: 4096}
+	return statInfo{dev: 0xc, ino: 1, nlink: 1, mode: abi.S_IFIFO | 0o600, blksize: 4096}
 }
 
 func sysPipe2(c *Call) (uint64, error) {
 	flags := int(c.int32(1))
-	if flags&^(O_CLOEXEC|O_NONBLOCK) != 0 {
-		return 0, EINVAL
+	if flags&^(abi.O_CLOEXEC|abi.O_NONBLOCK) != 0 {
+		return 0, abi.EINVAL
 	}
 	p := &pipeBuf{readers: 1, writers: 1}
 	r, err := c.K.fds.install(&pipeEnd{p: p}, flags)
@@ -129,10 +133,10 @@ type eventFile struct {
 
 func (e *eventFile) read(b []byte) (int, error) {
 	if len(b) < 8 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	if e.count == 0 {
-		return 0, EAGAIN
+		return 0, abi.EAGAIN
 	}
 	v := e.count
 	if e.semaphore {
@@ -146,14 +150,14 @@ func (e *eventFile) read(b []byte) (int, error) {
 
 func (e *eventFile) write(b []byte) (int, error) {
 	if len(b) < 8 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	v := binary.LittleEndian.Uint64(b)
 	if v == ^uint64(0) {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	if e.count+v >= ^uint64(0) {
-		return 0, EAGAIN
+		return 0, abi.EAGAIN
 	}
 	e.count += v
 	e.gen++
@@ -161,9 +165,9 @@ func (e *eventFile) write(b []byte) (int, error) {
 }
 
 func (e *eventFile) ready() (uint32, uint64) {
-	ev := uint32(EPOLLOUT)
+	ev := uint32(abi.EPOLLOUT)
 	if e.count > 0 {
-		ev |= EPOLLIN
+		ev |= abi.EPOLLIN
 	}
 	return ev, e.gen
 }
@@ -177,11 +181,11 @@ func (e *eventFile) stat() statInfo {
 
 func sysEventfd2(c *Call) (uint64, error) {
 	flags := int(c.int32(1))
-	if flags&^(EFD_CLOEXEC|EFD_NONBLOCK|EFD_SEMAPHORE) != 0 {
-		return 0, EINVAL
+	if flags&^(abi.EFD_CLOEXEC|abi.EFD_NONBLOCK|abi.EFD_SEMAPHORE) != 0 {
+		return 0, abi.EINVAL
 	}
-	f := &eventFile{count: uint64(c.u32(0)), semaphore: flags&EFD_SEMAPHORE != 0}
-	fd, err := c.K.fds.install(f, flags&(O_CLOEXEC|O_NONBLOCK))
+	f := &eventFile{count: uint64(c.u32(0)), semaphore: flags&abi.EFD_SEMAPHORE != 0}
+	fd, err := c.K.fds.install(f, flags&(abi.O_CLOEXEC|abi.O_NONBLOCK))
 	return uint64(fd), err
 }
 
@@ -206,8 +210,8 @@ type epollReg struct {
 	off     bool // EPOLLONESHOT fired
 }
 
-func (e *epollFile) read([]byte) (int, error)  { return 0, EINVAL }
-func (e *epollFile) write([]byte) (int, error) { return 0, EINVAL }
+func (e *epollFile) read([]byte) (int, error)  { return 0, abi.EINVAL }
+func (e *epollFile) write([]byte) (int, error) { return 0, abi.EINVAL }
 func (e *epollFile) close()                    {}
 func (e *epollFile) pollable() bool            { return true }
 func (e *epollFile) kind() string              { return "anon_inode:[eventpoll]" }
@@ -217,7 +221,7 @@ func (e *epollFile) stat() statInfo {
 
 func (e *epollFile) ready() (uint32, uint64) {
 	if e.anyReady() {
-		return EPOLLIN, 0
+		return abi.EPOLLIN, 0
 	}
 	return 0, 0
 }
@@ -234,8 +238,8 @@ func (r *epollReg) reportable() (uint32, uint64) {
 		return 0, 0
 	}
 	ev, gen := r.f.ready()
-	ev &= r.events | EPOLLERR | EPOLLHUP
-	if ev != 0 && r.events&EPOLLET != 0 && r.seen && gen == r.lastGen {
+	ev &= r.events | abi.EPOLLERR | abi.EPOLLHUP
+	if ev != 0 && r.events&abi.EPOLLET != 0 && r.seen && gen == r.lastGen {
 		return 0, 0
 	}
 	return ev, gen
@@ -268,7 +272,7 @@ func (e *epollFile) collect(dst []epollEvent, max int, consume bool) []epollEven
 		n++
 		if consume {
 			r.seen, r.lastGen = true, gen
-			if r.events&EPOLLONESHOT != 0 {
+			if r.events&abi.EPOLLONESHOT != 0 {
 				r.off = true
 			}
 		}
@@ -278,8 +282,8 @@ func (e *epollFile) collect(dst []epollEvent, max int, consume bool) []epollEven
 
 func sysEpollCreate1(c *Call) (uint64, error) {
 	flags := int(c.int32(0))
-	if flags&^O_CLOEXEC != 0 {
-		return 0, EINVAL
+	if flags&^abi.O_CLOEXEC != 0 {
+		return 0, abi.EINVAL
 	}
 	fd, err := c.K.fds.install(&epollFile{}, flags)
 	return uint64(fd), err
@@ -287,7 +291,7 @@ func sysEpollCreate1(c *Call) (uint64, error) {
 
 func sysEpollCreate(c *Call) (uint64, error) {
 	if c.int32(0) <= 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	c.Args[0] = 0
 	return sysEpollCreate1(c)
@@ -298,7 +302,7 @@ func sysEpollCtl(c *Call) (uint64, error) {
 	// check that the target can be polled and the first is an epoll.
 	op := c.int32(1)
 	var ev epollEvent
-	if op != EPOLL_CTL_DEL {
+	if op != abi.EPOLL_CTL_DEL {
 		b, err := c.read(c.ptr(3), 12)
 		if err != nil {
 			return 0, err
@@ -315,11 +319,11 @@ func sysEpollCtl(c *Call) (uint64, error) {
 		return 0, err
 	}
 	if !f.pollable() {
-		return 0, EPERM
+		return 0, abi.EPERM
 	}
 	ep, ok := ef.(*epollFile)
 	if !ok || f == ef {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	var idx = -1
 	for i, r := range ep.regs {
@@ -328,23 +332,23 @@ func sysEpollCtl(c *Call) (uint64, error) {
 		}
 	}
 	switch op {
-	case EPOLL_CTL_ADD:
+	case abi.EPOLL_CTL_ADD:
 		if idx >= 0 {
-			return 0, EEXIST
+			return 0, abi.EEXIST
 		}
 		ep.regs = append(ep.regs, &epollReg{fd: fd, f: f, events: ev.events, data: ev.data})
-	case EPOLL_CTL_MOD:
+	case abi.EPOLL_CTL_MOD:
 		if idx < 0 {
-			return 0, ENOENT
+			return 0, abi.ENOENT
 		}
 		ep.regs[idx] = &epollReg{fd: fd, f: f, events: ev.events, data: ev.data}
-	case EPOLL_CTL_DEL:
+	case abi.EPOLL_CTL_DEL:
 		if idx < 0 {
-			return 0, ENOENT
+			return 0, abi.ENOENT
 		}
 		ep.regs = append(ep.regs[:idx], ep.regs[idx+1:]...)
 	default:
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	return 0, nil
 }
@@ -366,10 +370,10 @@ func (c *Call) epollWait(epfd int, buf uint64, max int, timeoutMs int64) (uint64
 	}
 	ep, ok := f.(*epollFile)
 	if !ok {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	if max <= 0 || max > 1<<16 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	if err := c.userRange(buf, uint64(max)*12); err != nil {
 		return 0, err

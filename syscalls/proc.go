@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"os"
 	"syscall"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Process identity. The emulated process always has the same pid, and its
@@ -15,18 +17,18 @@ const (
 
 func sysArchPrctl(c *Call) (uint64, error) {
 	switch c.int32(0) {
-	case ARCH_SET_FS:
+	case abi.ARCH_SET_FS:
 		if c.uint(1) >= 1<<47 {
-			return 0, EPERM
+			return 0, abi.EPERM
 		}
 		c.M.SetFSBase(c.uint(1))
 		return 0, nil
-	case ARCH_GET_FS:
+	case abi.ARCH_GET_FS:
 		return 0, c.writeU64(c.ptr(1), c.M.FSBase())
-	case ARCH_SET_GS, ARCH_GET_GS:
-		return 0, EINVAL // Go never uses GS on linux/amd64
+	case abi.ARCH_SET_GS, abi.ARCH_GET_GS:
+		return 0, abi.EINVAL // Go never uses GS on linux/amd64
 	}
-	return 0, EINVAL
+	return 0, abi.EINVAL
 }
 
 func sysGettid(c *Call) (uint64, error)  { return uint64(c.Tid), nil }
@@ -38,16 +40,16 @@ func sysGeteuid(c *Call) (uint64, error) { return uint64(os.Geteuid()), nil }
 func sysGetegid(c *Call) (uint64, error) { return uint64(os.Getegid()), nil }
 
 // threadFlags are the clone flags that make a thread rather than a process.
-const threadFlags = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND
+const threadFlags = abi.CLONE_VM | abi.CLONE_THREAD | abi.CLONE_SIGHAND
 
 func sysClone(c *Call) (uint64, error) {
 	flags, stack, ptid, ctid, tls := c.uint(0), c.uint(1), c.ptr(2), c.ptr(3), c.uint(4)
 	if flags&threadFlags != threadFlags {
-		shown := SignalName(int(flags & CSIGNAL)) // fork's clone: SIGCHLD alone
-		if flags&^CSIGNAL != 0 {
-			shown = formatFlags(flags&^CSIGNAL, cloneFlagNames)
-			if flags&CSIGNAL != 0 {
-				shown += "|" + SignalName(int(flags&CSIGNAL))
+		shown := abi.SignalName(int(flags & abi.CSIGNAL)) // fork's clone: SIGCHLD alone
+		if flags&^abi.CSIGNAL != 0 {
+			shown = formatFlags(flags&^abi.CSIGNAL, cloneFlagNames)
+			if flags&abi.CSIGNAL != 0 {
+				shown += "|" + abi.SignalName(int(flags&abi.CSIGNAL))
 			}
 		}
 		return 0, c.noProcesses("clone("+shown+")", "creating processes")
@@ -56,17 +58,17 @@ func sysClone(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if flags&CLONE_PARENT_SETTID != 0 {
+	if flags&abi.CLONE_PARENT_SETTID != 0 {
 		if err := c.writeU32(ptid, uint32(tid)); err != nil {
 			return 0, err
 		}
 	}
-	if flags&CLONE_CHILD_SETTID != 0 {
+	if flags&abi.CLONE_CHILD_SETTID != 0 {
 		if err := c.writeU32(ctid, uint32(tid)); err != nil {
 			return 0, err
 		}
 	}
-	if flags&CLONE_CHILD_CLEARTID != 0 {
+	if flags&abi.CLONE_CHILD_CLEARTID != 0 {
 		c.K.clearTID[tid] = ctid
 	}
 	c.K.Stats.Threads++
@@ -81,7 +83,7 @@ func (c *Call) noProcesses(what, action string) error {
 		c.K.warned[c.Nr] = true
 		c.K.warnf("warning: %s: %s is not emulated, returned ENOSYS", what, action)
 	}
-	return ENOSYS
+	return abi.ENOSYS
 }
 
 func sysFork(c *Call) (uint64, error)  { return 0, c.noProcesses("fork", "creating processes") }
@@ -96,7 +98,7 @@ func sysExecveat(c *Call) (uint64, error) {
 }
 
 // sysWait has no children to wait for: the guest cannot create any.
-func sysWait(c *Call) (uint64, error) { return 0, ECHILD }
+func sysWait(c *Call) (uint64, error) { return 0, abi.ECHILD }
 
 func sysSetTidAddress(c *Call) (uint64, error) {
 	c.K.clearTID[c.Tid] = c.ptr(0)
@@ -122,7 +124,7 @@ func sysExitGroup(c *Call) (uint64, error) {
 func sysSchedGetaffinity(c *Call) (uint64, error) {
 	const maskBytes = 8 // the kernel's cpumask for up to 64 CPUs
 	if c.uint(1) < maskBytes || c.uint(1)%8 != 0 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	n := c.K.cfg.Cpus
 	if n > 64 {
@@ -160,11 +162,11 @@ func sysGetgroups(c *Call) (uint64, error) {
 	size, g := c.int32(0), c.K.groups
 	switch {
 	case size < 0:
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	case size == 0:
 		return uint64(len(g)), nil
 	case int(size) < len(g):
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	b := make([]byte, 4*len(g))
 	for i, id := range g {
@@ -178,14 +180,14 @@ func sysGetgroups(c *Call) (uint64, error) {
 func sysSetgroups(c *Call) (uint64, error) {
 	size := c.int32(0)
 	if size < 0 || size > ngroupsMax {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	b, err := c.read(c.ptr(1), int(size)*4)
 	if err != nil {
 		return 0, err
 	}
 	if os.Geteuid() != 0 {
-		return 0, EPERM
+		return 0, abi.EPERM
 	}
 	g := make([]uint32, size)
 	for i := range g {
@@ -204,9 +206,9 @@ const rlimNlimits = 16
 func defaultRlimits() map[int]rlimit {
 	inf := ^uint64(0)
 	return map[int]rlimit{
-		RLIMIT_STACK:  {8 << 20, inf},
-		RLIMIT_NOFILE: hostNofile(),
-		RLIMIT_AS:     {inf, inf},
+		abi.RLIMIT_STACK:  {8 << 20, inf},
+		abi.RLIMIT_NOFILE: hostNofile(),
+		abi.RLIMIT_AS:     {inf, inf},
 	}
 }
 
@@ -232,7 +234,7 @@ func (k *Kernel) rlimit(res int) rlimit {
 func sysGetrlimit(c *Call) (uint64, error) {
 	res := c.u32(0)
 	if res >= rlimNlimits {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	r := c.K.rlimit(int(res))
 	var b [16]byte
@@ -243,7 +245,7 @@ func sysGetrlimit(c *Call) (uint64, error) {
 
 func sysSetrlimit(c *Call) (uint64, error) {
 	if c.u32(0) >= rlimNlimits {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	return 0, c.setrlimit(int(c.u32(0)), c.ptr(1))
 }
@@ -262,14 +264,14 @@ func (c *Call) setrlimit(res int, ptr uint64) error {
 	n := rlimit{binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])}
 	switch {
 	case n.cur > n.max:
-		return EINVAL
+		return abi.EINVAL
 	case n.max > old.max && os.Geteuid() != 0:
-		return EPERM
-	case res == RLIMIT_NOFILE && n.max > maxFDs:
-		return EPERM
+		return abi.EPERM
+	case res == abi.RLIMIT_NOFILE && n.max > maxFDs:
+		return abi.EPERM
 	}
 	c.K.rlimits[res] = n
-	if res == RLIMIT_NOFILE {
+	if res == abi.RLIMIT_NOFILE {
 		c.K.fds.max = int(n.cur)
 	}
 	return nil
@@ -277,11 +279,11 @@ func (c *Call) setrlimit(res int, ptr uint64) error {
 
 func sysPrlimit64(c *Call) (uint64, error) {
 	if pid := c.int32(0); pid != 0 && pid != Pid {
-		return 0, ESRCH
+		return 0, abi.ESRCH
 	}
 	res := c.u32(1)
 	if res >= rlimNlimits {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	old := c.K.rlimit(int(res))
 	if c.ptr(2) != 0 {
@@ -300,21 +302,21 @@ func sysPrlimit64(c *Call) (uint64, error) {
 
 func sysPrctl(c *Call) (uint64, error) {
 	switch c.int32(0) {
-	case PR_SET_NAME:
+	case abi.PR_SET_NAME:
 		name, err := c.readString(c.ptr(1), 16)
-		if err != nil && err != ERANGE {
+		if err != nil && err != abi.ERANGE {
 			return 0, err
 		}
 		c.K.threadNames[c.Tid] = name
 		return 0, nil
-	case PR_GET_NAME:
+	case abi.PR_GET_NAME:
 		b := make([]byte, 16)
 		copy(b, c.K.threadNames[c.Tid])
 		return 0, c.write(c.ptr(1), b)
 	}
 	// PR_SET_VMA (naming anonymous mappings) and the rest: like a kernel
 	// built without them.
-	return 0, EINVAL
+	return 0, abi.EINVAL
 }
 
 func sysUname(c *Call) (uint64, error) {
@@ -331,7 +333,7 @@ func sysUname(c *Call) (uint64, error) {
 // same on every run.
 func sysGetrandom(c *Call) (uint64, error) {
 	if c.u32(2)&^0x7 != 0 { // GRND_NONBLOCK|GRND_RANDOM|GRND_INSECURE
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	if err := c.userRange(c.ptr(0), c.uint(1)); err != nil {
 		return 0, err
@@ -345,7 +347,7 @@ func sysGetrandom(c *Call) (uint64, error) {
 		chunk := min(n-done, int(4096-(c.ptr(0)+uint64(done))%4096))
 		if c.write(c.ptr(0)+uint64(done), b[done:done+chunk]) != nil {
 			if done == 0 {
-				return 0, EFAULT
+				return 0, abi.EFAULT
 			}
 			break
 		}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // The emulator's /proc and /sys: a few files, generated when opened from
@@ -59,7 +61,7 @@ func (c *Call) synthesized(abs string) (file, error) {
 		data = nulList(c.M.Proc().Env)
 	}
 	if data == nil {
-		return nil, ENOENT
+		return nil, abi.ENOENT
 	}
 	return &memFile{name: abs, data: data}, nil
 }

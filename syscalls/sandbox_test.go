@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // atFDCWD is AT_FDCWD as a raw register value.
@@ -66,7 +68,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 type fsOp struct {
 	name string
 	call func(t *testing.T, tk *testKernel, dir string) uint64
-	want [3]Errno // by FSMode (ro, rw, none); 0 is success
+	want [3]abi.Errno // by FSMode (ro, rw, none); 0 is success
 	// done checks, after success with rw, that the host changed.
 	done func(dir string) bool
 }
@@ -77,147 +79,147 @@ func fileText(p string) string { b, _ := os.ReadFile(p); return string(b) }
 
 var fsOps = []fsOp{
 	{"open O_CREAT new", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "openat", atFDCWD, tk.str(0x10100, d+"/new"), O_WRONLY|O_CREAT|O_TRUNC, 0o644)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return exists(d + "/new") }},
+		return tk.call(t, "openat", atFDCWD, tk.str(0x10100, d+"/new"), abi.O_WRONLY|abi.O_CREAT|abi.O_TRUNC, 0o644)
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return exists(d + "/new") }},
 	{"open O_CREAT|O_EXCL existing", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "openat", atFDCWD, tk.str(0x10100, d+"/old"), O_WRONLY|O_CREAT|O_EXCL, 0o644)
-	}, [3]Errno{EEXIST, EEXIST, ENOENT}, nil},
+		return tk.call(t, "openat", atFDCWD, tk.str(0x10100, d+"/old"), abi.O_WRONLY|abi.O_CREAT|abi.O_EXCL, 0o644)
+	}, [3]abi.Errno{abi.EEXIST, abi.EEXIST, abi.ENOENT}, nil},
 	{"open O_RDWR existing", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "open", tk.str(0x10100, d+"/old"), O_RDWR)
-	}, [3]Errno{EACCES, 0, ENOENT}, nil},
+		return tk.call(t, "open", tk.str(0x10100, d+"/old"), abi.O_RDWR)
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, nil},
 	{"open O_WRONLY missing", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "open", tk.str(0x10100, d+"/missing"), O_WRONLY)
-	}, [3]Errno{ENOENT, ENOENT, ENOENT}, nil},
+		return tk.call(t, "open", tk.str(0x10100, d+"/missing"), abi.O_WRONLY)
+	}, [3]abi.Errno{abi.ENOENT, abi.ENOENT, abi.ENOENT}, nil},
 	{"creat", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "creat", tk.str(0x10100, d+"/new"), 0o600)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return exists(d + "/new") }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return exists(d + "/new") }},
 	{"open O_RDONLY", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "open", tk.str(0x10100, d+"/old"), O_RDONLY)
-	}, [3]Errno{0, 0, ENOENT}, nil},
+		return tk.call(t, "open", tk.str(0x10100, d+"/old"), abi.O_RDONLY)
+	}, [3]abi.Errno{0, 0, abi.ENOENT}, nil},
 	{"stat", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "stat", tk.str(0x10100, d+"/old"), 0x10800)
-	}, [3]Errno{0, 0, ENOENT}, nil},
+	}, [3]abi.Errno{0, 0, abi.ENOENT}, nil},
 	{"access W_OK", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "access", tk.str(0x10100, d+"/old"), W_OK)
-	}, [3]Errno{EACCES, 0, ENOENT}, nil},
+		return tk.call(t, "access", tk.str(0x10100, d+"/old"), abi.W_OK)
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, nil},
 	{"access R_OK", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "access", tk.str(0x10100, d+"/old"), R_OK)
-	}, [3]Errno{0, 0, ENOENT}, nil},
+		return tk.call(t, "access", tk.str(0x10100, d+"/old"), abi.R_OK)
+	}, [3]abi.Errno{0, 0, abi.ENOENT}, nil},
 	{"readlink", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "readlink", tk.str(0x10100, d+"/link"), 0x10800, 256)
-	}, [3]Errno{0, 0, ENOENT}, nil},
+	}, [3]abi.Errno{0, 0, abi.ENOENT}, nil},
 	{"unlink", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "unlink", tk.str(0x10100, d+"/old"))
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return !exists(d + "/old") }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return !exists(d + "/old") }},
 	{"unlink missing", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "unlink", tk.str(0x10100, d+"/missing"))
-	}, [3]Errno{ENOENT, ENOENT, ENOENT}, nil},
+	}, [3]abi.Errno{abi.ENOENT, abi.ENOENT, abi.ENOENT}, nil},
 	{"unlinkat AT_REMOVEDIR", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "unlinkat", atFDCWD, tk.str(0x10100, d+"/empty"), AT_REMOVEDIR)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return !exists(d + "/empty") }},
+		return tk.call(t, "unlinkat", atFDCWD, tk.str(0x10100, d+"/empty"), abi.AT_REMOVEDIR)
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return !exists(d + "/empty") }},
 	{"rmdir not empty", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "rmdir", tk.str(0x10100, d+"/sub"))
-	}, [3]Errno{EACCES, ENOTEMPTY, ENOENT}, nil},
+	}, [3]abi.Errno{abi.EACCES, abi.ENOTEMPTY, abi.ENOENT}, nil},
 	{"rename", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "rename", tk.str(0x10100, d+"/old"), tk.str(0x10400, d+"/moved"))
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return !exists(d+"/old") && exists(d+"/moved") }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return !exists(d+"/old") && exists(d+"/moved") }},
 	{"renameat2 RENAME_NOREPLACE onto a file", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "renameat2", atFDCWD, tk.str(0x10100, d+"/old"), atFDCWD, tk.str(0x10400, d+"/sub/inner"), RENAME_NOREPLACE)
-	}, [3]Errno{EEXIST, EEXIST, ENOENT}, nil},
+		return tk.call(t, "renameat2", atFDCWD, tk.str(0x10100, d+"/old"), atFDCWD, tk.str(0x10400, d+"/sub/inner"), abi.RENAME_NOREPLACE)
+	}, [3]abi.Errno{abi.EEXIST, abi.EEXIST, abi.ENOENT}, nil},
 	{"rename missing", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "renameat", atFDCWD, tk.str(0x10100, d+"/missing"), atFDCWD, tk.str(0x10400, d+"/x"))
-	}, [3]Errno{ENOENT, ENOENT, ENOENT}, nil},
+	}, [3]abi.Errno{abi.ENOENT, abi.ENOENT, abi.ENOENT}, nil},
 	{"mkdir", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "mkdir", tk.str(0x10100, d+"/newdir"), 0o755)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return exists(d + "/newdir") }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return exists(d + "/newdir") }},
 	{"mkdir existing", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "mkdirat", atFDCWD, tk.str(0x10100, d+"/sub"), 0o755)
-	}, [3]Errno{EEXIST, EEXIST, ENOENT}, nil},
+	}, [3]abi.Errno{abi.EEXIST, abi.EEXIST, abi.ENOENT}, nil},
 	{"mkdir in a missing directory", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "mkdir", tk.str(0x10100, d+"/missing/newdir"), 0o755)
-	}, [3]Errno{ENOENT, ENOENT, ENOENT}, nil},
+	}, [3]abi.Errno{abi.ENOENT, abi.ENOENT, abi.ENOENT}, nil},
 	{"rmdir", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "rmdir", tk.str(0x10100, d+"/empty"))
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return !exists(d + "/empty") }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return !exists(d + "/empty") }},
 	{"truncate", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "truncate", tk.str(0x10100, d+"/old"), 1)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return fileText(d+"/old") == "o" }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return fileText(d+"/old") == "o" }},
 	{"chmod", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "chmod", tk.str(0x10100, d+"/old"), 0o600)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool {
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool {
 		fi, err := os.Stat(d + "/old")
 		return err == nil && fi.Mode().Perm() == 0o600
 	}},
 	{"symlink", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "symlink", tk.str(0x10100, "old"), tk.str(0x10400, d+"/sym"))
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { t, _ := os.Readlink(d + "/sym"); return t == "old" }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { t, _ := os.Readlink(d + "/sym"); return t == "old" }},
 	{"link", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "link", tk.str(0x10100, d+"/old"), tk.str(0x10400, d+"/hard"))
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return fileText(d+"/hard") == "old\n" }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return fileText(d+"/hard") == "old\n" }},
 	{"utimensat", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 1e9, 5, 15e8, 7), 0)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return mtime(d+"/old") == 15e8*1e9+7 }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return mtime(d+"/old") == 15e8*1e9+7 }},
 	{"utimensat UTIME_NOW is the virtual clock", func(t *testing.T, tk *testKernel, d string) uint64 {
 		tk.m.now = 3e9
-		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 0, UTIME_OMIT, 0, UTIME_NOW), 0)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return mtime(d+"/old") == (Epoch+3)*1e9 }},
+		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 0, abi.UTIME_OMIT, 0, abi.UTIME_NOW), 0)
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return mtime(d+"/old") == (Epoch+3)*1e9 }},
 	{"utimensat nofollow on a link", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/link"), tk.timespecs(0x10600, 1e9, 0, 1e9, 0), AT_SYMLINK_NOFOLLOW)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return lmtime(d+"/link") == 1e18 && mtime(d+"/old") != 1e18 }},
+		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/link"), tk.timespecs(0x10600, 1e9, 0, 1e9, 0), abi.AT_SYMLINK_NOFOLLOW)
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return lmtime(d+"/link") == 1e18 && mtime(d+"/old") != 1e18 }},
 	{"utimensat missing", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/missing"), 0, 0)
-	}, [3]Errno{ENOENT, ENOENT, ENOENT}, nil},
+	}, [3]abi.Errno{abi.ENOENT, abi.ENOENT, abi.ENOENT}, nil},
 	{"utimensat nsec out of range", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "utimensat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 0, 1e9, 0, 0), 0)
-	}, [3]Errno{EINVAL, EINVAL, EINVAL}, nil},
+	}, [3]abi.Errno{abi.EINVAL, abi.EINVAL, abi.EINVAL}, nil},
 	{"utimes", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "utimes", tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 1e9, 3, 2e9, 4))
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool { return mtime(d+"/old") == 2e18+4000 }},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool { return mtime(d+"/old") == 2e18+4000 }},
 	{"futimesat usec out of range", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "futimesat", atFDCWD, tk.str(0x10100, d+"/old"), tk.timespecs(0x10600, 0, 1e6, 0, 0))
-	}, [3]Errno{EINVAL, EINVAL, EINVAL}, nil},
+	}, [3]abi.Errno{abi.EINVAL, abi.EINVAL, abi.EINVAL}, nil},
 	{"chown to itself", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "chown", tk.str(0x10100, d+"/old"), uint64(os.Getuid()), uint64(os.Getgid()))
-	}, [3]Errno{EACCES, 0, ENOENT}, nil},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, nil},
 	{"lchown a link", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "lchown", tk.str(0x10100, d+"/link"), 0xffffffff, 0xffffffff)
-	}, [3]Errno{EACCES, 0, ENOENT}, nil},
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, nil},
 	{"fchownat bad flags", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "fchownat", atFDCWD, tk.str(0x10100, d+"/old"), 0, 0, 1)
-	}, [3]Errno{EINVAL, EINVAL, EINVAL}, nil},
+	}, [3]abi.Errno{abi.EINVAL, abi.EINVAL, abi.EINVAL}, nil},
 	{"mknod FIFO", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "mknod", tk.str(0x10100, d+"/fifo"), S_IFIFO|0o644, 0)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool {
+		return tk.call(t, "mknod", tk.str(0x10100, d+"/fifo"), abi.S_IFIFO|0o644, 0)
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool {
 		fi, err := os.Lstat(d + "/fifo")
 		return err == nil && fi.Mode()&os.ModeNamedPipe != 0
 	}},
 	{"mknodat existing", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "mknodat", atFDCWD, tk.str(0x10100, d+"/old"), S_IFIFO|0o644, 0)
-	}, [3]Errno{EEXIST, EEXIST, ENOENT}, nil},
+		return tk.call(t, "mknodat", atFDCWD, tk.str(0x10100, d+"/old"), abi.S_IFIFO|0o644, 0)
+	}, [3]abi.Errno{abi.EEXIST, abi.EEXIST, abi.ENOENT}, nil},
 	{"mknod a directory", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "mknod", tk.str(0x10100, d+"/dir"), S_IFDIR|0o755, 0)
-	}, [3]Errno{EPERM, EPERM, EPERM}, nil},
+		return tk.call(t, "mknod", tk.str(0x10100, d+"/dir"), abi.S_IFDIR|0o755, 0)
+	}, [3]abi.Errno{abi.EPERM, abi.EPERM, abi.EPERM}, nil},
 	{"mknod a device", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "mknod", tk.str(0x10100, d+"/dev"), S_IFCHR|0o600, 0x0103)
-	}, [3]Errno{EACCES, EPERM, ENOENT}, nil},
+		return tk.call(t, "mknod", tk.str(0x10100, d+"/dev"), abi.S_IFCHR|0o600, 0x0103)
+	}, [3]abi.Errno{abi.EACCES, abi.EPERM, abi.ENOENT}, nil},
 	{"fchmodat2", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "fchmodat2", atFDCWD, tk.str(0x10100, d+"/old"), 0o600, 0)
-	}, [3]Errno{EACCES, 0, ENOENT}, func(d string) bool {
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, func(d string) bool {
 		fi, err := os.Stat(d + "/old")
 		return err == nil && fi.Mode().Perm() == 0o600
 	}},
 	{"fchmodat2 AT_SYMLINK_NOFOLLOW on a link", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "fchmodat2", atFDCWD, tk.str(0x10100, d+"/link"), 0o600, AT_SYMLINK_NOFOLLOW)
-	}, [3]Errno{EACCES, ENOTSUP, ENOENT}, nil},
+		return tk.call(t, "fchmodat2", atFDCWD, tk.str(0x10100, d+"/link"), 0o600, abi.AT_SYMLINK_NOFOLLOW)
+	}, [3]abi.Errno{abi.EACCES, abi.ENOTSUP, abi.ENOENT}, nil},
 	{"faccessat2 W_OK", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "faccessat2", atFDCWD, tk.str(0x10100, d+"/old"), W_OK, AT_EACCESS)
-	}, [3]Errno{EACCES, 0, ENOENT}, nil},
+		return tk.call(t, "faccessat2", atFDCWD, tk.str(0x10100, d+"/old"), abi.W_OK, abi.AT_EACCESS)
+	}, [3]abi.Errno{abi.EACCES, 0, abi.ENOENT}, nil},
 	{"statx", func(t *testing.T, tk *testKernel, d string) uint64 {
-		return tk.call(t, "statx", atFDCWD, tk.str(0x10100, d+"/old"), 0, STATX_BASIC_STATS, 0x10800)
-	}, [3]Errno{0, 0, ENOENT}, nil},
+		return tk.call(t, "statx", atFDCWD, tk.str(0x10100, d+"/old"), 0, abi.STATX_BASIC_STATS, 0x10800)
+	}, [3]abi.Errno{0, 0, abi.ENOENT}, nil},
 	{"unlink /proc/self/status", func(t *testing.T, tk *testKernel, d string) uint64 {
 		return tk.call(t, "unlink", tk.str(0x10100, "/proc/self/status"))
-	}, [3]Errno{EACCES, EACCES, EACCES}, nil},
+	}, [3]abi.Errno{abi.EACCES, abi.EACCES, abi.EACCES}, nil},
 }
 
 // timespecs puts two struct timespec (or timeval) at addr and returns it.
@@ -279,7 +281,7 @@ func TestFSPolicy(t *testing.T) {
 				case want != 0 && got != neg(want):
 					t.Fatalf("got %d, want -%s", int64(got), want.Name())
 				case want == 0 && int64(got) < 0:
-					t.Fatalf("got -%s, want success", Errno(-int64(got)).Name())
+					t.Fatalf("got -%s, want success", abi.Errno(-int64(got)).Name())
 				}
 				changed := !reflect.DeepEqual(snapshot(t, dir), before)
 				switch {
@@ -299,7 +301,7 @@ func TestFSReadWrite(t *testing.T) {
 	dir := t.TempDir()
 	name := filepath.Join(dir, "f")
 	tk := newTestKernelFS(FSReadWrite)
-	fd := tk.call(t, "openat", atFDCWD, tk.str(0x10100, name), O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, 0o640)
+	fd := tk.call(t, "openat", atFDCWD, tk.str(0x10100, name), abi.O_RDWR|abi.O_CREAT|abi.O_EXCL|abi.O_CLOEXEC, 0o640)
 	if int64(fd) < 3 {
 		t.Fatalf("openat(O_CREAT) = %d, want a descriptor", int64(fd))
 	}
@@ -312,7 +314,7 @@ func TestFSReadWrite(t *testing.T) {
 		{"pwrite64", []uint64{fd, tk.str(0x10300, "W"), 1, 7}, 1},
 		{"ftruncate", []uint64{fd, 5}, 0},
 		{"fsync", []uint64{fd}, 0},
-		{"fcntl", []uint64{fd, F_GETFL}, O_RDWR},
+		{"fcntl", []uint64{fd, abi.F_GETFL}, abi.O_RDWR},
 		{"close", []uint64{fd}, 0},
 	}
 	for _, st := range steps {
@@ -323,12 +325,12 @@ func TestFSReadWrite(t *testing.T) {
 	if got := fileText(name); got != "hello" {
 		t.Fatalf("host file = %q, want %q", got, "hello")
 	}
-	fd = tk.call(t, "open", tk.str(0x10100, name), O_WRONLY|O_APPEND)
+	fd = tk.call(t, "open", tk.str(0x10100, name), abi.O_WRONLY|abi.O_APPEND)
 	tk.call(t, "write", fd, tk.str(0x10200, "!\n"), 2)
 	if got := fileText(name); got != "hello!\n" {
 		t.Fatalf("host file after an O_APPEND write = %q, want %q", got, "hello!\n")
 	}
-	if got := tk.call(t, "read", fd, 0x10800, 10); got != neg(EBADF) {
+	if got := tk.call(t, "read", fd, 0x10800, 10); got != neg(abi.EBADF) {
 		t.Fatalf("read of an O_WRONLY descriptor = %#x, want -EBADF", got)
 	}
 	if fi, err := os.Stat(name); err != nil || fi.Mode().Perm()&^0o640 != 0 {
@@ -342,11 +344,11 @@ func TestFSReadWrite(t *testing.T) {
 func TestFSReadOnlyDescriptors(t *testing.T) {
 	dir := fsTree(t)
 	tk := newTestKernel()
-	dfd := tk.call(t, "openat", atFDCWD, tk.str(0x10100, dir), O_RDONLY|O_DIRECTORY)
+	dfd := tk.call(t, "openat", atFDCWD, tk.str(0x10100, dir), abi.O_RDONLY|abi.O_DIRECTORY)
 	if int64(dfd) < 3 {
 		t.Fatalf("openat(dir) = %d, want a descriptor", int64(dfd))
 	}
-	fd := tk.call(t, "openat", dfd, tk.str(0x10100, "sub/inner"), O_RDONLY)
+	fd := tk.call(t, "openat", dfd, tk.str(0x10100, "sub/inner"), abi.O_RDONLY)
 	if int64(fd) < 3 {
 		t.Fatalf("openat(dirfd, sub/inner) = %d, want a descriptor", int64(fd))
 	}
@@ -356,15 +358,15 @@ func TestFSReadOnlyDescriptors(t *testing.T) {
 	tests := []struct {
 		name string
 		args []uint64
-		want Errno
+		want abi.Errno
 	}{
-		{"write", []uint64{fd, tk.str(0x10200, "x"), 1}, EBADF},
-		{"pwrite64", []uint64{fd, 0x10200, 1, 0}, EBADF},
-		{"ftruncate", []uint64{fd, 0}, EINVAL},
-		{"fchmod", []uint64{fd, 0o777}, EACCES},
-		{"unlinkat", []uint64{dfd, tk.str(0x10300, "old"), 0}, EACCES},
-		{"openat", []uint64{fd, tk.str(0x10400, "x"), O_RDONLY}, ENOTDIR},
-		{"socket", []uint64{2, 1, 0}, EACCES},
+		{"write", []uint64{fd, tk.str(0x10200, "x"), 1}, abi.EBADF},
+		{"pwrite64", []uint64{fd, 0x10200, 1, 0}, abi.EBADF},
+		{"ftruncate", []uint64{fd, 0}, abi.EINVAL},
+		{"fchmod", []uint64{fd, 0o777}, abi.EACCES},
+		{"unlinkat", []uint64{dfd, tk.str(0x10300, "old"), 0}, abi.EACCES},
+		{"openat", []uint64{fd, tk.str(0x10400, "x"), abi.O_RDONLY}, abi.ENOTDIR},
+		{"socket", []uint64{2, 1, 0}, abi.EACCES},
 	}
 	for _, tt := range tests {
 		if got := tk.call(t, tt.name, tt.args...); got != neg(tt.want) {
@@ -374,7 +376,7 @@ func TestFSReadOnlyDescriptors(t *testing.T) {
 	if got := tk.call(t, "fsync", fd); got != 0 {
 		t.Errorf("fsync of a read-only host file = %d, want 0", int64(got))
 	}
-	if got := tk.call(t, "fsync", 1); got != neg(EINVAL) {
+	if got := tk.call(t, "fsync", 1); got != neg(abi.EINVAL) {
 		t.Errorf("fsync(stdout) = %d, want -EINVAL", int64(got))
 	}
 }
@@ -404,9 +406,9 @@ func TestGetdents64(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "z"), 0o755)
 	os.Symlink("a", filepath.Join(dir, "l"))
 	tk := newTestKernel()
-	fd := tk.call(t, "open", tk.str(0x10100, dir), O_RDONLY|O_DIRECTORY)
+	fd := tk.call(t, "open", tk.str(0x10100, dir), abi.O_RDONLY|abi.O_DIRECTORY)
 
-	if got := tk.call(t, "getdents64", fd, 0x10800, 20); got != neg(EINVAL) {
+	if got := tk.call(t, "getdents64", fd, 0x10800, 20); got != neg(abi.EINVAL) {
 		t.Fatalf("getdents64 into 20 bytes = %d, want -EINVAL (no room for one record)", int64(got))
 	}
 	// A small buffer: the listing takes several calls and resumes.
@@ -429,7 +431,7 @@ func TestGetdents64(t *testing.T) {
 	if !reflect.DeepEqual(names, want) || calls < 3 {
 		t.Fatalf("getdents64 listing = %q in %d calls, want %q in several", names, calls, want)
 	}
-	wantTypes := []uint8{DT_DIR, DT_DIR, DT_REG, DT_REG, DT_REG, DT_REG, DT_LNK, DT_DIR}
+	wantTypes := []uint8{abi.DT_DIR, abi.DT_DIR, abi.DT_REG, abi.DT_REG, abi.DT_REG, abi.DT_REG, abi.DT_LNK, abi.DT_DIR}
 	if !reflect.DeepEqual(types, wantTypes) {
 		t.Fatalf("d_type = %v, want %v", types, wantTypes)
 	}
@@ -439,7 +441,7 @@ func TestGetdents64(t *testing.T) {
 	if got, _ := dirents(t, tk.m.mem[0x800:0x800+n]); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after lseek(0): %q, want %q", got, want)
 	}
-	if got := tk.call(t, "getdents64", 1, 0x10800, 4096); got != neg(ENOTDIR) {
+	if got := tk.call(t, "getdents64", 1, 0x10800, 4096); got != neg(abi.ENOTDIR) {
 		t.Fatalf("getdents64(stdout) = %d, want -ENOTDIR", int64(got))
 	}
 }
@@ -460,7 +462,7 @@ func TestProcSelf(t *testing.T) {
 	for _, mode := range []FSMode{FSReadOnly, FSNone} {
 		for _, tt := range tests {
 			tk := newTestKernelFS(mode)
-			fd := tk.call(t, "openat", atFDCWD, tk.str(0x10100, tt.path), O_RDONLY|O_CLOEXEC)
+			fd := tk.call(t, "openat", atFDCWD, tk.str(0x10100, tt.path), abi.O_RDONLY|abi.O_CLOEXEC)
 			if int64(fd) < 0 {
 				t.Fatalf("--fs %s: open(%s) = %d, want a descriptor", mode, tt.path, int64(fd))
 			}
@@ -477,14 +479,14 @@ func TestProcSelf(t *testing.T) {
 	for _, tt := range []struct {
 		name, path string
 		args       []uint64
-		want       Errno
+		want       abi.Errno
 	}{
-		{"open", "/proc/self/exe", []uint64{O_RDONLY}, ENOENT}, // its target is a host file
-		{"open", "/proc/self/status", []uint64{O_WRONLY}, EACCES},
-		{"open", "/proc/self/mounts", []uint64{O_RDONLY}, ENOENT},
-		{"open", "/proc/1/status", []uint64{O_RDONLY}, ENOENT},
-		{"open", "/etc/passwd", []uint64{O_RDONLY}, ENOENT},
-		{"readlink", "/proc/self/maps", []uint64{0x10800, 256}, EINVAL},
+		{"open", "/proc/self/exe", []uint64{abi.O_RDONLY}, abi.ENOENT}, // its target is a host file
+		{"open", "/proc/self/status", []uint64{abi.O_WRONLY}, abi.EACCES},
+		{"open", "/proc/self/mounts", []uint64{abi.O_RDONLY}, abi.ENOENT},
+		{"open", "/proc/1/status", []uint64{abi.O_RDONLY}, abi.ENOENT},
+		{"open", "/etc/passwd", []uint64{abi.O_RDONLY}, abi.ENOENT},
+		{"readlink", "/proc/self/maps", []uint64{0x10800, 256}, abi.EINVAL},
 	} {
 		args := append([]uint64{tk.str(0x10100, tt.path)}, tt.args...)
 		if got := tk.call(t, tt.name, args...); got != neg(tt.want) {
@@ -497,7 +499,7 @@ func TestProcSelf(t *testing.T) {
 	if got := tk.call(t, "lstat", tk.str(0x10100, "/proc/self/exe"), 0x10800); got != 0 {
 		t.Fatalf("lstat(/proc/self/exe) = %d, want 0", int64(got))
 	}
-	if mode := binary.LittleEndian.Uint32(tk.m.mem[0x800+24:]); mode&S_IFMT != S_IFLNK {
+	if mode := binary.LittleEndian.Uint32(tk.m.mem[0x800+24:]); mode&abi.S_IFMT != abi.S_IFLNK {
 		t.Fatalf("lstat(/proc/self/exe) mode = %#o, want a symbolic link", mode)
 	}
 }
@@ -505,7 +507,7 @@ func TestProcSelf(t *testing.T) {
 func TestSocketsDenied(t *testing.T) {
 	tk := newTestKernel()
 	for _, name := range []string{"socket", "socketpair", "connect", "bind", "listen", "accept", "accept4"} {
-		if got := tk.call(t, name, 2, 1, 0, 0x10800); got != neg(EACCES) {
+		if got := tk.call(t, name, 2, 1, 0, 0x10800); got != neg(abi.EACCES) {
 			t.Errorf("%s = %d, want -EACCES", name, int64(got))
 		}
 	}
@@ -518,7 +520,7 @@ func TestSocketsDenied(t *testing.T) {
 func TestProcessesRefused(t *testing.T) {
 	tk := newTestKernel()
 	for _, name := range []string{"fork", "fork", "vfork", "execve", "execveat", "execve"} {
-		if got := tk.call(t, name, tk.str(0x10100, "/bin/true"), 0, 0); got != neg(ENOSYS) {
+		if got := tk.call(t, name, tk.str(0x10100, "/bin/true"), 0, 0); got != neg(abi.ENOSYS) {
 			t.Errorf("%s = %d, want -ENOSYS", name, int64(got))
 		}
 	}
@@ -530,7 +532,7 @@ func TestProcessesRefused(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant one per call kind:\n%s", got, want)
 	}
 	for _, name := range []string{"wait4", "waitid"} {
-		if got := tk.call(t, name, ^uint64(0), 0, 0, 0); got != neg(ECHILD) {
+		if got := tk.call(t, name, ^uint64(0), 0, 0, 0); got != neg(abi.ECHILD) {
 			t.Errorf("%s = %d, want -ECHILD", name, int64(got))
 		}
 	}
@@ -541,7 +543,7 @@ func (tk *testKernel) getcwd(t *testing.T) string {
 	t.Helper()
 	n := tk.call(t, "getcwd", 0x18000, 4096)
 	if int64(n) < 0 {
-		return "-" + Errno(-int64(n)).Name()
+		return "-" + abi.Errno(-int64(n)).Name()
 	}
 	return string(tk.m.mem[0x8000 : 0x8000+n-1])
 }
@@ -563,31 +565,31 @@ func TestWorkingDirectory(t *testing.T) {
 	steps := []struct {
 		name string
 		do   func() uint64
-		want Errno
+		want abi.Errno
 		cwd  string // "" to skip
 	}{
 		{"chdir dir", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, d)) }, 0, d},
-		{"open relative", func() uint64 { return tk.call(t, "open", tk.str(0x10100, "sub/inner"), O_RDONLY) }, 0, ""},
+		{"open relative", func() uint64 { return tk.call(t, "open", tk.str(0x10100, "sub/inner"), abi.O_RDONLY) }, 0, ""},
 		{"stat relative", func() uint64 { return tk.call(t, "newfstatat", atFDCWD, tk.str(0x10100, "old"), 0x10800, 0) }, 0, ""},
 		{"open . for later", func() uint64 {
-			dot = tk.call(t, "open", tk.str(0x10100, "."), O_RDONLY|O_DIRECTORY)
+			dot = tk.call(t, "open", tk.str(0x10100, "."), abi.O_RDONLY|abi.O_DIRECTORY)
 			return dot
 		}, 0, ""},
 		{"chdir sub", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "sub")) }, 0, d + "/sub"},
 		{"chdir ..", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "..")) }, 0, d},
-		{"chdir through a link to a file", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "link")) }, ENOTDIR, d},
-		{"chdir missing", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "missing")) }, ENOENT, d},
-		{"chdir empty", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "")) }, ENOENT, d},
-		{"chdir bad pointer", func() uint64 { return tk.call(t, "chdir", 8) }, EFAULT, d},
+		{"chdir through a link to a file", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "link")) }, abi.ENOTDIR, d},
+		{"chdir missing", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "missing")) }, abi.ENOENT, d},
+		{"chdir empty", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "")) }, abi.ENOENT, d},
+		{"chdir bad pointer", func() uint64 { return tk.call(t, "chdir", 8) }, abi.EFAULT, d},
 		{"chdir too long", func() uint64 {
 			return tk.call(t, "chdir", tk.str(0x11000, strings.Repeat("a/", 2100)))
-		}, ENAMETOOLONG, d},
-		{"chdir /proc", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "/proc")) }, ENOENT, d},
+		}, abi.ENAMETOOLONG, d},
+		{"chdir /proc", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "/proc")) }, abi.ENOENT, d},
 		{"chdir /", func() uint64 { return tk.call(t, "chdir", tk.str(0x10100, "/")) }, 0, "/"},
 		{"fchdir back", func() uint64 { return tk.call(t, "fchdir", dot) }, 0, d},
-		{"fchdir stdout", func() uint64 { return tk.call(t, "fchdir", 1) }, ENOTDIR, d},
-		{"fchdir bad", func() uint64 { return tk.call(t, "fchdir", 77) }, EBADF, d},
-		{"getcwd small", func() uint64 { return tk.call(t, "getcwd", 0x18000, 2) }, ERANGE, d},
+		{"fchdir stdout", func() uint64 { return tk.call(t, "fchdir", 1) }, abi.ENOTDIR, d},
+		{"fchdir bad", func() uint64 { return tk.call(t, "fchdir", 77) }, abi.EBADF, d},
+		{"getcwd small", func() uint64 { return tk.call(t, "getcwd", 0x18000, 2) }, abi.ERANGE, d},
 	}
 	for _, st := range steps {
 		got := st.do()
@@ -595,7 +597,7 @@ func TestWorkingDirectory(t *testing.T) {
 		case st.want != 0 && got != neg(st.want):
 			t.Fatalf("%s: got %d, want -%s", st.name, int64(got), st.want.Name())
 		case st.want == 0 && int64(got) < 0:
-			t.Fatalf("%s: got -%s, want success", st.name, Errno(-int64(got)).Name())
+			t.Fatalf("%s: got -%s, want success", st.name, abi.Errno(-int64(got)).Name())
 		}
 		if st.cwd != "" {
 			if got := tk.getcwd(t); got != st.cwd {
@@ -615,9 +617,9 @@ func TestWorkingDirectoryFSNone(t *testing.T) {
 	hostWd, _ := os.Getwd()
 	for _, tt := range []struct {
 		path string
-		want Errno
+		want abi.Errno
 	}{
-		{"/", 0}, {".", 0}, {"/..", 0}, {"x/..", ENOENT}, {hostWd, ENOENT}, {"/proc", ENOENT},
+		{"/", 0}, {".", 0}, {"/..", 0}, {"x/..", abi.ENOENT}, {hostWd, abi.ENOENT}, {"/proc", abi.ENOENT},
 	} {
 		if got := tk.call(t, "chdir", tk.str(0x10100, tt.path)); got != neg(tt.want) {
 			t.Errorf("chdir(%q) = %d, want -%s", tt.path, int64(got), tt.want.Name())
@@ -645,13 +647,13 @@ func TestUmask(t *testing.T) {
 		do   func(p uint64) uint64
 		want os.FileMode
 	}{
-		{"f", func(p uint64) uint64 { return tk.call(t, "open", p, O_CREAT|O_WRONLY, 0o666) }, 0o666},
+		{"f", func(p uint64) uint64 { return tk.call(t, "open", p, abi.O_CREAT|abi.O_WRONLY, 0o666) }, 0o666},
 		{"dir", func(p uint64) uint64 { return tk.call(t, "mkdir", p, 0o777) }, 0o777 | os.ModeDir},
-		{"fifo", func(p uint64) uint64 { return tk.call(t, "mknod", p, S_IFIFO|0o666, 0) }, 0o666 | os.ModeNamedPipe},
+		{"fifo", func(p uint64) uint64 { return tk.call(t, "mknod", p, abi.S_IFIFO|0o666, 0) }, 0o666 | os.ModeNamedPipe},
 	} {
 		p := filepath.Join(d, c.name)
 		if got := c.do(tk.str(0x10100, p)); int64(got) < 0 {
-			t.Fatalf("creating %s: got -%s", c.name, Errno(-int64(got)).Name())
+			t.Fatalf("creating %s: got -%s", c.name, abi.Errno(-int64(got)).Name())
 		}
 		if fi, err := os.Lstat(p); err != nil || fi.Mode() != c.want {
 			t.Errorf("%s under umask 0: mode %v (%v), want %v", c.name, fi.Mode(), err, c.want)
@@ -668,16 +670,16 @@ func TestDirectoriesFollowRenames(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := newTestKernelFS(FSReadWrite)
-	dirfd := tk.call(t, "open", tk.str(0x10100, d+"/sub"), O_RDONLY|O_DIRECTORY)
+	dirfd := tk.call(t, "open", tk.str(0x10100, d+"/sub"), abi.O_RDONLY|abi.O_DIRECTORY)
 	tk.call(t, "chdir", tk.str(0x10100, d+"/sub"))
 	if err := os.Rename(d+"/sub", d+"/moved"); err != nil {
 		t.Fatal(err)
 	}
-	if fd := tk.call(t, "openat", dirfd, tk.str(0x10100, "inner"), O_RDONLY); int64(fd) < 0 {
-		t.Errorf("openat(dirfd, inner) after the rename = -%s, want a descriptor", Errno(-int64(fd)).Name())
+	if fd := tk.call(t, "openat", dirfd, tk.str(0x10100, "inner"), abi.O_RDONLY); int64(fd) < 0 {
+		t.Errorf("openat(dirfd, inner) after the rename = -%s, want a descriptor", abi.Errno(-int64(fd)).Name())
 	}
-	if fd := tk.call(t, "open", tk.str(0x10100, "inner"), O_RDONLY); int64(fd) < 0 {
-		t.Errorf("open(inner) in the renamed working directory = -%s, want a descriptor", Errno(-int64(fd)).Name())
+	if fd := tk.call(t, "open", tk.str(0x10100, "inner"), abi.O_RDONLY); int64(fd) < 0 {
+		t.Errorf("open(inner) in the renamed working directory = -%s, want a descriptor", abi.Errno(-int64(fd)).Name())
 	}
 	if got := tk.getcwd(t); got != d+"/moved" {
 		t.Errorf("getcwd after the rename = %q, want %q", got, d+"/moved")
@@ -689,19 +691,19 @@ func TestDirectoriesFollowRenames(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		got  uint64
-		want Errno
+		want abi.Errno
 	}{
-		{"getcwd", tk.call(t, "getcwd", 0x18000, 4096), ENOENT},
-		{"open .", tk.call(t, "open", tk.str(0x10100, "."), O_RDONLY|O_DIRECTORY), 0},
-		{"create a file", tk.call(t, "open", tk.str(0x10100, "new"), O_CREAT|O_WRONLY, 0o644), ENOENT},
-		{"openat(dirfd, new)", tk.call(t, "openat", dirfd, tk.str(0x10100, "new"), O_CREAT|O_WRONLY, 0o644), ENOENT},
+		{"getcwd", tk.call(t, "getcwd", 0x18000, 4096), abi.ENOENT},
+		{"open .", tk.call(t, "open", tk.str(0x10100, "."), abi.O_RDONLY|abi.O_DIRECTORY), 0},
+		{"create a file", tk.call(t, "open", tk.str(0x10100, "new"), abi.O_CREAT|abi.O_WRONLY, 0o644), abi.ENOENT},
+		{"openat(dirfd, new)", tk.call(t, "openat", dirfd, tk.str(0x10100, "new"), abi.O_CREAT|abi.O_WRONLY, 0o644), abi.ENOENT},
 		{"fchdir to the removed directory", tk.call(t, "fchdir", dirfd), 0},
 	} {
 		switch {
 		case tt.want != 0 && tt.got != neg(tt.want):
 			t.Errorf("%s in a removed directory: got %d, want -%s", tt.name, int64(tt.got), tt.want.Name())
 		case tt.want == 0 && int64(tt.got) < 0:
-			t.Errorf("%s in a removed directory: got -%s, want success", tt.name, Errno(-int64(tt.got)).Name())
+			t.Errorf("%s in a removed directory: got -%s, want success", tt.name, abi.Errno(-int64(tt.got)).Name())
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 func getuid() int { return os.Getuid() }
@@ -18,23 +20,6 @@ func getuid() int { return os.Getuid() }
 type sigaction struct {
 	handler, flags, restorer, mask uint64
 }
-
-const (
-	SIG_DFL = 0
-	SIG_IGN = 1
-)
-
-// si_code values (asm-generic/siginfo.h).
-const (
-	SI_USER     = 0
-	SI_KERNEL   = 0x80
-	SI_TKILL    = -6
-	SEGV_MAPERR = 1
-	SEGV_ACCERR = 2
-	ILL_ILLOPN  = 2
-	FPE_INTDIV  = 1
-	TRAP_BRKPT  = 1
-)
 
 // SigInfo is the part of siginfo_t the emulator fills in.
 type SigInfo struct {
@@ -51,7 +36,7 @@ type altStack struct {
 	size  uint64
 }
 
-func (a altStack) enabled() bool { return a.flags&SS_DISABLE == 0 && a.size > 0 }
+func (a altStack) enabled() bool { return a.flags&abi.SS_DISABLE == 0 && a.size > 0 }
 
 func (a altStack) contains(sp uint64) bool {
 	return a.enabled() && sp > a.sp && sp <= a.sp+a.size
@@ -62,27 +47,27 @@ type threadSignals struct {
 	mask    uint64
 	alt     altStack
 	pending uint64
-	info    [NSIG + 1]SigInfo
+	info    [abi.NSIG + 1]SigInfo
 }
 
 type signalState struct {
-	actions     [NSIG + 1]sigaction
+	actions     [abi.NSIG + 1]sigaction
 	threads     map[int]*threadSignals
 	procPending uint64
-	procInfo    [NSIG + 1]SigInfo
+	procInfo    [abi.NSIG + 1]SigInfo
 }
 
 func (s *signalState) init() {
 	s.threads = map[int]*threadSignals{}
 	for i := range s.actions {
-		s.actions[i].handler = SIG_DFL
+		s.actions[i].handler = abi.SIG_DFL
 	}
 }
 
 func (s *signalState) thread(tid int) *threadSignals {
 	t := s.threads[tid]
 	if t == nil {
-		t = &threadSignals{alt: altStack{flags: SS_DISABLE}}
+		t = &threadSignals{alt: altStack{flags: abi.SS_DISABLE}}
 		s.threads[tid] = t
 	}
 	return t
@@ -90,7 +75,7 @@ func (s *signalState) thread(tid int) *threadSignals {
 
 func sigbit(sig int) uint64 { return 1 << uint(sig-1) }
 
-const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
+const unblockable = 1<<(abi.SIGKILL-1) | 1<<(abi.SIGSTOP-1)
 
 // ThreadCreated gives a new thread the signal mask of its creator, as clone
 // does. The alternate stack is not inherited by threads.
@@ -124,7 +109,7 @@ func (k *Kernel) SendProcess(sig int, info SigInfo) {
 // ignored reports whether delivering sig now would do nothing at all.
 func (k *Kernel) ignored(sig int) bool {
 	h := k.sig.actions[sig].handler
-	return h == SIG_IGN || h == SIG_DFL && !defaultTerminates(sig)
+	return h == abi.SIG_IGN || h == abi.SIG_DFL && !defaultTerminates(sig)
 }
 
 // Deliverable reports the lowest signal thread tid would take now: pending
@@ -132,7 +117,7 @@ func (k *Kernel) ignored(sig int) bool {
 func (k *Kernel) Deliverable(tid int) int {
 	t := k.sig.thread(tid)
 	set := (t.pending | k.sig.procPending) &^ (t.mask &^ unblockable)
-	for sig := 1; sig <= NSIG; sig++ {
+	for sig := 1; sig <= abi.NSIG; sig++ {
 		if set&sigbit(sig) != 0 {
 			return sig
 		}
@@ -174,7 +159,7 @@ func (k *Kernel) Dequeue(tid int) (info SigInfo, ok bool) {
 		if sig == 0 {
 			return SigInfo{}, false
 		}
-		if t.pending&sigbit(sig) != 0 && t.mask&sigbit(sig) == 0 || sig == SIGKILL {
+		if t.pending&sigbit(sig) != 0 && t.mask&sigbit(sig) == 0 || sig == abi.SIGKILL {
 			t.pending &^= sigbit(sig)
 			info = t.info[sig]
 		} else {
@@ -202,11 +187,11 @@ const (
 // Disposition returns what delivering sig to the process does now.
 func (k *Kernel) Disposition(sig int) Disposition {
 	switch h := k.sig.actions[sig].handler; {
-	case sig == SIGKILL:
+	case sig == abi.SIGKILL:
 		return Terminate
-	case h == SIG_IGN:
+	case h == abi.SIG_IGN:
 		return Ignore
-	case h == SIG_DFL:
+	case h == abi.SIG_DFL:
 		if defaultTerminates(sig) {
 			return Terminate
 		}
@@ -221,8 +206,8 @@ func (k *Kernel) Disposition(sig int) Disposition {
 func (k *Kernel) ForceSynchronous(tid, sig int) {
 	t := k.sig.thread(tid)
 	blocked := t.mask&sigbit(sig) != 0
-	if blocked || k.sig.actions[sig].handler == SIG_IGN {
-		k.sig.actions[sig] = sigaction{handler: SIG_DFL}
+	if blocked || k.sig.actions[sig].handler == abi.SIG_IGN {
+		k.sig.actions[sig] = sigaction{handler: abi.SIG_DFL}
 		t.mask &^= sigbit(sig)
 	}
 }
@@ -231,7 +216,7 @@ func (k *Kernel) ForceSynchronous(tid, sig int) {
 // than failing with EINTR (SA_RESTART on a handled signal).
 func (k *Kernel) Restarts(sig int) bool {
 	a := k.sig.actions[sig]
-	return a.handler != SIG_DFL && a.handler != SIG_IGN && a.flags&SA_RESTART != 0
+	return a.handler != abi.SIG_DFL && a.handler != abi.SIG_IGN && a.flags&abi.SA_RESTART != 0
 }
 
 // Interrupted gives the result of a sleeping call cut short by sig: the
@@ -249,7 +234,7 @@ func (k *Kernel) Interrupted(w *Wait, sig int) (rax uint64, restart bool) {
 		k.recycle(c)
 		return uint64(nr), true
 	}
-	rax = k.finish(c, 0, EINTR)
+	rax = k.finish(c, 0, abi.EINTR)
 	k.recycle(c)
 	return rax, false
 }
@@ -260,7 +245,7 @@ func (k *Kernel) Interrupted(w *Wait, sig int) (rax uint64, restart bool) {
 // -ERESTART_RESTARTBLOCK, and poll-like waits -ERESTARTNOHAND, which a
 // handler turns into EINTR (arch/x86/kernel/signal.c, handle_signal).
 func restartable(c *Call) bool {
-	switch Name(c.Nr) {
+	switch abi.SyscallName(c.Nr) {
 	case "nanosleep", "clock_nanosleep",
 		"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll", "ppoll", "select", "pselect6",
 		"pause", "rt_sigsuspend", "rt_sigtimedwait":
@@ -323,7 +308,7 @@ func (k *Kernel) BuildFrame(m Machine, tid int, info SigInfo, regs Regs) (Regs, 
 
 	sp := regs.RSP
 	onAlt := t.alt.contains(sp)
-	if act.flags&SA_ONSTACK != 0 && t.alt.enabled() && !onAlt {
+	if act.flags&abi.SA_ONSTACK != 0 && t.alt.enabled() && !onAlt {
 		sp = t.alt.sp + t.alt.size
 	} else {
 		sp -= redZone
@@ -339,9 +324,9 @@ func (k *Kernel) BuildFrame(m Machine, tid int, info SigInfo, regs Regs) (Regs, 
 	ssFlags := int32(0)
 	switch {
 	case !t.alt.enabled():
-		ssFlags = SS_DISABLE
+		ssFlags = abi.SS_DISABLE
 	case onAlt:
-		ssFlags = SS_ONSTACK
+		ssFlags = abi.SS_ONSTACK
 	}
 	le.PutUint64(uc[ucStackOff:], t.alt.sp)
 	le.PutUint32(uc[ucStackOff+8:], uint32(ssFlags))
@@ -355,7 +340,7 @@ func (k *Kernel) BuildFrame(m Machine, tid int, info SigInfo, regs Regs) (Regs, 
 	le.PutUint32(si[0:], uint32(sig))
 	le.PutUint32(si[8:], uint32(info.Code))
 	switch sig {
-	case SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP:
+	case abi.SIGSEGV, abi.SIGBUS, abi.SIGILL, abi.SIGFPE, abi.SIGTRAP:
 		if info.Code > 0 {
 			le.PutUint64(si[16:], info.Addr)
 			break
@@ -379,12 +364,12 @@ func (k *Kernel) BuildFrame(m Machine, tid int, info SigInfo, regs Regs) (Regs, 
 	}
 
 	t.mask |= act.mask
-	if act.flags&SA_NODEFER == 0 {
+	if act.flags&abi.SA_NODEFER == 0 {
 		t.mask |= sigbit(sig)
 	}
 	t.mask &^= unblockable
-	if act.flags&SA_RESETHAND != 0 {
-		k.sig.actions[sig] = sigaction{handler: SIG_DFL}
+	if act.flags&abi.SA_RESETHAND != 0 {
+		k.sig.actions[sig] = sigaction{handler: abi.SIG_DFL}
 	}
 
 	h := regs
@@ -406,7 +391,7 @@ func (k *Kernel) BuildFrame(m Machine, tid int, info SigInfo, regs Regs) (Regs, 
 func (k *Kernel) Sigreturn(m Machine, tid int, rsp uint64, cur Regs) (Regs, error) {
 	uc := make([]byte, ucSize)
 	if err := m.ReadMem(rsp, uc); err != nil {
-		return cur, EFAULT
+		return cur, abi.EFAULT
 	}
 	le := binary.LittleEndian
 	var g [23]uint64
@@ -422,21 +407,21 @@ func (k *Kernel) Sigreturn(m Machine, tid int, rsp uint64, cur Regs) (Regs, erro
 	}
 	if fp := le.Uint64(uc[fpstatePtr:]); fp != 0 {
 		if fp%16 != 0 {
-			return cur, EFAULT
+			return cur, abi.EFAULT
 		}
 		img := make([]byte, fpstateSize)
 		if err := m.ReadMem(fp, img); err != nil {
-			return cur, EFAULT
+			return cur, abi.EFAULT
 		}
 		var ok bool
 		if r.FP, ok = fxrstor(img); !ok {
-			return cur, EFAULT
+			return cur, abi.EFAULT
 		}
 	}
 	t := k.sig.thread(tid)
 	t.mask = le.Uint64(uc[sigmaskOff:]) &^ unblockable
 	alt := altStack{sp: le.Uint64(uc[ucStackOff:]), flags: int32(le.Uint32(uc[ucStackOff+8:])), size: le.Uint64(uc[ucStackOff+16:])}
-	if alt.flags&SS_ONSTACK == 0 { // like do_sigaltstack: cannot change it while on it
+	if alt.flags&abi.SS_ONSTACK == 0 { // like do_sigaltstack: cannot change it while on it
 		t.alt = alt
 	}
 	return r, nil
@@ -448,21 +433,21 @@ func (k *Kernel) Sigreturn(m Machine, tid int, rsp uint64, cur Regs) (Regs, erro
 func sysRtSigreturn(c *Call) (uint64, error) {
 	r, err := c.K.Sigreturn(c.M, c.Tid, c.M.RSP(), c.M.Regs())
 	if err != nil {
-		return 0, c.killedBy(SIGSEGV, err)
+		return 0, c.killedBy(abi.SIGSEGV, err)
 	}
 	return r.RAX, c.restored(&r)
 }
 
 func sysRtSigaction(c *Call) (uint64, error) {
 	sig := int(c.int32(0))
-	if c.uint(3) != 8 || sig < 1 || sig > NSIG {
-		return 0, EINVAL
+	if c.uint(3) != 8 || sig < 1 || sig > abi.NSIG {
+		return 0, abi.EINVAL
 	}
 	act, oldPtr := c.ptr(1), c.ptr(2)
 	old := c.K.sig.actions[sig]
 	if act != 0 {
-		if sig == SIGKILL || sig == SIGSTOP {
-			return 0, EINVAL
+		if sig == abi.SIGKILL || sig == abi.SIGSTOP {
+			return 0, abi.EINVAL
 		}
 		b, err := c.read(act, 32)
 		if err != nil {
@@ -493,7 +478,7 @@ func sysRtSigaction(c *Call) (uint64, error) {
 func sysRtSigprocmask(c *Call) (uint64, error) {
 	how, set, oldset := c.int32(0), c.ptr(1), c.ptr(2)
 	if c.uint(3) != 8 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	t := c.K.sig.thread(c.Tid)
 	old := t.mask
@@ -503,13 +488,13 @@ func sysRtSigprocmask(c *Call) (uint64, error) {
 			return 0, err
 		}
 		switch how {
-		case SIG_BLOCK:
+		case abi.SIG_BLOCK:
 			m = old | m
-		case SIG_UNBLOCK:
+		case abi.SIG_UNBLOCK:
 			m = old &^ m
-		case SIG_SETMASK:
+		case abi.SIG_SETMASK:
 		default:
-			return 0, EINVAL
+			return 0, abi.EINVAL
 		}
 		t.mask = m &^ unblockable
 	}
@@ -521,7 +506,7 @@ func sysRtSigprocmask(c *Call) (uint64, error) {
 
 func sysRtSigpending(c *Call) (uint64, error) {
 	if c.uint(1) != 8 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	t := c.K.sig.thread(c.Tid)
 	return 0, c.writeU64(c.ptr(0), (t.pending|c.K.sig.procPending)&t.mask)
@@ -539,18 +524,18 @@ func sysSigaltstack(c *Call) (uint64, error) {
 		}
 		le := binary.LittleEndian
 		n := altStack{sp: le.Uint64(b), flags: int32(le.Uint32(b[8:])), size: le.Uint64(b[16:])}
-		if n.flags&^SS_DISABLE != 0 {
-			return 0, EINVAL
+		if n.flags&^abi.SS_DISABLE != 0 {
+			return 0, abi.EINVAL
 		}
 		if old.contains(sp) {
-			return 0, EPERM
+			return 0, abi.EPERM
 		}
 		const minSigStkSz = 2048
-		if n.flags&SS_DISABLE == 0 && n.size < minSigStkSz {
-			return 0, ENOMEM
+		if n.flags&abi.SS_DISABLE == 0 && n.size < minSigStkSz {
+			return 0, abi.ENOMEM
 		}
-		if n.flags&SS_DISABLE != 0 {
-			n = altStack{flags: SS_DISABLE}
+		if n.flags&abi.SS_DISABLE != 0 {
+			n = altStack{flags: abi.SS_DISABLE}
 		}
 		t.alt = n
 	}
@@ -559,7 +544,7 @@ func sysSigaltstack(c *Call) (uint64, error) {
 		le := binary.LittleEndian
 		flags := old.flags
 		if old.contains(sp) {
-			flags = SS_ONSTACK
+			flags = abi.SS_ONSTACK
 		}
 		le.PutUint64(b, old.sp)
 		le.PutUint32(b[8:], uint32(flags))
@@ -573,7 +558,7 @@ func sysSigaltstack(c *Call) (uint64, error) {
 // other processes do not exist.
 func sysTgkill(c *Call) (uint64, error) {
 	if c.int32(0) != Pid {
-		return 0, ESRCH
+		return 0, abi.ESRCH
 	}
 	return c.K.sendTo(c, int(c.int32(1)), int(c.int32(2)))
 }
@@ -584,27 +569,27 @@ func sysKill(c *Call) (uint64, error) {
 	// The emulated process is alone: its own pid, its process group (0 or
 	// -Pid) and "everyone" (-1) reach it; any other process does not exist.
 	if pid := c.int32(0); pid != Pid && pid != 0 && pid != -1 && pid != -Pid {
-		return 0, ESRCH
+		return 0, abi.ESRCH
 	}
 	sig := int(c.int32(1))
-	if sig < 0 || sig > NSIG {
-		return 0, EINVAL
+	if sig < 0 || sig > abi.NSIG {
+		return 0, abi.EINVAL
 	}
 	if sig != 0 {
-		c.K.SendProcess(sig, SigInfo{Code: SI_USER, Pid: Pid, Uid: uint32(getuid())})
+		c.K.SendProcess(sig, SigInfo{Code: abi.SI_USER, Pid: Pid, Uid: uint32(getuid())})
 	}
 	return 0, nil
 }
 
 func (k *Kernel) sendTo(c *Call, tid, sig int) (uint64, error) {
-	if sig < 0 || sig > NSIG || tid <= 0 {
-		return 0, EINVAL
+	if sig < 0 || sig > abi.NSIG || tid <= 0 {
+		return 0, abi.EINVAL
 	}
 	if !c.M.HasThread(tid) {
-		return 0, ESRCH
+		return 0, abi.ESRCH
 	}
 	if sig != 0 {
-		k.SendThread(tid, sig, SigInfo{Code: SI_TKILL, Pid: Pid, Uid: uint32(getuid())})
+		k.SendThread(tid, sig, SigInfo{Code: abi.SI_TKILL, Pid: Pid, Uid: uint32(getuid())})
 	}
 	return 0, nil
 }
@@ -613,7 +598,7 @@ func (k *Kernel) sendTo(c *Call, tid, sig int) (uint64, error) {
 // Stop signals are treated as ignored: there is no job control.
 func defaultTerminates(sig int) bool {
 	switch sig {
-	case SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU:
+	case abi.SIGCHLD, abi.SIGCONT, abi.SIGURG, abi.SIGWINCH, abi.SIGSTOP, abi.SIGTSTP, abi.SIGTTIN, abi.SIGTTOU:
 		return false
 	}
 	return true

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // setAction installs a handler through rt_sigaction, as the guest would.
@@ -26,10 +28,10 @@ func u64(b []byte, off uint64) uint64 { return binary.LittleEndian.Uint64(b[off:
 func TestSignalFrameLayout(t *testing.T) {
 	tk := newTestKernel()
 	const handler, restorer = 0x401000, 0x402000
-	setAction(t, tk, SIGSEGV, handler, SA_SIGINFO|SA_ONSTACK|SA_RESTORER|SA_RESTART, restorer, 0)
+	setAction(t, tk, abi.SIGSEGV, handler, abi.SA_SIGINFO|abi.SA_ONSTACK|abi.SA_RESTORER|abi.SA_RESTART, restorer, 0)
 	regs := Regs{RAX: 1, RBX: 2, RCX: 3, RDX: 4, RSI: 5, RDI: 6, RBP: 7, RSP: 0x1c000, R8: 8, R15: 15,
 		RIP: 0x45a9c0, EFLAGS: 0x246}
-	info := SigInfo{Signo: SIGSEGV, Code: SEGV_MAPERR, Addr: 0x8}
+	info := SigInfo{Signo: abi.SIGSEGV, Code: abi.SEGV_MAPERR, Addr: 0x8}
 	h, err := tk.BuildFrame(tk.m, Pid, info, regs)
 	if err != nil {
 		t.Fatal(err)
@@ -41,9 +43,9 @@ func TestSignalFrameLayout(t *testing.T) {
 	if frame >= regs.RSP-redZone {
 		t.Errorf("frame at %#x overlaps the red zone below RSP %#x", frame, regs.RSP)
 	}
-	if h.RIP != handler || h.RDI != SIGSEGV || h.RSI != frame+siginfoOff || h.RDX != frame+ucOff {
+	if h.RIP != handler || h.RDI != abi.SIGSEGV || h.RSI != frame+siginfoOff || h.RDX != frame+ucOff {
 		t.Errorf("handler regs RIP %#x RDI %d RSI %#x RDX %#x, want %#x %d %#x %#x",
-			h.RIP, h.RDI, h.RSI, h.RDX, handler, SIGSEGV, frame+siginfoOff, frame+ucOff)
+			h.RIP, h.RDI, h.RSI, h.RDX, handler, abi.SIGSEGV, frame+siginfoOff, frame+ucOff)
 	}
 	mem := tk.m.mem[frame-tk.m.base:]
 	checks := []struct {
@@ -61,8 +63,8 @@ func TestSignalFrameLayout(t *testing.T) {
 		{"gregs[REG_EFL]", ucOff + 40 + 17*8, 0x246},
 		{"gregs[REG_CR2]", ucOff + 40 + 22*8, 0},
 		{"uc_sigmask (mask before delivery)", ucOff + 296, 0},
-		{"siginfo si_signo|si_errno", siginfoOff, SIGSEGV},
-		{"siginfo si_code", siginfoOff + 8, SEGV_MAPERR},
+		{"siginfo si_signo|si_errno", siginfoOff, abi.SIGSEGV},
+		{"siginfo si_code", siginfoOff + 8, abi.SEGV_MAPERR},
 		{"siginfo si_addr", siginfoOff + 16, 0x8},
 	}
 	for _, c := range checks {
@@ -74,7 +76,7 @@ func TestSignalFrameLayout(t *testing.T) {
 		t.Errorf("fpstate pointer %#x, want 64-byte aligned above the frame", fp)
 	}
 	// The handler runs with the signal blocked (no SA_NODEFER).
-	if !tk.Blocks(Pid, SIGSEGV) {
+	if !tk.Blocks(Pid, abi.SIGSEGV) {
 		t.Error("SIGSEGV not blocked while its handler runs")
 	}
 
@@ -90,7 +92,7 @@ func TestSignalFrameLayout(t *testing.T) {
 	if r != want {
 		t.Errorf("sigreturn regs = %+v, want %+v", r, want)
 	}
-	if tk.Blocks(Pid, SIGSEGV) {
+	if tk.Blocks(Pid, abi.SIGSEGV) {
 		t.Error("SIGSEGV still blocked after sigreturn restored the mask")
 	}
 }
@@ -104,35 +106,35 @@ func TestAltStackAndFlags(t *testing.T) {
 	if got := tk.call(t, "sigaltstack", 0x1e000, 0); got != 0 {
 		t.Fatalf("sigaltstack = %#x, want 0", got)
 	}
-	setAction(t, tk, SIGURG, 0x401000, SA_SIGINFO|SA_ONSTACK|SA_RESTORER|SA_NODEFER|SA_RESETHAND, 0x402000, 1<<(SIGUSR1-1))
-	h, err := tk.BuildFrame(tk.m, Pid, SigInfo{Signo: SIGURG, Code: SI_TKILL, Pid: Pid}, Regs{RSP: 0x1f800})
+	setAction(t, tk, abi.SIGURG, 0x401000, abi.SA_SIGINFO|abi.SA_ONSTACK|abi.SA_RESTORER|abi.SA_NODEFER|abi.SA_RESETHAND, 0x402000, 1<<(abi.SIGUSR1-1))
+	h, err := tk.BuildFrame(tk.m, Pid, SigInfo{Signo: abi.SIGURG, Code: abi.SI_TKILL, Pid: Pid}, Regs{RSP: 0x1f800})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h.RSP < 0x14000 || h.RSP >= 0x18000 {
 		t.Errorf("handler RSP = %#x, want it on the alternate stack [0x14000, 0x18000)", h.RSP)
 	}
-	if tk.Blocks(Pid, SIGURG) || !tk.Blocks(Pid, SIGUSR1) {
+	if tk.Blocks(Pid, abi.SIGURG) || !tk.Blocks(Pid, abi.SIGUSR1) {
 		t.Errorf("during the handler: SIGURG blocked %v (want false, SA_NODEFER), SIGUSR1 blocked %v (want true, sa_mask)",
-			tk.Blocks(Pid, SIGURG), tk.Blocks(Pid, SIGUSR1))
+			tk.Blocks(Pid, abi.SIGURG), tk.Blocks(Pid, abi.SIGUSR1))
 	}
-	if d := tk.Disposition(SIGURG); d != Ignore {
+	if d := tk.Disposition(abi.SIGURG); d != Ignore {
 		t.Errorf("after SA_RESETHAND, SIGURG disposition = %v, want Ignore (SIG_DFL)", d)
 	}
 	si := tk.m.mem[h.RSI-tk.m.base:]
-	if code, pid := int32(binary.LittleEndian.Uint32(si[8:])), binary.LittleEndian.Uint32(si[16:]); code != SI_TKILL || pid != Pid {
+	if code, pid := int32(binary.LittleEndian.Uint32(si[8:])), binary.LittleEndian.Uint32(si[16:]); code != abi.SI_TKILL || pid != Pid {
 		t.Errorf("siginfo code %d pid %d, want SI_TKILL %d", code, pid, Pid)
 	}
 }
 
 func TestPendingOrderAndDisposition(t *testing.T) {
 	tk := newTestKernel()
-	setAction(t, tk, SIGUSR1, 0x401000, SA_SIGINFO|SA_RESTORER|SA_RESTART, 0x402000, 0)
-	setAction(t, tk, SIGUSR2, 0x401000, SA_SIGINFO|SA_RESTORER, 0x402000, 0)
-	tk.SendProcess(SIGUSR2, SigInfo{Code: SI_USER})
-	tk.SendThread(Pid, SIGUSR1, SigInfo{Code: SI_TKILL})
-	tk.SendThread(Pid, SIGCHLD, SigInfo{Code: SI_USER}) // default: ignored
-	if got := tk.Deliverable(Pid); got != SIGUSR1 {
+	setAction(t, tk, abi.SIGUSR1, 0x401000, abi.SA_SIGINFO|abi.SA_RESTORER|abi.SA_RESTART, 0x402000, 0)
+	setAction(t, tk, abi.SIGUSR2, 0x401000, abi.SA_SIGINFO|abi.SA_RESTORER, 0x402000, 0)
+	tk.SendProcess(abi.SIGUSR2, SigInfo{Code: abi.SI_USER})
+	tk.SendThread(Pid, abi.SIGUSR1, SigInfo{Code: abi.SI_TKILL})
+	tk.SendThread(Pid, abi.SIGCHLD, SigInfo{Code: abi.SI_USER}) // default: ignored
+	if got := tk.Deliverable(Pid); got != abi.SIGUSR1 {
 		t.Fatalf("Deliverable = %d, want SIGUSR1 (lowest)", got)
 	}
 	var got []int
@@ -143,26 +145,26 @@ func TestPendingOrderAndDisposition(t *testing.T) {
 		}
 		got = append(got, info.Signo)
 	}
-	if len(got) != 2 || got[0] != SIGUSR1 || got[1] != SIGUSR2 {
+	if len(got) != 2 || got[0] != abi.SIGUSR1 || got[1] != abi.SIGUSR2 {
 		t.Fatalf("dequeued %v, want [SIGUSR1 SIGUSR2] (SIGCHLD ignored)", got)
 	}
-	if !tk.Restarts(SIGUSR1) || tk.Restarts(SIGUSR2) {
-		t.Errorf("Restarts: SIGUSR1 %v (SA_RESTART, want true), SIGUSR2 %v (want false)", tk.Restarts(SIGUSR1), tk.Restarts(SIGUSR2))
+	if !tk.Restarts(abi.SIGUSR1) || tk.Restarts(abi.SIGUSR2) {
+		t.Errorf("Restarts: SIGUSR1 %v (SA_RESTART, want true), SIGUSR2 %v (want false)", tk.Restarts(abi.SIGUSR1), tk.Restarts(abi.SIGUSR2))
 	}
 	// A blocked signal stays pending.
-	binary.LittleEndian.PutUint64(tk.m.mem[0xd000:], 1<<(SIGUSR1-1))
-	tk.call(t, "rt_sigprocmask", SIG_BLOCK, 0x1d000, 0, 8)
-	tk.SendThread(Pid, SIGUSR1, SigInfo{})
+	binary.LittleEndian.PutUint64(tk.m.mem[0xd000:], 1<<(abi.SIGUSR1-1))
+	tk.call(t, "rt_sigprocmask", abi.SIG_BLOCK, 0x1d000, 0, 8)
+	tk.SendThread(Pid, abi.SIGUSR1, SigInfo{})
 	if sig := tk.Deliverable(Pid); sig != 0 {
 		t.Errorf("Deliverable with SIGUSR1 blocked = %d, want 0", sig)
 	}
-	if d := tk.Disposition(SIGTERM); d != Terminate {
+	if d := tk.Disposition(abi.SIGTERM); d != Terminate {
 		t.Errorf("SIGTERM with SIG_DFL: disposition %v, want Terminate", d)
 	}
 	// A synchronous fault that is blocked is forced to its default action.
-	tk.call(t, "rt_sigprocmask", SIG_BLOCK, 0x1d000, 0, 8)
-	tk.ForceSynchronous(Pid, SIGUSR1)
-	if d := tk.Disposition(SIGUSR1); d != Terminate {
+	tk.call(t, "rt_sigprocmask", abi.SIG_BLOCK, 0x1d000, 0, 8)
+	tk.ForceSynchronous(Pid, abi.SIGUSR1)
+	if d := tk.Disposition(abi.SIGUSR1); d != Terminate {
 		t.Errorf("forced blocked signal: disposition %v, want Terminate", d)
 	}
 }
@@ -179,10 +181,10 @@ func TestInterruptedCall(t *testing.T) {
 		args    func(tk *testKernel) []uint64
 		restart bool
 	}{
-		{"futex wait without timeout", "futex", func(*testKernel) []uint64 { return []uint64{0x10040, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0} }, true},
-		{"futex wait with a timeout", "futex", func(*testKernel) []uint64 { return []uint64{0x10040, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, ts} }, false},
+		{"futex wait without timeout", "futex", func(*testKernel) []uint64 { return []uint64{0x10040, abi.FUTEX_WAIT | abi.FUTEX_PRIVATE_FLAG, 0} }, true},
+		{"futex wait with a timeout", "futex", func(*testKernel) []uint64 { return []uint64{0x10040, abi.FUTEX_WAIT | abi.FUTEX_PRIVATE_FLAG, 0, ts} }, false},
 		{"nanosleep", "nanosleep", func(*testKernel) []uint64 { return []uint64{ts, 0} }, false},
-		{"clock_nanosleep", "clock_nanosleep", func(*testKernel) []uint64 { return []uint64{CLOCK_MONOTONIC, 0, ts, 0} }, false},
+		{"clock_nanosleep", "clock_nanosleep", func(*testKernel) []uint64 { return []uint64{abi.CLOCK_MONOTONIC, 0, ts, 0} }, false},
 		{"epoll_pwait", "epoll_pwait", func(tk *testKernel) []uint64 {
 			return []uint64{tk.call(t, "epoll_create1", 0), 0x10200, 8, uint64(0xffffffff)}
 		}, false},
@@ -190,11 +192,11 @@ func TestInterruptedCall(t *testing.T) {
 	for _, saRestart := range []bool{true, false} {
 		for _, tt := range tests {
 			tk := newTestKernel()
-			flags := uint64(SA_SIGINFO | SA_RESTORER)
+			flags := uint64(abi.SA_SIGINFO | abi.SA_RESTORER)
 			if saRestart {
-				flags |= SA_RESTART
+				flags |= abi.SA_RESTART
 			}
-			setAction(t, tk, SIGURG, 0x401000, flags, 0x402000, 0)
+			setAction(t, tk, abi.SIGURG, 0x401000, flags, 0x402000, 0)
 			tk.m.putU32(0x10040, 0)
 			binary.LittleEndian.PutUint64(tk.m.mem[ts-tk.m.base:], 1)
 			_, w := tk.dispatch(t, tt.call, tt.args(tk)...)
@@ -202,11 +204,11 @@ func TestInterruptedCall(t *testing.T) {
 				t.Fatalf("%s did not sleep", tt.name)
 			}
 			want := tt.restart && saRestart
-			wantRAX := neg(EINTR)
+			wantRAX := neg(abi.EINTR)
 			if want {
 				wantRAX = uint64(w.call.Nr) // re-executed: RAX is the number again
 			}
-			rax, restart := tk.Interrupted(w, SIGURG)
+			rax, restart := tk.Interrupted(w, abi.SIGURG)
 			if restart != want || rax != wantRAX {
 				t.Errorf("%s interrupted (SA_RESTART %v): got rax %#x restart %v, want %#x %v", tt.name, saRestart, rax, restart, wantRAX, want)
 			}
@@ -220,7 +222,7 @@ func TestInterruptedCall(t *testing.T) {
 // there, as Linux's FXRSTOR of the frame does.
 func TestSignalFrameFPState(t *testing.T) {
 	tk := newTestKernel()
-	setAction(t, tk, SIGTRAP, 0x401000, SA_SIGINFO|SA_RESTORER, 0x402000, 0)
+	setAction(t, tk, abi.SIGTRAP, 0x401000, abi.SA_SIGINFO|abi.SA_RESTORER, 0x402000, 0)
 	regs := Regs{RSP: 0x1c000, RIP: 0x45a9c0, FP: FPState{
 		FCW: 0x27f, FSW: 0x3800, FTW: 0x80, FOP: 0x123, FIP: 0x401234, FDP: 0xc000010000, MXCSR: 0x3f80,
 	}}
@@ -234,7 +236,7 @@ func TestSignalFrameFPState(t *testing.T) {
 			regs.FP.XMM[i][j] = byte(16*i + j)
 		}
 	}
-	h, err := tk.BuildFrame(tk.m, Pid, SigInfo{Signo: SIGTRAP, Code: TRAP_BRKPT}, regs)
+	h, err := tk.BuildFrame(tk.m, Pid, SigInfo{Signo: abi.SIGTRAP, Code: abi.TRAP_BRKPT}, regs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package syscalls
 import (
 	"os"
 	"syscall"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // hostStat describes a host file in the guest's struct stat terms. It is the
@@ -20,19 +22,19 @@ func infoStat(fi os.FileInfo) statInfo {
 	s := statInfo{size: fi.Size(), mode: uint64(fi.Mode().Perm()), blksize: 4096, nlink: 1}
 	switch m := fi.Mode(); {
 	case fi.IsDir():
-		s.mode |= S_IFDIR
+		s.mode |= abi.S_IFDIR
 	case m&os.ModeSymlink != 0:
-		s.mode |= S_IFLNK
+		s.mode |= abi.S_IFLNK
 	case m&os.ModeNamedPipe != 0:
-		s.mode |= S_IFIFO
+		s.mode |= abi.S_IFIFO
 	case m&os.ModeSocket != 0:
-		s.mode |= S_IFSOCK
+		s.mode |= abi.S_IFSOCK
 	case m&os.ModeCharDevice != 0:
-		s.mode |= S_IFCHR
+		s.mode |= abi.S_IFCHR
 	case m&os.ModeDevice != 0:
-		s.mode |= S_IFBLK
+		s.mode |= abi.S_IFBLK
 	default:
-		s.mode |= S_IFREG
+		s.mode |= abi.S_IFREG
 	}
 	if fi.Mode()&os.ModeSetuid != 0 {
 		s.mode |= 0o4000
@@ -66,15 +68,15 @@ func fileInode(fi os.FileInfo) uint64 {
 // of O_DIRECTORY and O_NOFOLLOW differ between architectures.
 func hostOpenFlags(flags int) int {
 	h := 0
-	switch flags & O_ACCMODE {
-	case O_WRONLY:
+	switch flags & abi.O_ACCMODE {
+	case abi.O_WRONLY:
 		h = os.O_WRONLY
-	case O_RDWR:
+	case abi.O_RDWR:
 		h = os.O_RDWR
 	}
 	for _, f := range [...]struct{ guest, host int }{
-		{O_CREAT, os.O_CREATE}, {O_EXCL, os.O_EXCL}, {O_TRUNC, os.O_TRUNC},
-		{O_DIRECTORY, syscall.O_DIRECTORY}, {O_NOFOLLOW, syscall.O_NOFOLLOW},
+		{abi.O_CREAT, os.O_CREATE}, {abi.O_EXCL, os.O_EXCL}, {abi.O_TRUNC, os.O_TRUNC},
+		{abi.O_DIRECTORY, syscall.O_DIRECTORY}, {abi.O_NOFOLLOW, syscall.O_NOFOLLOW},
 	} {
 		if flags&f.guest != 0 {
 			h |= f.host

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Machine is what a handler may ask of the emulated machine. It is
@@ -159,7 +161,6 @@ type Handler func(c *Call) (uint64, error)
 
 // Entry describes one Linux x86-64 system call.
 type Entry struct {
-	Name    string
 	Handler Handler // nil: not implemented, the guest gets ENOSYS
 	Args    []Arg   // how strace shows each argument
 	Note    string  // what is supported and what is not
@@ -176,16 +177,16 @@ func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) Outcome {
 	}
 	k.Stats.Syscalls++
 	var e *Entry
-	if nr < uint64(len(Table)) && Table[nr].Name != "" {
+	if nr < uint64(len(Table)) && abi.SyscallName(int(nr)) != "" {
 		e = &Table[nr]
 	}
 	if e == nil || e.Handler == nil {
 		k.warnUnimplemented(c)
-		ret := k.finish(c, 0, ENOSYS)
+		ret := k.finish(c, 0, abi.ENOSYS)
 		k.recycle(c)
 		return Outcome{RAX: ret}
 	}
-	k.Stats.ByName[e.Name]++
+	k.Stats.ByName[abi.SyscallName(int(nr))]++
 	v, err := k.safeCall(e.Handler, c)
 	if w := asWait(err); w != nil {
 		w.call = c
@@ -205,7 +206,7 @@ func (k *Kernel) Dispatch(m Machine, nr uint64, args [6]uint64) Outcome {
 // the allocation errors.As costs.
 func asWait(err error) *Wait {
 	switch e := err.(type) {
-	case nil, Errno, *control:
+	case nil, abi.Errno, *control:
 		return nil
 	case *Wait:
 		return e
@@ -234,7 +235,7 @@ func (k *Kernel) safeCall(h Handler, c *Call) (v uint64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			k.warnf("internal error in %s: %v (returned EFAULT)", callName(c.Nr), r)
-			v, err = 0, EFAULT
+			v, err = 0, abi.EFAULT
 		}
 	}()
 	return h(c)
@@ -262,16 +263,16 @@ func (k *Kernel) finish(c *Call, v uint64, err error) uint64 {
 
 // errno is the Errno a handler's error stands for: the error itself, one it
 // wraps, or EIO with a warning for anything else (a bug in a handler).
-func (k *Kernel) errno(c *Call, err error) Errno {
-	if en, ok := err.(Errno); ok {
+func (k *Kernel) errno(c *Call, err error) abi.Errno {
+	if en, ok := err.(abi.Errno); ok {
 		return en
 	}
-	var en Errno
+	var en abi.Errno
 	if errors.As(err, &en) {
 		return en
 	}
 	k.warnf("%s: %v (returned EIO)", callName(c.Nr), err)
-	return EIO
+	return abi.EIO
 }
 
 // pastCall is one entry of the history ring. Most calls are kept raw and
@@ -326,7 +327,7 @@ func (k *Kernel) format(p *pastCall) string {
 	if line == "" {
 		c := Call{Nr: p.nr, Tid: p.tid, Args: p.args, ret: p.ret, done: true}
 		if p.failed {
-			c.err = Errno(-int64(p.ret))
+			c.err = abi.Errno(-int64(p.ret))
 		}
 		line = k.FormatCall(&c)
 	}
@@ -362,28 +363,10 @@ func (k *Kernel) warnf(format string, args ...any) {
 }
 
 func callName(nr int) string {
-	if nr >= 0 && nr < len(Table) && Table[nr].Name != "" {
-		return Table[nr].Name
+	if nr >= 0 && nr < len(Table) && abi.SyscallName(nr) != "" {
+		return abi.SyscallName(nr)
 	}
 	return "unknown"
-}
-
-// Name returns the Linux name of syscall nr, or "" if there is none.
-func Name(nr int) string {
-	if nr >= 0 && nr < len(Table) {
-		return Table[nr].Name
-	}
-	return ""
-}
-
-// Number returns the number of the syscall with Linux name name ("write").
-func Number(name string) (int, bool) {
-	for nr, e := range Table {
-		if e.Name == name && name != "" {
-			return nr, true
-		}
-	}
-	return 0, false
 }
 
 // Config is what the kernel needs from the command line.
@@ -460,7 +443,7 @@ func NewKernel(cfg Config) *Kernel {
 		groups:      hostGroups(),
 	}
 	k.fds = newFDTable(cfg)
-	k.fds.max = int(k.rlimits[RLIMIT_NOFILE].cur)
+	k.fds.max = int(k.rlimits[abi.RLIMIT_NOFILE].cur)
 	k.sig.init()
 	return k
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 func TestErrnoInOnePlace(t *testing.T) {
@@ -15,12 +17,12 @@ func TestErrnoInOnePlace(t *testing.T) {
 		args []uint64
 		want uint64
 	}{
-		{"close", []uint64{77}, neg(EBADF)},
-		{"write", []uint64{1, 0x1, 5}, neg(EFAULT)}, // bad pointer: EFAULT, no crash
-		{"openat", []uint64{uint64(0xffffff9c), 0xdead0000, 0}, neg(EFAULT)},
-		{"rt_sigaction", []uint64{SIGSEGV, 0, 0, 4}, neg(EINVAL)}, // wrong sigsetsize
-		{"arch_prctl", []uint64{0x9999, 0}, neg(EINVAL)},
-		{"sched_getaffinity", []uint64{0, 4, 0x10000}, neg(EINVAL)},
+		{"close", []uint64{77}, neg(abi.EBADF)},
+		{"write", []uint64{1, 0x1, 5}, neg(abi.EFAULT)}, // bad pointer: EFAULT, no crash
+		{"openat", []uint64{uint64(0xffffff9c), 0xdead0000, 0}, neg(abi.EFAULT)},
+		{"rt_sigaction", []uint64{abi.SIGSEGV, 0, 0, 4}, neg(abi.EINVAL)}, // wrong sigsetsize
+		{"arch_prctl", []uint64{0x9999, 0}, neg(abi.EINVAL)},
+		{"sched_getaffinity", []uint64{0, 4, 0x10000}, neg(abi.EINVAL)},
 	}
 	for _, tt := range tests {
 		if got := tk.call(t, tt.name, tt.args...); got != tt.want {
@@ -32,10 +34,10 @@ func TestErrnoInOnePlace(t *testing.T) {
 func TestUnknownSyscallWarnsOnce(t *testing.T) {
 	tk := newTestKernel()
 	for i := 0; i < 3; i++ {
-		if got := tk.Dispatch(tk.m, 999, [6]uint64{}).RAX; got != neg(ENOSYS) {
+		if got := tk.Dispatch(tk.m, 999, [6]uint64{}).RAX; got != neg(abi.ENOSYS) {
 			t.Fatalf("syscall 999 = %#x, want -ENOSYS", got)
 		}
-		if got := tk.Dispatch(tk.m, 7, [6]uint64{}).RAX; got != neg(ENOSYS) { // poll: known, not implemented
+		if got := tk.Dispatch(tk.m, 7, [6]uint64{}).RAX; got != neg(abi.ENOSYS) { // poll: known, not implemented
 			t.Fatalf("poll = %#x, want -ENOSYS", got)
 		}
 	}
@@ -56,7 +58,7 @@ func TestWriteStdoutAndTrace(t *testing.T) {
 		t.Fatalf("stdout = %q, want %q", got, "hello, world\n")
 	}
 	tk.m.putStr(0x10200, "/no/such/file")
-	tk.call(t, "openat", uint64(0xffffff9c), 0x10200, O_RDONLY|O_CLOEXEC)
+	tk.call(t, "openat", uint64(0xffffff9c), 0x10200, abi.O_RDONLY|abi.O_CLOEXEC)
 	want := `[1000] write(1, "hello, world\n", 13) = 13
 [1000] openat(AT_FDCWD, "/no/such/file", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)
 `
@@ -68,7 +70,7 @@ func TestWriteStdoutAndTrace(t *testing.T) {
 func TestSynthesizedFiles(t *testing.T) {
 	tk := newTestKernel()
 	tk.m.putStr(0x10100, "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")
-	fd := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, O_RDONLY)
+	fd := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, abi.O_RDONLY)
 	if int64(fd) < 3 {
 		t.Fatalf("openat(hpage_pmd_size) = %d, want a descriptor", int64(fd))
 	}
@@ -77,7 +79,7 @@ func TestSynthesizedFiles(t *testing.T) {
 		t.Fatalf("read = %q, want %q", got, "2097152\n")
 	}
 	tk.m.putStr(0x10100, "/proc/self/cgroup")
-	if got := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, O_RDONLY); got != neg(ENOENT) {
+	if got := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, abi.O_RDONLY); got != neg(abi.ENOENT) {
 		t.Fatalf("openat(/proc/self/cgroup) = %#x, want -ENOENT (no host cgroups leak in)", got)
 	}
 	tk.m.putStr(0x10100, "/proc/self/exe")
@@ -86,7 +88,7 @@ func TestSynthesizedFiles(t *testing.T) {
 		t.Fatalf("readlinkat(/proc/self/exe) = %q, want %q", got, "/guest/hello")
 	}
 	tk.m.putStr(0x10100, "/tmp/gouth-new-file")
-	if got := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, O_WRONLY|O_CREAT); got != neg(EACCES) {
+	if got := tk.call(t, "openat", uint64(0xffffff9c), 0x10100, abi.O_WRONLY|abi.O_CREAT); got != neg(abi.EACCES) {
 		t.Fatalf("openat(O_CREAT) = %#x, want -EACCES (host is read-only)", got)
 	}
 }
@@ -94,10 +96,10 @@ func TestSynthesizedFiles(t *testing.T) {
 func TestFutex(t *testing.T) {
 	tk := newTestKernel()
 	tk.m.putU32(0x10040, 7)
-	if got := tk.call(t, "futex", 0x10040, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 6); got != neg(EAGAIN) {
+	if got := tk.call(t, "futex", 0x10040, abi.FUTEX_WAIT|abi.FUTEX_PRIVATE_FLAG, 6); got != neg(abi.EAGAIN) {
 		t.Fatalf("futex wait with a stale value = %#x, want -EAGAIN", got)
 	}
-	_, w := tk.dispatch(t, "futex", 0x10040, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 7)
+	_, w := tk.dispatch(t, "futex", 0x10040, abi.FUTEX_WAIT|abi.FUTEX_PRIVATE_FLAG, 7)
 	if w == nil || w.Kind != "futex" || w.Addr != 0x10040 || w.Deadline != NoDeadline {
 		t.Fatalf("futex wait = %+v, want an unbounded futex wait on 0x10040", w)
 	}
@@ -108,33 +110,33 @@ func TestFutex(t *testing.T) {
 	tk.m.now = 1000
 	binary.LittleEndian.PutUint64(tk.m.mem[0x100:], 0)
 	binary.LittleEndian.PutUint64(tk.m.mem[0x108:], 1_500_000)
-	_, w = tk.dispatch(t, "futex", 0x10040, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 7, 0x10100)
+	_, w = tk.dispatch(t, "futex", 0x10040, abi.FUTEX_WAIT|abi.FUTEX_PRIVATE_FLAG, 7, 0x10100)
 	if w == nil || w.Deadline != 1000+1_500_000 {
 		t.Fatalf("futex wait deadline = %+v, want 1501000", w)
 	}
-	if got := tk.Complete(w, true); got != neg(ETIMEDOUT) {
+	if got := tk.Complete(w, true); got != neg(abi.ETIMEDOUT) {
 		t.Fatalf("timed-out futex wait returns %#x, want -ETIMEDOUT", got)
 	}
-	tk.call(t, "futex", 0x10040, FUTEX_WAKE|FUTEX_PRIVATE_FLAG, 1)
+	tk.call(t, "futex", 0x10040, abi.FUTEX_WAKE|abi.FUTEX_PRIVATE_FLAG, 1)
 	if len(tk.m.woken) != 1 || tk.m.woken[0] != 0x10040 {
 		t.Fatalf("futex wake woke %#x, want [0x10040]", tk.m.woken)
 	}
-	if got := tk.call(t, "futex", 0x10041, FUTEX_WAKE, 1); got != neg(EINVAL) {
+	if got := tk.call(t, "futex", 0x10041, abi.FUTEX_WAKE, 1); got != neg(abi.EINVAL) {
 		t.Fatalf("futex on an unaligned word = %#x, want -EINVAL", got)
 	}
 }
 
 func TestEventfdEpoll(t *testing.T) {
 	tk := newTestKernel()
-	ep := tk.call(t, "epoll_create1", O_CLOEXEC)
-	efd := tk.call(t, "eventfd2", 0, EFD_CLOEXEC|EFD_NONBLOCK)
+	ep := tk.call(t, "epoll_create1", abi.O_CLOEXEC)
+	efd := tk.call(t, "eventfd2", 0, abi.EFD_CLOEXEC|abi.EFD_NONBLOCK)
 	// struct epoll_event {u32 events; u64 data} packed: 12 bytes.
-	binary.LittleEndian.PutUint32(tk.m.mem[0x100:], EPOLLIN)
+	binary.LittleEndian.PutUint32(tk.m.mem[0x100:], abi.EPOLLIN)
 	binary.LittleEndian.PutUint64(tk.m.mem[0x104:], 0xabcdef)
-	if got := tk.call(t, "epoll_ctl", ep, EPOLL_CTL_ADD, efd, 0x10100); got != 0 {
+	if got := tk.call(t, "epoll_ctl", ep, abi.EPOLL_CTL_ADD, efd, 0x10100); got != 0 {
 		t.Fatalf("epoll_ctl ADD = %#x, want 0", got)
 	}
-	if got := tk.call(t, "epoll_ctl", ep, EPOLL_CTL_ADD, 1, 0x10100); got != neg(EPERM) {
+	if got := tk.call(t, "epoll_ctl", ep, abi.EPOLL_CTL_ADD, 1, 0x10100); got != neg(abi.EPERM) {
 		t.Fatalf("epoll_ctl on stdout = %#x, want -EPERM (not pollable)", got)
 	}
 	if got := tk.call(t, "epoll_pwait", ep, 0x10200, 8, 0); got != 0 {
@@ -145,7 +147,7 @@ func TestEventfdEpoll(t *testing.T) {
 	if w == nil || w.Deadline != 5000+10_000_000 || w.Ready() {
 		t.Fatalf("epoll_pwait(10ms) = %+v, want a 10 ms wait, not ready", w)
 	}
-	if got := tk.call(t, "read", efd, 0x10300, 8); got != neg(EAGAIN) {
+	if got := tk.call(t, "read", efd, 0x10300, 8); got != neg(abi.EAGAIN) {
 		t.Fatalf("read of an empty nonblocking eventfd = %#x, want -EAGAIN", got)
 	}
 	binary.LittleEndian.PutUint64(tk.m.mem[0x300:], 1)
@@ -156,7 +158,7 @@ func TestEventfdEpoll(t *testing.T) {
 	if got := tk.Complete(w, false); got != 1 {
 		t.Fatalf("epoll_pwait result = %d, want 1 event", got)
 	}
-	if ev, data := binary.LittleEndian.Uint32(tk.m.mem[0x200:]), binary.LittleEndian.Uint64(tk.m.mem[0x204:]); ev != EPOLLIN || data != 0xabcdef {
+	if ev, data := binary.LittleEndian.Uint32(tk.m.mem[0x200:]), binary.LittleEndian.Uint64(tk.m.mem[0x204:]); ev != abi.EPOLLIN || data != 0xabcdef {
 		t.Fatalf("event = %#x data %#x, want EPOLLIN data 0xabcdef", ev, data)
 	}
 }
@@ -188,13 +190,13 @@ func TestPipeBlockingRead(t *testing.T) {
 
 func TestCloneRefusesProcesses(t *testing.T) {
 	tk := newTestKernel()
-	if got := tk.call(t, "clone", 0x11 /* SIGCHLD: fork */); got != neg(ENOSYS) {
+	if got := tk.call(t, "clone", 0x11 /* SIGCHLD: fork */); got != neg(abi.ENOSYS) {
 		t.Fatalf("clone(fork) = %#x, want -ENOSYS", got)
 	}
 	if want := "gouth-emu: warning: clone(SIGCHLD): creating processes is not emulated, returned ENOSYS\n"; tk.warn.String() != want {
 		t.Fatalf("got warning %q, want %q", tk.warn.String(), want)
 	}
-	flags := uint64(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS)
+	flags := uint64(abi.CLONE_VM | abi.CLONE_FS | abi.CLONE_FILES | abi.CLONE_SIGHAND | abi.CLONE_THREAD | abi.CLONE_SYSVSEM | abi.CLONE_SETTLS)
 	if got := tk.call(t, "clone", flags, 0x10800, 0, 0, 0x10900); got != Pid+1 {
 		t.Fatalf("clone(thread) = %d, want %d", got, Pid+1)
 	}
@@ -217,7 +219,7 @@ func TestMadviseDontneedZeroes(t *testing.T) {
 	for i := 0x1000; i < 0x3000; i++ {
 		tk.m.mem[i] = 0xab
 	}
-	if got := tk.call(t, "madvise", 0x11000, 0x1000, MADV_DONTNEED); got != 0 {
+	if got := tk.call(t, "madvise", 0x11000, 0x1000, abi.MADV_DONTNEED); got != 0 {
 		t.Fatalf("madvise(DONTNEED) = %#x, want 0", got)
 	}
 	if tk.m.mem[0x1000] != 0 || tk.m.mem[0x1fff] != 0 || tk.m.mem[0x2000] != 0xab {
@@ -237,7 +239,7 @@ func TestRlimitNofile(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &host); err != nil {
 		t.Fatal(err)
 	}
-	tk.call(t, "getrlimit", RLIMIT_NOFILE, 0x10800)
+	tk.call(t, "getrlimit", abi.RLIMIT_NOFILE, 0x10800)
 	cur, max := binary.LittleEndian.Uint64(tk.m.mem[0x800:]), binary.LittleEndian.Uint64(tk.m.mem[0x808:])
 	if cur != min(host.Cur, maxFDs) || max != min(host.Max, maxFDs) {
 		t.Fatalf("getrlimit(NOFILE) = {%d, %d}, want the host's {%d, %d} within %d", cur, max, host.Cur, host.Max, maxFDs)
@@ -245,17 +247,17 @@ func TestRlimitNofile(t *testing.T) {
 	set := func(cur, max uint64) uint64 {
 		binary.LittleEndian.PutUint64(tk.m.mem[0x900:], cur)
 		binary.LittleEndian.PutUint64(tk.m.mem[0x908:], max)
-		return tk.call(t, "setrlimit", RLIMIT_NOFILE, 0x10900)
+		return tk.call(t, "setrlimit", abi.RLIMIT_NOFILE, 0x10900)
 	}
 	for _, tt := range []struct {
 		name string
 		got  uint64
-		want Errno
+		want abi.Errno
 	}{
-		{"soft above hard", set(max+1, max), EINVAL},
-		{"hard above the cap", set(5, maxFDs+1), EPERM},
-		{"resource out of range", tk.call(t, "getrlimit", 16, 0x10800), EINVAL},
-		{"bad pointer", tk.call(t, "setrlimit", RLIMIT_NOFILE, 8), EFAULT},
+		{"soft above hard", set(max+1, max), abi.EINVAL},
+		{"hard above the cap", set(5, maxFDs+1), abi.EPERM},
+		{"resource out of range", tk.call(t, "getrlimit", 16, 0x10800), abi.EINVAL},
+		{"bad pointer", tk.call(t, "setrlimit", abi.RLIMIT_NOFILE, 8), abi.EFAULT},
 		{"soft 5", set(5, max), 0},
 	} {
 		if tt.got != neg(tt.want) {
@@ -267,10 +269,10 @@ func TestRlimitNofile(t *testing.T) {
 			t.Fatalf("eventfd2 = %d, want %d", int64(got), want)
 		}
 	}
-	if got := tk.call(t, "eventfd2", 0, 0); got != neg(EMFILE) {
+	if got := tk.call(t, "eventfd2", 0, 0); got != neg(abi.EMFILE) {
 		t.Fatalf("eventfd2 beyond RLIMIT_NOFILE = %d, want -EMFILE", int64(got))
 	}
-	if got := tk.call(t, "dup2", 0, 5); got != neg(EBADF) {
+	if got := tk.call(t, "dup2", 0, 5); got != neg(abi.EBADF) {
 		t.Fatalf("dup2 onto 5 = %d, want -EBADF", int64(got))
 	}
 }
@@ -282,13 +284,13 @@ func TestGroups(t *testing.T) {
 	if n != uint64(len(host)) {
 		t.Fatalf("getgroups(0) = %d, want the host's %d", int64(n), len(host))
 	}
-	if got := tk.call(t, "getgroups", ^uint64(0), 0x10800); got != neg(EINVAL) {
+	if got := tk.call(t, "getgroups", ^uint64(0), 0x10800); got != neg(abi.EINVAL) {
 		t.Errorf("getgroups(-1) = %d, want -EINVAL", int64(got))
 	}
 	binary.LittleEndian.PutUint32(tk.m.mem[0x900:], 7)
 	got := tk.call(t, "setgroups", 1, 0x10900)
 	if os.Geteuid() != 0 {
-		if got != neg(EPERM) {
+		if got != neg(abi.EPERM) {
 			t.Fatalf("setgroups as a user = %d, want -EPERM", int64(got))
 		}
 		return
@@ -306,14 +308,14 @@ func TestMincore(t *testing.T) {
 	for _, tt := range []struct {
 		name         string
 		addr, n, vec uint64
-		want         Errno
+		want         abi.Errno
 	}{
 		{"mapped", 0x10000, 0x2000, 0x18000, 0},
-		{"unaligned", 0x10001, 1, 0x18000, EINVAL},
-		{"unmapped", 0x40000, 0x1000, 0x18000, ENOMEM},
-		{"unmapped before a bad vector", 0x40000, 0x1000, 8, ENOMEM},
-		{"bad vector", 0x10000, 0x1000, 8, EFAULT},
-		{"kernel half", 1 << 47, 0x1000, 0x18000, ENOMEM},
+		{"unaligned", 0x10001, 1, 0x18000, abi.EINVAL},
+		{"unmapped", 0x40000, 0x1000, 0x18000, abi.ENOMEM},
+		{"unmapped before a bad vector", 0x40000, 0x1000, 8, abi.ENOMEM},
+		{"bad vector", 0x10000, 0x1000, 8, abi.EFAULT},
+		{"kernel half", 1 << 47, 0x1000, 0x18000, abi.ENOMEM},
 	} {
 		if got := tk.call(t, "mincore", tt.addr, tt.n, tt.vec); got != neg(tt.want) {
 			t.Errorf("mincore %s = %d, want -%s", tt.name, int64(got), tt.want.Name())
@@ -329,8 +331,8 @@ func TestCloseRangeAndCopyFileRange(t *testing.T) {
 	src := filepath.Join(d, "src")
 	os.WriteFile(src, []byte("0123456789"), 0o644)
 	tk := newTestKernelFS(FSReadWrite)
-	in := tk.call(t, "open", tk.str(0x10100, src), O_RDONLY)
-	out := tk.call(t, "open", tk.str(0x10100, filepath.Join(d, "dst")), O_CREAT|O_RDWR, 0o644)
+	in := tk.call(t, "open", tk.str(0x10100, src), abi.O_RDONLY)
+	out := tk.call(t, "open", tk.str(0x10100, filepath.Join(d, "dst")), abi.O_CREAT|abi.O_RDWR, 0o644)
 	binary.LittleEndian.PutUint64(tk.m.mem[0x900:], 6)
 	if got := tk.call(t, "copy_file_range", in, 0x10900, out, 0, 100, 0); got != 4 {
 		t.Fatalf("copy_file_range = %d, want 4", int64(got))
@@ -341,17 +343,17 @@ func TestCloseRangeAndCopyFileRange(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		got  uint64
-		want Errno
+		want abi.Errno
 	}{
-		{"copy flags", tk.call(t, "copy_file_range", in, 0, out, 0, 1, 1), EINVAL},
-		{"copy to a read-only descriptor", tk.call(t, "copy_file_range", out, 0, in, 0, 1, 0), EBADF},
-		{"copy from stdin", tk.call(t, "copy_file_range", 0, 0, out, 0, 1, 0), EINVAL},
-		{"close_range backwards", tk.call(t, "close_range", 5, 4, 0), EINVAL},
-		{"close_range bad flags", tk.call(t, "close_range", 3, 4, 1), EINVAL},
-		{"close_range cloexec", tk.call(t, "close_range", in, in, CLOSE_RANGE_CLOEXEC), 0},
-		{"F_GETFD", tk.call(t, "fcntl", in, F_GETFD) - FD_CLOEXEC, 0},
+		{"copy flags", tk.call(t, "copy_file_range", in, 0, out, 0, 1, 1), abi.EINVAL},
+		{"copy to a read-only descriptor", tk.call(t, "copy_file_range", out, 0, in, 0, 1, 0), abi.EBADF},
+		{"copy from stdin", tk.call(t, "copy_file_range", 0, 0, out, 0, 1, 0), abi.EINVAL},
+		{"close_range backwards", tk.call(t, "close_range", 5, 4, 0), abi.EINVAL},
+		{"close_range bad flags", tk.call(t, "close_range", 3, 4, 1), abi.EINVAL},
+		{"close_range cloexec", tk.call(t, "close_range", in, in, abi.CLOSE_RANGE_CLOEXEC), 0},
+		{"F_GETFD", tk.call(t, "fcntl", in, abi.F_GETFD) - abi.FD_CLOEXEC, 0},
 		{"close_range", tk.call(t, "close_range", 3, 0xffffffff, 0), 0},
-		{"closed", tk.call(t, "fcntl", out, F_GETFD), EBADF},
+		{"closed", tk.call(t, "fcntl", out, abi.F_GETFD), abi.EBADF},
 	} {
 		if tt.got != neg(tt.want) {
 			t.Errorf("%s: got %d, want -%s", tt.name, int64(tt.got), tt.want.Name())

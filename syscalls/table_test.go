@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // unistdHeader is the kernel's own list of x86-64 syscall numbers, shipped
@@ -43,13 +45,13 @@ func TestTableMatchesKernelHeaders(t *testing.T) {
 		want[nr] = name
 	}
 	for nr, name := range want {
-		if got := Name(nr); got != name {
+		if got := abi.SyscallName(nr); got != name {
 			t.Errorf("Table[%d].Name = %q, want %q", nr, got, name)
 		}
 	}
-	for nr, e := range Table {
-		if e.Name != "" && want[nr] == "" {
-			t.Errorf("Table[%d] = %q, but the kernel has no syscall %d", nr, e.Name, nr)
+	for nr := range Table {
+		if abi.SyscallName(nr) != "" && want[nr] == "" {
+			t.Errorf("Table[%d] = %q, but the kernel has no syscall %d", nr, abi.SyscallName(nr), nr)
 		}
 	}
 }
@@ -58,17 +60,17 @@ func TestTableEntries(t *testing.T) {
 	seen := map[string]int{}
 	implemented := 0
 	for nr, e := range Table {
-		if e.Name == "" {
+		if abi.SyscallName(nr) == "" {
 			continue
 		}
-		if prev, ok := seen[e.Name]; ok {
-			t.Errorf("name %q used by %d and %d", e.Name, prev, nr)
+		if prev, ok := seen[abi.SyscallName(nr)]; ok {
+			t.Errorf("name %q used by %d and %d", abi.SyscallName(nr), prev, nr)
 		}
-		seen[e.Name] = nr
+		seen[abi.SyscallName(nr)] = nr
 		if e.Handler != nil {
 			implemented++
-			if e.Args == nil && !noArgs[e.Name] {
-				t.Errorf("%s (%d) has a handler but no argument formats", e.Name, nr)
+			if e.Args == nil && !noArgs[abi.SyscallName(nr)] {
+				t.Errorf("%s (%d) has a handler but no argument formats", abi.SyscallName(nr), nr)
 			}
 		}
 	}

@@ -1,6 +1,10 @@
 package syscalls
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/gouth-emu/gouth-emu/abi"
+)
 
 // Epoch is the wall-clock time of the guest's boot, in seconds since 1970:
 // 2026-01-01 00:00:00 UTC. Guest time is virtual, so every run sees the same.
@@ -10,11 +14,11 @@ const Epoch = 1767225600
 func (c *Call) readTimespec(addr uint64) (int64, error) {
 	b := c.scratch[:16]
 	if err := c.M.ReadMem(addr, b); err != nil {
-		return 0, EFAULT
+		return 0, abi.EFAULT
 	}
 	sec, nsec := int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint64(b[8:]))
 	if sec < 0 || nsec < 0 || nsec >= 1e9 {
-		return 0, EINVAL
+		return 0, abi.EINVAL
 	}
 	if sec > 1<<32 {
 		sec = 1 << 32 // far enough: about 136 years
@@ -26,13 +30,13 @@ func (c *Call) readTimespec(addr uint64) (int64, error) {
 func (k *Kernel) clockNow(m Machine, id int32) (int64, error) {
 	now := m.Now()
 	switch id {
-	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE:
+	case abi.CLOCK_REALTIME, abi.CLOCK_REALTIME_COARSE:
 		return Epoch*1e9 + now, nil
-	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME,
-		CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID:
+	case abi.CLOCK_MONOTONIC, abi.CLOCK_MONOTONIC_RAW, abi.CLOCK_MONOTONIC_COARSE, abi.CLOCK_BOOTTIME,
+		abi.CLOCK_PROCESS_CPUTIME_ID, abi.CLOCK_THREAD_CPUTIME_ID:
 		return now, nil
 	}
-	return 0, EINVAL
+	return 0, abi.EINVAL
 }
 
 func sysClockGettime(c *Call) (uint64, error) {
@@ -84,8 +88,6 @@ func sysNanosleep(c *Call) (uint64, error) {
 	return c.sleepUntil(c.M.Now() + d)
 }
 
-const TIMER_ABSTIME = 1
-
 func sysClockNanosleep(c *Call) (uint64, error) {
 	now, err := c.K.clockNow(c.M, c.int32(0))
 	if err != nil {
@@ -95,7 +97,7 @@ func sysClockNanosleep(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if c.int32(1)&TIMER_ABSTIME == 0 {
+	if c.int32(1)&abi.TIMER_ABSTIME == 0 {
 		t += now
 	}
 	return c.sleepUntil(c.M.Now() + (t - now))

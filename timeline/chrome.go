@@ -6,8 +6,6 @@ import (
 	"io"
 	"sort"
 	"strconv"
-
-	"github.com/gouth-emu/gouth-emu/syscalls"
 )
 
 // micros is an instruction count written as trace-event microseconds:
@@ -49,9 +47,9 @@ type traceEvent struct {
 // title) with one track per thread; boot stages and syscalls as complete
 // ("X") slices on the thread that made them, first uses as instants, and
 // each clone as a flow ("s"/"f") from the parent's clone to the child's
-// first slice. Timestamps are instruction counts read as nanoseconds.
-func WriteChrome(w io.Writer, t *Timeline, title string) error {
-	pid := syscalls.Pid
+// first slice. Timestamps are instruction counts read as nanoseconds;
+// pid is the guest's process id.
+func WriteChrome(w io.Writer, t *Timeline, pid int, title string) error {
 	var meta, evs []traceEvent
 	meta = append(meta, traceEvent{Name: "process_name", Ph: "M", Pid: pid, Tid: pid,
 		Args: map[string]any{"name": title}})

@@ -126,7 +126,7 @@ func checkChrome(t *testing.T, data []byte) (tr chromeTrace, stageNames map[stri
 func TestWriteChrome(t *testing.T) {
 	tl := boot().Timeline()
 	var buf bytes.Buffer
-	if err := WriteChrome(&buf, tl, "hello (go1.26.8)"); err != nil {
+	if err := WriteChrome(&buf, tl, 1000, "hello (go1.26.8)"); err != nil {
 		t.Fatal(err)
 	}
 	tr, names := checkChrome(t, buf.Bytes())
@@ -170,7 +170,7 @@ func TestWriteChrome(t *testing.T) {
 	}
 
 	var again bytes.Buffer
-	WriteChrome(&again, boot().Timeline(), "hello (go1.26.8)")
+	WriteChrome(&again, boot().Timeline(), 1000, "hello (go1.26.8)")
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("two traces of the same recording differ")
 	}

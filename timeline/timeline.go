@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gouth-emu/gouth-emu/syscalls"
+	"github.com/gouth-emu/gouth-emu/abi"
 )
 
 // Recorder collects events as the guest runs. Its ThreadStart, ThreadExit
@@ -108,7 +108,7 @@ func (r *Recorder) Syscall(tid, nr int, start, end uint64) {
 	if end < start {
 		end = start
 	}
-	name := syscalls.Name(nr)
+	name := abi.SyscallName(nr)
 	if name == "" {
 		name = "syscall_" + strconv.Itoa(nr)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gouth-emu/gouth-emu/debugger/stages"
 	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
+	"github.com/gouth-emu/gouth-emu/syscalls"
 	"github.com/gouth-emu/gouth-emu/timeline"
 )
 
@@ -124,7 +125,7 @@ func (r *recording) finish(m *emu.Machine, f *loader.File) error {
 		title += " (" + f.GoVersion + ")"
 	}
 	if r.trace != nil {
-		if err := timeline.WriteChrome(r.trace, t, title); err != nil {
+		if err := timeline.WriteChrome(r.trace, t, syscalls.Pid, title); err != nil {
 			return fmt.Errorf("--trace-out %s: %v", r.trace.Name(), err)
 		}
 		if err := r.trace.Close(); err != nil {

@@ -1,13 +1,16 @@
-package syscalls
+package abi
 
-import "strconv"
+import (
+	"sort"
+	"strconv"
+)
 
 // Linux x86-64 ABI constants used by the guest. They are written out here,
 // with their Linux names, rather than taken from the host's syscall package:
 // the guest's ABI must not depend on what the host happens to be.
 
-// Errno is a Linux error number. Handlers return it as an error; Dispatch
-// turns it into -errno, the only place where that happens.
+// Errno is a Linux error number. Handlers return it as an error; syscalls'
+// Dispatch turns it into -errno, the only place where that happens.
 type Errno uint64
 
 // Linux errno values (asm-generic/errno-base.h, errno.h).
@@ -291,7 +294,8 @@ var signalNames = [...]string{
 	SIGIO: "SIGIO", SIGPWR: "SIGPWR", SIGSYS: "SIGSYS",
 }
 
-// SignalName returns "SIGSEGV" for 11, "SIGRT3" for 35 and "SIG?" otherwise.
+// SignalName returns "SIGSEGV" for 11, "SIGRT3" for 35 and "SIG<n>" for any
+// other number.
 func SignalName(sig int) string {
 	if sig > 0 && sig < len(signalNames) && signalNames[sig] != "" {
 		return signalNames[sig]
@@ -326,3 +330,66 @@ const (
 )
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// More *at(2) flags (fcntl.h), utimensat(2)'s special times and statx(2)'s
+// masks (linux/stat.h).
+const (
+	AT_EACCESS         = 0x200
+	AT_NO_AUTOMOUNT    = 0x800
+	AT_STATX_SYNC_TYPE = 0x6000
+
+	UTIME_NOW  = 1<<30 - 1
+	UTIME_OMIT = 1<<30 - 2
+
+	STATX_BASIC_STATS = 0x7ff
+	STATX__RESERVED   = 0x80000000
+)
+
+// Directory entry types (d_type).
+const (
+	DT_UNKNOWN = 0
+	DT_FIFO    = 1
+	DT_CHR     = 2
+	DT_DIR     = 4
+	DT_BLK     = 6
+	DT_REG     = 8
+	DT_LNK     = 10
+	DT_SOCK    = 12
+)
+
+// Flags of close_range.
+const (
+	CLOSE_RANGE_UNSHARE = 2
+	CLOSE_RANGE_CLOEXEC = 4
+)
+
+// Signal dispositions for sigaction's handler (asm-generic/signal-defs.h).
+const (
+	SIG_DFL = 0
+	SIG_IGN = 1
+)
+
+// si_code values (asm-generic/siginfo.h).
+const (
+	SI_USER     = 0
+	SI_KERNEL   = 0x80
+	SI_TKILL    = -6
+	SEGV_MAPERR = 1
+	SEGV_ACCERR = 2
+	ILL_ILLOPN  = 2
+	FPE_INTDIV  = 1
+	TRAP_BRKPT  = 1
+)
+
+// clock_nanosleep(2)'s flag for an absolute time (linux/time.h).
+const TIMER_ABSTIME = 1
+
+// Errnos returns the error numbers this package names, in increasing order.
+func Errnos() []Errno {
+	nums := make([]Errno, 0, len(errnoText))
+	for e := range errnoText {
+		nums = append(nums, e)
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	return nums
+}
