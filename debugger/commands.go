@@ -208,7 +208,23 @@ func (s *Session) Exec(line string) error {
 	if err := s.ready(c.Needs); err != nil {
 		return err
 	}
+	if c.Needs == NeedsLive {
+		// A command that runs the guest can be interrupted.
+		s.running.Store(s.t)
+		defer s.running.Store(nil)
+	}
 	return c.run(s, args)
+}
+
+// Interrupt stops the command that is running the guest (continue, step,
+// next, finish, advance, stage) as Ctrl-C does in gdb: it returns at the
+// next block of guest code and reports where the guest is; the guest sees
+// nothing, and 'continue' goes on as if it had not stopped. Outside such a
+// command it does nothing. It may be called from any goroutine.
+func (s *Session) Interrupt() {
+	if t := s.running.Load(); t != nil {
+		t.Interrupt()
+	}
 }
 
 func (s *Session) addBreakpoint(loc string, temp bool) error {

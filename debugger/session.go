@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
@@ -86,6 +87,10 @@ type Session struct {
 
 	displays    []display // expressions shown at every stop
 	nextDisplay int
+
+	// running is the target while a command runs it, for Interrupt,
+	// which another goroutine calls.
+	running atomic.Pointer[target.Target]
 }
 
 // display is an expression 'display' shows at every stop.
@@ -215,6 +220,8 @@ func (s *Session) reportStop(st target.Stop) {
 			s.printf(" (si_code %d, address %#x)", st.SignalCode, st.SignalAddr)
 		}
 		s.printf("; 'continue' runs its handler\n")
+	case target.StopPaused:
+		s.printf("Interrupted in thread %d; the guest did not see it, and 'continue' goes on from here\n", st.Tid)
 	case target.StopWatch:
 		for _, bp := range s.lastHits {
 			now := s.watchValue(bp)

@@ -2,7 +2,9 @@ package debugger
 
 import (
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gouth-emu/gouth-emu/emu"
 )
@@ -36,4 +38,26 @@ func TestFinishAndNextFollowGoroutine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInterruptContinue interrupts a long continue from another
+// goroutine, as Ctrl-C does: the session reports where the guest was,
+// and a second continue runs it to its normal end.
+func TestInterruptContinue(t *testing.T) {
+	s, out := openSession(t, machine.binary(t, "gc"), "gc")
+	timer := time.AfterFunc(20*time.Millisecond, s.Interrupt)
+	defer timer.Stop()
+	if err := s.Exec("continue"); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^Interrupted in thread \d+; the guest did not see it`).MatchString(out.String()) {
+		t.Fatalf("continue with an interrupt: got no interrupted stop:\n%s", out.String())
+	}
+	if err := s.Exec("continue"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "[guest exited with status 0]") {
+		t.Errorf("second continue: the guest did not run to its end:\n%s", out.String())
+	}
+	s.Interrupt() // no command runs: nothing happens
 }

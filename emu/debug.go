@@ -22,6 +22,7 @@ const (
 	StopSyscall                    // a thread is entering a syscall named by Resume.SyscallStop
 	StopSignal                     // a signal is about to reach its handler (Resume.SignalStop)
 	StopWatch                      // a watched range changed (Stop.Watch); PC is the next instruction
+	StopPaused                     // Pause stopped the run between two blocks; nothing else happened
 )
 
 // Stop is what Continue reports.

@@ -242,7 +242,9 @@ func (e *engine) delBreakpoint(h uintptr, addr uint64) error {
 }
 
 // dropCode drops translated code for guest addresses [start, end).
-func (e *engine) dropCode(start, end uint64) { C.gouth_drop_code(e.g, C.uint64_t(start), C.uint64_t(end)) }
+func (e *engine) dropCode(start, end uint64) {
+	C.gouth_drop_code(e.g, C.uint64_t(start), C.uint64_t(end))
+}
 
 // stepHook installs or removes the stepping hook (and flushes translated
 // code when that changes anything).

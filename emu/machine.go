@@ -114,6 +114,7 @@ type Machine struct {
 	exitedTids  []int          // threads that exited, for the debugger
 
 	stopFlag   atomic.Int32 // why Stop was called: stopTimeout, stopInterrupt
+	pause      atomic.Bool  // Pause was called and no Continue has returned for it yet
 	hostSigs   atomic.Int32 // Ctrl-Cs not yet sent to the guest
 	interrupts int          // Ctrl-Cs sent to the guest
 	signals    uint64       // handler frames built
@@ -200,6 +201,17 @@ func (m *Machine) Stop() {
 	m.eng.requestStop()
 }
 
+// Pause makes the running Continue (or, if none runs, the next one)
+// return StopPaused soon, between two blocks of guest code. The guest
+// does not see it: the thread keeps the rest of its quantum, so the
+// schedule and the instruction counts are those of a run that never
+// stopped. It is the debugger's Ctrl-C, and may be called from any
+// goroutine while the machine is open.
+func (m *Machine) Pause() {
+	m.pause.Store(true)
+	m.eng.requestStop()
+}
+
 // Interrupt sends SIGINT to the guest, as the user's Ctrl-C would; a third
 // one stops the guest even if it handles or ignores SIGINT. It may be
 // called from any goroutine.
@@ -266,6 +278,9 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 			m.kernel.SendProcess(abi.SIGINT, syscalls.SigInfo{Code: abi.SI_KERNEL})
 			m.interruptSleepers()
 			m.keep = false
+		}
+		if m.cur != nil && m.pause.Swap(false) {
+			return Stop{Kind: StopPaused, Tid: m.cur.Tid, PC: m.eng.reg(uc.X86_REG_RIP)}
 		}
 		// A syscall the debugger stopped at the entry of runs first.
 		if m.pendingSys != nil {

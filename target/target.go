@@ -33,6 +33,7 @@ const (
 	StopSyscall    = emu.StopSyscall
 	StopSignal     = emu.StopSignal
 	StopWatch      = emu.StopWatch
+	StopPaused     = emu.StopPaused
 )
 
 // MaxWatchLen is the most bytes one watchpoint covers.
@@ -95,6 +96,12 @@ func Over(m *emu.Machine, f *loader.File) *Target {
 
 // Close releases the process.
 func (t *Target) Close() { t.m.Close() }
+
+// Interrupt stops the running Continue or stepping algorithm soon, with
+// StopPaused, as Ctrl-C does in gdb; the guest does not see it, and its
+// run goes on unchanged by the next Continue. It may be called from any
+// goroutine until Close.
+func (t *Target) Interrupt() { t.m.Pause() }
 
 // File is the binary the process runs.
 func (t *Target) File() *loader.File { return t.file }

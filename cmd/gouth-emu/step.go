@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 
 	"github.com/chzyer/readline"
@@ -70,6 +71,7 @@ func stepSession(g *guestFlags, args []string, script, syntax, src string, batch
 		return fmt.Errorf("%s: %v", args[0], err)
 	}
 	defer s.Close()
+	defer interruptSession(s)()
 	s.Banner()
 	if scriptFile != nil {
 		s.Script(scriptFile)
@@ -102,7 +104,34 @@ func lineReader() (debugger.LineReader, func()) {
 
 type readlineReader struct{ rl *readline.Instance }
 
+// ReadLine reads a line; Ctrl-C at the prompt drops what was typed and
+// prompts again, as in gdb (while a command runs it interrupts the guest,
+// see interruptSession).
 func (r readlineReader) ReadLine(prompt string) (string, error) {
 	r.rl.SetPrompt(prompt)
-	return r.rl.Readline()
+	for {
+		line, err := r.rl.Readline()
+		if err != readline.ErrInterrupt {
+			return line, err
+		}
+	}
+}
+
+// interruptSession makes Ctrl-C stop the command that is running the
+// guest, until the returned function is called.
+func interruptSession(s *debugger.Session) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range sigs {
+			s.Interrupt()
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(sigs)
+		<-done
+	}
 }
