@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 	"sync"
 )
 
@@ -275,4 +276,15 @@ func unexpected(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	switch k {
+	case Command:
+		return "Command"
+	case Interrupt:
+		return "Interrupt"
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }

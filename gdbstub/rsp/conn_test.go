@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"testing"
 )
@@ -155,5 +156,69 @@ func TestRetransmit(t *testing.T) {
 				t.Errorf("wrote %q, want %q", wrote, want)
 			}
 		})
+	}
+}
+
+// TestConcurrent is the way a server sees Ctrl-C while the target runs:
+// one goroutine stays in ReadPacket while another writes the stop reply,
+// whose acknowledgment (and a request to send it again) the reader
+// handles. Run it with -race.
+func TestConcurrent(t *testing.T) {
+	server, client := net.Pipe()
+	defer client.Close()
+	c := NewConn(server, 0)
+	packets := make(chan Packet)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			p, err := c.ReadPacket()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			packets <- p
+		}
+	}()
+	send := func(s string) {
+		t.Helper()
+		if _, err := client.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect := func(want string) {
+		t.Helper()
+		got := make([]byte, len(want))
+		if _, err := io.ReadFull(client, got); err != nil || string(got) != want {
+			t.Fatalf("client read %q, %v; want %q", got, err, want)
+		}
+	}
+
+	send("$vCont;c#a8")
+	expect("+")
+	if p := <-packets; string(p.Data) != "vCont;c" {
+		t.Fatalf("got %q", p.Data)
+	}
+	send("\x03")
+	if p := <-packets; p.Kind != Interrupt {
+		t.Fatalf("got %v, want Interrupt", p.Kind)
+	}
+	const stop = "T02thread:1;"
+	frame := string(AppendPacket(nil, []byte(stop)))
+	wrote := make(chan error, 1)
+	go func() { wrote <- c.WritePacket([]byte(stop)) }()
+	expect(frame)
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	send("-")
+	expect(frame)
+	send("+$g#67")
+	expect("+")
+	if p := <-packets; string(p.Data) != "g" {
+		t.Fatalf("got %q", p.Data)
+	}
+	client.Close()
+	if err := <-readErr; err != io.EOF {
+		t.Fatalf("after the client closed: %v, want EOF", err)
 	}
 }
