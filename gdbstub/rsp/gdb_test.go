@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func TestGDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	stub := &toyStub{mem: map[uint64]byte{}}
+	stub := &toyStub{mem: map[uint64]byte{}, running: make(chan bool, 1)}
 	served := make(chan error, 1)
 	go func() {
 		nc, err := ln.Accept()
@@ -45,14 +46,31 @@ func TestGDB(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, gdb, "-nx", "-batch",
+	cmd := exec.CommandContext(ctx, gdb, "-nx", "-batch",
 		"-ex", "set remotetimeout 30",
 		"-ex", "target remote "+ln.Addr().String(),
 		"-ex", "show architecture",
 		"-ex", "info registers rip eflags cs",
 		"-ex", "x/1xg 0x1000", // one m packet of 8 bytes
 		"-ex", "set *(unsigned int *)0x2000 = 0x2a7d2324", // the bytes $ # } *
-	).CombinedOutput()
+		"-ex", "continue", // interrupted by the SIGINT below: gdb sends 0x03
+	)
+	var outBuf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if <-stub.running {
+			cmd.Process.Signal(os.Interrupt) // Ctrl-C
+		}
+	}()
+	err = cmd.Wait()
+	select {
+	case stub.running <- false: // ends the goroutine if it still waits
+	default:
+	}
+	out := outBuf.Bytes()
 	t.Logf("gdb:\n%s", out)
 	if err != nil {
 		t.Fatalf("gdb: %v", err)
@@ -68,6 +86,7 @@ func TestGDB(t *testing.T) {
 		"eflags         0x246",
 		"cs             0x33",
 		"0x1000:\t0x111111111f111111", // hex runs of 7 and 8 digits
+		"received signal SIGINT",      // the stop reply to the interrupt
 	} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("gdb's output lacks %q", want)
@@ -85,6 +104,9 @@ func TestGDB(t *testing.T) {
 	if len(stub.packets) == 0 || !strings.HasPrefix(stub.packets[0], "qSupported:") {
 		t.Errorf("first packet is not qSupported")
 	}
+	if !stub.interrupted {
+		t.Errorf("the stub saw no interrupt")
+	}
 	if stub.xfers < 3 {
 		t.Errorf("target description read in %d requests, want it paged", stub.xfers)
 	}
@@ -100,6 +122,10 @@ type toyStub struct {
 	xfers   int
 	mem     map[uint64]byte // bytes written; reads of others see pattern
 	wire    bytes.Buffer    // what the stub sent
+	// running gets true when the stub is told to continue, and then
+	// waits for an interrupt.
+	running     chan bool
+	interrupted bool
 }
 
 // tdesc names only the architecture, so gdb uses its own amd64 registers.
@@ -153,6 +179,17 @@ func (s *toyStub) serve(rw io.ReadWriter) error {
 			}
 		case data == "?":
 			reply = []byte("S05")
+		case data == "c":
+			select {
+			case s.running <- true:
+			default:
+			}
+			p, err := c.ReadPacket()
+			if err != nil || p.Kind != Interrupt {
+				return fmt.Errorf("running: got %v, %v; want an interrupt", p.Kind, err)
+			}
+			s.interrupted = true
+			reply = []byte("S02") // SIGINT
 		case data == "g":
 			reply = make([]byte, 0, 400)
 			for i := 0; i < 16; i++ { // rax ... r15
