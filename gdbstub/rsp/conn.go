@@ -200,23 +200,16 @@ var errRestart = errors.New("rsp: packet restarted")
 // of the data as read.
 func (c *Conn) readFrame() (sum uint8, cs [2]byte, tooLong bool, err error) {
 	c.data = c.data[:0]
+	var b byte
 	for {
-		b, err := c.r.ReadByte()
-		switch {
-		case err != nil:
+		if b, err = c.r.ReadByte(); err != nil {
 			return 0, cs, false, unexpected(err)
-		case b == '$':
+		}
+		if b == '$' {
 			return 0, cs, false, errRestart
-		case b == '#':
-			for i := range cs {
-				if cs[i], err = c.r.ReadByte(); err != nil {
-					return 0, cs, false, unexpected(err)
-				}
-				if cs[i] == '$' {
-					return 0, cs, false, errRestart
-				}
-			}
-			return sum, cs, tooLong, nil
+		}
+		if b == '#' {
+			break
 		}
 		sum += b
 		if len(c.data) < c.maxPacket {
@@ -225,6 +218,15 @@ func (c *Conn) readFrame() (sum uint8, cs [2]byte, tooLong bool, err error) {
 			tooLong = true // read on to the end, to stay in step
 		}
 	}
+	for i := range cs {
+		if cs[i], err = c.r.ReadByte(); err != nil {
+			return 0, cs, false, unexpected(err)
+		}
+		if cs[i] == '$' {
+			return 0, cs, false, errRestart
+		}
+	}
+	return sum, cs, tooLong, nil
 }
 
 // skipNotification reads past a notification whose '%' has been read. A
