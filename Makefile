@@ -35,6 +35,7 @@ test: build
 	$(GOENV) ./tools/fuzz.sh ./loader/ FuzzOpen $(FUZZTIME)
 	$(GOENV) ./tools/fuzz.sh ./syscalls/ FuzzDispatch $(FUZZTIME)
 	$(GOENV) ./tools/fuzz.sh ./syscalls/ FuzzDispatchSequence $(FUZZTIME)
+	$(GOENV) ./tools/fuzz.sh ./gdbstub/rsp/ FuzzReadPacket $(FUZZTIME)
 
 # The README's demo; tools/check-demo.sh fails it unless the output holds
 # what the README shows.

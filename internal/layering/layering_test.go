@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"debugger/unwind":            {"abi", "loader"},
 	"debugger":                   {"abi", "loader", "debugger/disasm", "debugger/godwarf", "debugger/stages", "debugger/unwind", "target"},
 	"cmd/gouth-emu":              {"abi", "loader", "syscalls", "emu", "target", "debugger", "debugger/disasm", "debugger/stages", "timeline"},
+	"gdbstub/rsp":                {},
 	"internal/testbin":           {},
 	"internal/layering":          {},
 	"e2e":                        {},
