@@ -109,6 +109,9 @@ func init() {
 			Long: "The caller is found in the backtrace across stack switches (systemstack, mcall).\n" +
 				"From an inlined frame, finish runs until the function holding it returns.",
 			Repeats: true, run: (*Session).cmdFinish},
+		{Name: "when", Group: GroupRunning, Needs: NeedsMachine, Help: "the point of the run: the instruction count of all threads (one instruction is a nanosecond of virtual time), the selected thread", run: (*Session).cmdWhen},
+		{Name: "goto", Args: "INSN", Group: GroupRunning, Needs: NeedsMachine, Help: "go to instruction INSN of the run, forward or backward, passing breakpoints",
+			Long: "Backward, the guest runs again from its first instruction: runs are deterministic, what it read from stdin is read again from a record, and what it printed is not printed twice. Not under --fs rw, whose writes to host files would be repeated.", run: (*Session).cmdGoto},
 		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
 
 		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC",
@@ -558,6 +561,7 @@ func (s *Session) cmdFinish(string) error {
 
 func (s *Session) cmdRestart(string) error {
 	s.Close()
+	s.replay.reset()
 	if err := s.start(); err != nil {
 		return err
 	}

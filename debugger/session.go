@@ -88,6 +88,8 @@ type Session struct {
 	displays    []display // expressions shown at every stop
 	nextDisplay int
 
+	replay *replayIO // the guest's streams, for goto backwards
+
 	// running is the target while a command runs it, for Interrupt,
 	// which another goroutine calls.
 	running atomic.Pointer[target.Target]
@@ -103,6 +105,7 @@ type display struct {
 // New starts a session stopped at the guest's first instruction.
 func New(cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, out: cfg.Out, nextID: 1}
+	s.replay = newReplayIO(&s.cfg.Guest)
 	cfg.File.Prefetch() // symbols and stages, while the machine is built
 	if err := s.start(); err != nil {
 		return nil, err
@@ -220,6 +223,8 @@ func (s *Session) reportStop(st target.Stop) {
 			s.printf(" (si_code %d, address %#x)", st.SignalCode, st.SignalAddr)
 		}
 		s.printf("; 'continue' runs its handler\n")
+	case target.StopInsn:
+		s.printf("At instruction %d\n", s.t.Insns())
 	case target.StopPaused:
 		s.printf("Interrupted in thread %d; the guest did not see it, and 'continue' goes on from here\n", st.Tid)
 	case target.StopWatch:

@@ -135,7 +135,7 @@ func TestDepsWithoutRoot(t *testing.T) {
 		{"linux-libc-dev", "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"},
 		{"qemu-user", ""}, {"strace", ""}, {"patch", ""},
 		{"libcapstone-dev", "/usr/include/capstone/capstone.h"},
-		{"binutils", ""}, {"librsvg2-bin", ""},
+		{"binutils", ""}, {"gdb", ""}, {"librsvg2-bin", ""},
 	} {
 		if _, err := os.Stat(p.file); p.file == "" || err != nil {
 			missing = append(missing, p.pkg)

@@ -23,6 +23,7 @@ const (
 	StopSignal                     // a signal is about to reach its handler (Resume.SignalStop)
 	StopWatch                      // a watched range changed (Stop.Watch); PC is the next instruction
 	StopPaused                     // Pause stopped the run between two blocks; nothing else happened
+	StopInsn                       // the machine has executed Resume.Insn instructions in all
 )
 
 // Stop is what Continue reports.
@@ -54,6 +55,10 @@ type Resume struct {
 	// SignalStop, if set, stops before a handler runs for a signal it
 	// accepts; the next Continue runs the handler.
 	SignalStop func(sig int) bool
+	// Insn > 0: stop (StopInsn) once the machine has executed exactly
+	// that many instructions, counting every thread, before the next one;
+	// a point already reached stops at once. Not with Steps.
+	Insn uint64
 }
 
 // ExitedThreads returns the threads that exited since the last call, in

@@ -44,6 +44,10 @@ type Config struct {
 	Host *Host
 }
 
+// WritesHost reports whether the guest may change host files (--fs rw):
+// running it again would change them again.
+func (c Config) WritesHost() bool { return c.FS == syscalls.FSReadWrite }
+
 // Events receives what happened in the guest, with instruction counts. It
 // is called from the run loop; implementations must not call back into the
 // machine.
@@ -191,6 +195,11 @@ func (m *Machine) Close() {
 	m.eng.close()
 }
 
+// insnSlack is how close to Resume.Insn a run gets without the stepping
+// hook: more than the longest translation block, so a block that crosses
+// the point always runs with the hook counting its instructions.
+const insnSlack = 1024
+
 // stopTimeout is the reason Stop records.
 const stopTimeout = 1
 
@@ -282,6 +291,9 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 		if m.cur != nil && m.pause.Swap(false) {
 			return Stop{Kind: StopPaused, Tid: m.cur.Tid, PC: m.eng.reg(uc.X86_REG_RIP)}
 		}
+		if r.Insn > 0 && m.cur != nil && m.eng.insns() >= r.Insn {
+			return Stop{Kind: StopInsn, Tid: m.cur.Tid, PC: m.eng.reg(uc.X86_REG_RIP)}
+		}
 		// A syscall the debugger stopped at the entry of runs first.
 		if m.pendingSys != nil {
 			ps := m.pendingSys
@@ -319,13 +331,31 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 			return *st
 		}
 		stepping := r.Steps > 0 && t.Tid == r.Tid
-		m.eng.setStep(stepping, *stepsLeft)
+		left := *stepsLeft
+		var withheld int64 // budget kept back from this run, still the thread's
+		exact := false
+		if r.Insn > 0 && r.Steps == 0 {
+			// Run hook-free to within insnSlack of the point, then count
+			// instructions with the stepping hook to stop exactly there.
+			switch rem := r.Insn - m.eng.insns(); {
+			case rem <= insnSlack:
+				m.eng.stepHook(true)
+				stepping, left, exact = true, int64(rem), true
+			case int64(rem-insnSlack) < budget:
+				withheld = budget - int64(rem-insnSlack)
+				budget -= withheld
+			}
+		}
+		m.eng.setStep(stepping, left)
 		var stop *Stop
-		m.keep, m.budget, stop = m.step(budget, r)
-		if stepping {
+		m.keep, m.budget, stop = m.step(budget, withheld, r)
+		if stepping && !exact {
 			*stepsLeft = m.eng.stepLeft()
 		}
 		if stop != nil {
+			if exact && stop.Kind == StopStep {
+				stop.Kind = StopInsn
+			}
 			return *stop
 		}
 		if st := m.signalStop; st != nil {
@@ -337,10 +367,11 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 	return Stop{Kind: StopExited, Exit: m.exited}
 }
 
-// step runs the current thread once and handles why it stopped. It returns
+// step runs the current thread once for budget instructions, withheld
+// more being left of its quantum, and handles why it stopped. It returns
 // whether the thread should keep the CPU, its remaining budget, and a stop
 // to report to the debugger, if any.
-func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
+func (m *Machine) step(budget, withheld int64, r Resume) (bool, int64, *Stop) {
 	before := m.eng.insns()
 	err := m.eng.run(m.eng.reg(uc.X86_REG_RIP), budget)
 	reason := m.eng.stopReason()
@@ -351,7 +382,7 @@ func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 	if c := m.eng.committed(); c > m.peakPages {
 		m.peakPages = c
 	}
-	left := m.eng.budget()
+	left := m.eng.budget() + withheld
 	tid := m.cur.Tid
 	switch reason {
 	case stopSyscall:
@@ -367,7 +398,11 @@ func (m *Machine) step(budget int64, r Resume) (bool, int64, *Stop) {
 		return keep && left > 0, left, nil
 	case stopBudget:
 		// Preempted right after a write to a watched range: report it now,
-		// as this thread's, before another thread runs.
+		// as this thread's, before another thread runs. A run that used
+		// only what was not withheld is not a preemption.
+		if left > 0 {
+			return true, left, m.watchStop()
+		}
 		return false, 0, m.watchStop()
 	case stopIntr:
 		m.exception(m.eng.intno())

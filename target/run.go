@@ -38,6 +38,9 @@ type Resume struct {
 	// IgnoreSignals runs signal handlers without the stops that
 	// SetSignalStops asked for.
 	IgnoreSignals bool
+	// Insn > 0: stop (StopInsn) once the machine has executed that many
+	// instructions in all threads. Not with Steps.
+	Insn uint64
 	// AtStage, if set, is asked whether to stop each time a stage is
 	// reached; such a stop has Stop.Stage set. Without it stages are
 	// recorded without stopping.
@@ -52,7 +55,7 @@ func (t *Target) Continue(r Resume) Stop { return t.run(r, t.tid) }
 
 // run is Continue with Steps counted on thread tid.
 func (t *Target) run(r Resume, tid int) Stop {
-	er := emu.Resume{Steps: r.Steps, Tid: tid, SyscallStop: t.catching}
+	er := emu.Resume{Steps: r.Steps, Tid: tid, SyscallStop: t.catching, Insn: r.Insn}
 	if !r.IgnoreSignals {
 		er.SignalStop = t.signals
 	}
@@ -101,5 +104,21 @@ func (t *Target) noteExits(st Stop) {
 			x.Reselected = t.tid
 		}
 		t.exits = append(t.exits, x)
+	}
+}
+
+// Goto runs forward to the point where the machine has executed n
+// instructions in all threads, the instruction clock that when reports,
+// passing breakpoints, watchpoints, catchpoints and signal stops on the
+// way (a point in time is not a place in the code). It returns StopInsn
+// there, or earlier at the guest's end or an Interrupt. A point already
+// passed is reached at once (the target only runs forward).
+func (t *Target) Goto(n uint64) Stop {
+	for {
+		st := t.run(Resume{Insn: n, IgnoreSignals: true}, t.tid)
+		switch st.Kind {
+		case StopInsn, StopExited, StopPaused:
+			return st
+		}
 	}
 }

@@ -34,6 +34,7 @@ const (
 	StopSignal     = emu.StopSignal
 	StopWatch      = emu.StopWatch
 	StopPaused     = emu.StopPaused
+	StopInsn       = emu.StopInsn
 )
 
 // MaxWatchLen is the most bytes one watchpoint covers.

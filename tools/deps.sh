@@ -20,6 +20,7 @@ check strace strace
 check patch patch                                      # applies tools/unicorn.patch
 check libcapstone-dev /usr/include/capstone/capstone.h # Intel/AT&T disassembly
 check binutils objdump                                 # disassembly cross-checks
+check gdb gdb                                          # a real client for the gdb stub's tests
 check librsvg2-bin rsvg-convert                        # timeline tests render the SVG to PNG
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,167 @@
+package debugger
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gouth-emu/gouth-emu/target"
+)
+
+// Going to a point of the run. The instruction clock (every thread's
+// instructions, one nanosecond of virtual time each) names a point in a
+// run, and a run is deterministic: going back is running the guest again
+// from its start to that point, with what it read replayed and what it
+// wrote not written twice.
+
+// replayOut passes a guest output stream through, except the bytes that
+// an earlier execution of the same run already wrote: an execution after
+// a goto backwards writes the same bytes again up to where the first one
+// got.
+type replayOut struct {
+	w     io.Writer
+	pos   int64 // bytes this execution has written
+	shown int64 // bytes any execution has written
+}
+
+func (o *replayOut) Write(p []byte) (int, error) {
+	n := len(p)
+	if skip := o.shown - o.pos; skip > 0 {
+		if int64(len(p)) <= skip {
+			o.pos += int64(len(p))
+			return n, nil
+		}
+		p, o.pos = p[skip:], o.shown
+	}
+	m, err := o.w.Write(p)
+	o.pos += int64(m)
+	o.shown = o.pos
+	if err != nil {
+		return n - len(p) + m, err
+	}
+	return n, nil
+}
+
+// rewind starts another execution of the same run.
+func (o *replayOut) rewind() { o.pos = 0 }
+
+// reset starts a new run, whose output is all new.
+func (o *replayOut) reset() { o.pos, o.shown = 0, 0 }
+
+// replayIn records every read of a guest input stream, so that another
+// execution of the run reads the same bytes in the same pieces; past what
+// was recorded it reads the stream itself.
+type replayIn struct {
+	r    io.Reader
+	log  []readResult
+	next int // the next recorded read to replay
+}
+
+type readResult struct {
+	data []byte
+	err  error
+}
+
+func (in *replayIn) Read(p []byte) (int, error) {
+	if in.next < len(in.log) {
+		rec := in.log[in.next]
+		if len(rec.data) <= len(p) {
+			in.next++
+			return copy(p, rec.data), rec.err
+		}
+		// The same execution asks for the same sizes; anything else is
+		// a read the recording cannot answer the same way.
+		return 0, fmt.Errorf("replayed stdin: read of %d bytes where %d were read before", len(p), len(rec.data))
+	}
+	n, err := in.r.Read(p)
+	in.log = append(in.log, readResult{append([]byte(nil), p[:n]...), err})
+	in.next = len(in.log)
+	return n, err
+}
+
+func (in *replayIn) rewind() { in.next = 0 }
+
+func (in *replayIn) reset() { in.log, in.next = nil, 0 }
+
+// replayIO wraps the guest's streams of cfg for goto backwards.
+type replayIO struct {
+	outs []*replayOut
+	in   *replayIn
+}
+
+func newReplayIO(cfg *target.Config) *replayIO {
+	rio := &replayIO{}
+	for _, w := range []*io.Writer{&cfg.Stdout, &cfg.Stderr, &cfg.Warn} {
+		if *w != nil {
+			o := &replayOut{w: *w}
+			rio.outs = append(rio.outs, o)
+			*w = o
+		}
+	}
+	if cfg.Stdin != nil {
+		rio.in = &replayIn{r: cfg.Stdin}
+		cfg.Stdin = rio.in
+	}
+	return rio
+}
+
+func (rio *replayIO) rewind() {
+	for _, o := range rio.outs {
+		o.rewind()
+	}
+	if rio.in != nil {
+		rio.in.rewind()
+	}
+}
+
+func (rio *replayIO) reset() {
+	for _, o := range rio.outs {
+		o.reset()
+	}
+	if rio.in != nil {
+		rio.in.reset()
+	}
+}
+
+// cmdWhen shows the point of the run the session is at.
+func (s *Session) cmdWhen(string) error {
+	n := s.t.Insns()
+	s.printf("instruction %d (virtual time %v); thread %d selected, thread %d last on the CPU\n",
+		n, time.Duration(n), s.t.Selected(), s.t.OnCPU())
+	return nil
+}
+
+// cmdGoto goes to instruction N of the run: forward by running to it,
+// backward by running the guest again from its start.
+func (s *Session) cmdGoto(args string) error {
+	a := strings.TrimSpace(args)
+	n, err := strconv.ParseUint(a, 0, 64)
+	if err != nil {
+		return fmt.Errorf("want an instruction count ('when' shows the current one), got %q", a)
+	}
+	now := s.t.Insns()
+	if n > now && s.exited != nil {
+		return fmt.Errorf("the guest ended at instruction %d", now)
+	}
+	if n < now {
+		if s.cfg.Guest.WritesHost() {
+			return errors.New("goto backwards runs the guest again, which would repeat its writes to host files under --fs rw")
+		}
+		if err := s.rewind(); err != nil {
+			return err
+		}
+	}
+	s.reportStop(s.run(func() target.Stop { return s.t.Goto(n) }))
+	return nil
+}
+
+// rewind starts another execution of the run, from its first instruction,
+// with the breakpoints kept.
+func (s *Session) rewind() error {
+	s.Close()
+	s.replay.rewind()
+	return s.start()
+}
