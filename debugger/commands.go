@@ -112,6 +112,10 @@ func init() {
 		{Name: "when", Group: GroupRunning, Needs: NeedsMachine, Help: "the point of the run: the instruction count of all threads (one instruction is a nanosecond of virtual time), the selected thread", run: (*Session).cmdWhen},
 		{Name: "goto", Args: "INSN", Group: GroupRunning, Needs: NeedsMachine, Help: "go to instruction INSN of the run, forward or backward, passing breakpoints",
 			Long: "Backward, the guest runs again from its first instruction: runs are deterministic, what it read from stdin is read again from a record, and what it printed is not printed twice. Not under --fs rw, whose writes to host files would be repeated.", run: (*Session).cmdGoto},
+		{Name: "reverse-stepi", Aliases: []string{"rsi"}, Args: "[N]", Group: GroupRunning, Needs: NeedsMachine, Repeats: true, Help: "go back N instructions of the selected thread (default 1), to just before it executed them",
+			Long: "The guest runs again from its first instruction to that point (see goto).", run: (*Session).cmdReverseStepi},
+		{Name: "reverse-continue", Aliases: []string{"rc"}, Group: GroupRunning, Needs: NeedsMachine, Help: "go back to the last breakpoint, watchpoint, syscall breakpoint or signal stop before now (or to the start)",
+			Long: "The guest runs again from its first instruction twice: to find the stops, then to the last one. With a watchpoint it answers who last changed a variable.", run: (*Session).cmdReverseContinue},
 		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
 
 		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC",

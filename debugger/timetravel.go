@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/target"
 )
 
@@ -164,4 +165,86 @@ func (s *Session) rewind() error {
 	s.Close()
 	s.replay.rewind()
 	return s.start()
+}
+
+// back goes to point n of the run, which is not after now: by running
+// the guest again from its start when it is before.
+func (s *Session) back(n uint64) (target.Stop, error) {
+	if n < s.t.Insns() {
+		if s.cfg.Guest.WritesHost() {
+			return target.Stop{}, errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+		}
+		if err := s.rewind(); err != nil {
+			return target.Stop{}, err
+		}
+	}
+	st := s.t.Goto(n)
+	s.t.TakeExits() // reported when they happened
+	return st, nil
+}
+
+// cmdReverseStepi goes back N instructions of the selected thread, to
+// the point just before it executed them.
+func (s *Session) cmdReverseStepi(args string) error {
+	n, err := count(args)
+	if err != nil {
+		return err
+	}
+	tid := s.t.Selected()
+	at, ok := s.t.Before(tid, uint64(n))
+	if !ok {
+		return fmt.Errorf("thread %d has not executed %d instructions yet", tid, n)
+	}
+	st, err := s.back(at)
+	if err != nil {
+		return err
+	}
+	if st.Kind != target.StopInsn {
+		s.reportStop(st)
+		return nil
+	}
+	s.t.Select(tid)
+	st.Kind, st.Tid, st.PC = target.StopStep, tid, s.t.Reg(abi.RIP)
+	s.reportStop(st)
+	return nil
+}
+
+// cmdReverseContinue goes back to the last stop before now that going
+// forward would have made (a breakpoint, watchpoint, syscall breakpoint or
+// signal), or to the start of the run if there is none. It runs the guest
+// again twice: once to find the stops, once to the last of them.
+func (s *Session) cmdReverseContinue(string) error {
+	now := s.t.Insns()
+	if s.cfg.Guest.WritesHost() {
+		return errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+	}
+	stops := 0
+	if err := s.rewind(); err != nil {
+		return err
+	}
+	for {
+		st := s.t.Continue(target.Resume{Insn: now})
+		// A stop at now itself is the one the session is at.
+		if st.Kind == target.StopInsn || st.Kind == target.StopExited || st.Kind == target.StopPaused || s.t.Insns() >= now {
+			break
+		}
+		stops++
+	}
+	if err := s.rewind(); err != nil {
+		return err
+	}
+	if stops == 0 {
+		s.t.TakeExits()
+		s.printf("No stop before instruction %d: back at the start of the run\n", now)
+		s.printCurrent(s.t.Reg(abi.RIP), s.t.Selected())
+		return nil
+	}
+	var st target.Stop
+	for i := 0; i < stops; i++ {
+		st = s.t.Continue(target.Resume{Insn: now})
+	}
+	s.t.TakeExits()
+	s.hit(st)
+	s.reportStop(st)
+	return nil
 }

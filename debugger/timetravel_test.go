@@ -80,3 +80,54 @@ func TestGotoBackwards(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestReverse stops twice at runtime.newproc, goes back to the first stop
+// with reverse-continue (same instruction count, same registers, same
+// backtrace as when it was reached going forward), steps back one
+// instruction with reverse-stepi (to the CALL before it) and forward
+// again with stepi (the same point once more).
+func TestReverse(t *testing.T) {
+	whenRE := regexp.MustCompile(`instruction (\d+) `)
+	when := func(t *testing.T, s *Session, out *bytes.Buffer) uint64 {
+		t.Helper()
+		m := whenRE.FindStringSubmatch(execAll(t, s, out, "when"))
+		if m == nil {
+			t.Fatal("when printed no instruction count")
+		}
+		n, _ := strconv.ParseUint(m[1], 10, 64)
+		return n
+	}
+	for _, tc := range []*toolchain{toolchains[0], machine} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, out := openSession(t, tc.binary(t, "hello"), "hello")
+			execAll(t, s, out, "break runtime.newproc", "continue")
+			first := when(t, s, out)
+			forward := execAll(t, s, out, "regs", "bt")
+			execAll(t, s, out, "continue")
+			if second := when(t, s, out); second <= first {
+				t.Fatalf("second stop at instruction %d, not after the first (%d)", second, first)
+			}
+			back := execAll(t, s, out, "reverse-continue")
+			if !strings.Contains(back, "Breakpoint 1, runtime.newproc") {
+				t.Fatalf("reverse-continue: got\n%s", back)
+			}
+			if got := when(t, s, out); got != first {
+				t.Errorf("reverse-continue: at instruction %d, want the first stop's %d", got, first)
+			}
+			if got := execAll(t, s, out, "regs", "bt"); got != forward {
+				t.Errorf("after reverse-continue:\n%s\nwant what the first stop showed:\n%s", got, forward)
+			}
+			rsi := execAll(t, s, out, "reverse-stepi")
+			if !strings.Contains(rsi, "CALL") {
+				t.Errorf("reverse-stepi from newproc's entry: want the CALL before it, got\n%s", rsi)
+			}
+			if got := when(t, s, out); got >= first {
+				t.Errorf("reverse-stepi: at instruction %d, want before %d", got, first)
+			}
+			execAll(t, s, out, "stepi")
+			if got := when(t, s, out); got != first {
+				t.Errorf("stepi after reverse-stepi: at instruction %d, want %d", got, first)
+			}
+		})
+	}
+}

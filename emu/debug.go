@@ -201,3 +201,27 @@ func (m *Machine) CurrentTid() int { return m.cur.Tid }
 
 // Insns is the number of instructions executed so far.
 func (m *Machine) Insns() uint64 { return m.eng.insns() }
+
+// Slice is a stretch of the run in which one thread executed instructions
+// Start to End-1 of the instruction count of all threads.
+type Slice struct {
+	Tid        int
+	Start, End uint64
+}
+
+// logSlice records that thread tid ran from instruction start to end,
+// extending the last slice when the same thread goes on.
+func (m *Machine) logSlice(tid int, start, end uint64) {
+	if end <= start {
+		return
+	}
+	if n := len(m.slices); n > 0 && m.slices[n-1].Tid == tid && m.slices[n-1].End == start {
+		m.slices[n-1].End = end
+		return
+	}
+	m.slices = append(m.slices, Slice{tid, start, end})
+}
+
+// Slices returns who ran when, in order: the run's schedule so far. The
+// slice is the machine's; callers must not change it.
+func (m *Machine) Slices() []Slice { return m.slices }

@@ -116,6 +116,7 @@ type Machine struct {
 	signalStop  *Stop          // a signal stop to report
 	pendingSig  *pendingSignal // its signal, delivered on the next Continue
 	exitedTids  []int          // threads that exited, for the debugger
+	slices      []Slice        // who ran when (Slices)
 
 	stopFlag   atomic.Int32 // why Stop was called: stopTimeout, stopInterrupt
 	pause      atomic.Bool  // Pause was called and no Continue has returned for it yet
@@ -348,7 +349,9 @@ func (m *Machine) resume(r Resume, stepsLeft *int64) Stop {
 		}
 		m.eng.setStep(stepping, left)
 		var stop *Stop
+		before := m.eng.insns()
 		m.keep, m.budget, stop = m.step(budget, withheld, r)
+		m.logSlice(t.Tid, before, m.eng.insns())
 		if stepping && !exact {
 			*stepsLeft = m.eng.stepLeft()
 		}

@@ -122,3 +122,23 @@ func (t *Target) Goto(n uint64) Stop {
 		}
 	}
 }
+
+// Before returns the point of the run just before thread tid executed the
+// instruction n instructions back from now (n = 1: its last one), found
+// in the machine's schedule; false if the thread has not run that many.
+// Goto there, with tid selected, is reverse-stepi.
+func (t *Target) Before(tid int, n uint64) (uint64, bool) {
+	sl := t.m.Slices()
+	for i := len(sl) - 1; i >= 0 && n > 0; i-- {
+		s := sl[i]
+		if s.Tid != tid {
+			continue
+		}
+		if ran := s.End - s.Start; n > ran {
+			n -= ran
+			continue
+		}
+		return s.End - n, true
+	}
+	return 0, false
+}
