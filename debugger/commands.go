@@ -116,6 +116,9 @@ func init() {
 			Long: "The guest runs again from its first instruction to that point (see goto).", run: (*Session).cmdReverseStepi},
 		{Name: "reverse-continue", Aliases: []string{"rc"}, Group: GroupRunning, Needs: NeedsMachine, Help: "go back to the last breakpoint, watchpoint, syscall breakpoint or signal stop before now (or to the start)",
 			Long: "The guest runs again from its first instruction twice: to find the stops, then to the last one. With a watchpoint it answers who last changed a variable.", run: (*Session).cmdReverseContinue},
+		{Name: "reverse-step", Aliases: []string{"rs"}, Group: GroupRunning, Needs: NeedsMachine, Repeats: true, Help: "go back to the start of the previous source line the selected thread executed, into calls", run: (*Session).cmdReverseStep},
+		{Name: "reverse-next", Aliases: []string{"rn"}, Group: GroupRunning, Needs: NeedsMachine, Repeats: true, Help: "go back to the start of the previous source line of this function, over calls", run: (*Session).cmdReverseNext},
+		{Name: "reverse-finish", Group: GroupRunning, Needs: NeedsMachine, Help: "go back to the call of the selected frame's function, just before the CALL", run: (*Session).cmdReverseFinish},
 		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
 
 		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC",
@@ -534,23 +537,9 @@ var stackSwitchFrames = map[string]bool{"runtime.systemstack_switch": true}
 // inlined frame, finish runs until the physical function holding it
 // returns.
 func (s *Session) cmdFinish(string) error {
-	frames, err := s.shownFrames()
-	if len(frames) == 0 {
+	frames, i, c, crossed, err := s.callerOfSelected("finish")
+	if err != nil {
 		return err
-	}
-	i := min(s.frame, len(frames)-1)
-	for i < len(frames)-1 && frames[i].Inlined {
-		i++
-	}
-	c, crossed := i+1, false
-	for ; c < len(frames); c++ {
-		crossed = crossed || frames[c].note != ""
-		if !stackSwitchFrames[frames[c].Func] {
-			break
-		}
-	}
-	if c >= len(frames) {
-		return errors.New(`"finish" not meaningful in the outermost frame`)
 	}
 	caller := frames[c]
 	s.printf("Run till exit from %s\n", s.where(frames[i].PC))
@@ -561,6 +550,32 @@ func (s *Session) cmdFinish(string) error {
 	}
 	s.reportStop(st)
 	return nil
+}
+
+// callerOfSelected finds, in the selected thread's backtrace, the
+// physical frame i holding the selected frame and its caller c, past the
+// frames of stack switches that never run again; crossed says whether
+// the caller is beyond a stack switch. cmd names the command for the
+// error in the outermost frame.
+func (s *Session) callerOfSelected(cmd string) (frames []shownFrame, i, c int, crossed bool, err error) {
+	frames, err = s.shownFrames()
+	if len(frames) == 0 {
+		return nil, 0, 0, false, err
+	}
+	i = min(s.frame, len(frames)-1)
+	for i < len(frames)-1 && frames[i].Inlined {
+		i++
+	}
+	for c = i + 1; c < len(frames); c++ {
+		crossed = crossed || frames[c].note != ""
+		if !stackSwitchFrames[frames[c].Func] {
+			break
+		}
+	}
+	if c >= len(frames) {
+		return nil, 0, 0, false, fmt.Errorf("%q not meaningful in the outermost frame", cmd)
+	}
+	return frames, i, c, crossed, nil
 }
 
 func (s *Session) cmdRestart(string) error {

@@ -248,3 +248,150 @@ func (s *Session) cmdReverseContinue(string) error {
 	s.reportStop(st)
 	return nil
 }
+
+// tracePoint is one instruction the selected thread executed: the point
+// of the run just before it, where it was and its stack pointer.
+type tracePoint struct {
+	at, pc uint64
+	frame  target.FrameKey
+}
+
+// traceLimit bounds the instructions of all threads one trace covers.
+const traceLimit = 1 << 22
+
+// traceBack runs the guest again to window instructions before now and
+// records, instruction by instruction, what thread tid executes from
+// there to now; the session is then at the window's start. Where the
+// thread runs is known from the schedule (Target.Before), so only its own
+// instructions are stepped. User breakpoints are lifted while it steps.
+func (s *Session) traceBack(tid int, now, window uint64) ([]tracePoint, error) {
+	from := now - min(window, now)
+	var points []uint64
+	for n := uint64(1); ; n++ {
+		at, ok := s.t.Before(tid, n)
+		if !ok || at < from {
+			break
+		}
+		points = append(points, at)
+	}
+	if _, err := s.back(from); err != nil {
+		return nil, err
+	}
+	for _, bp := range s.bps {
+		if bp.Enabled {
+			s.disarm(bp)
+		}
+	}
+	defer func() {
+		for _, bp := range s.bps {
+			if bp.Enabled {
+				s.arm(bp)
+			}
+		}
+	}()
+	trace := make([]tracePoint, 0, len(points))
+	for i := len(points) - 1; i >= 0; i-- {
+		if st := s.t.Goto(points[i]); st.Kind != target.StopInsn {
+			return nil, fmt.Errorf("the run again did not reach instruction %d (%v): it is not the same run", points[i], st.Kind)
+		}
+		s.t.Select(tid)
+		trace = append(trace, tracePoint{points[i], s.t.Reg(abi.RIP), s.t.Frame(tid)})
+		s.t.StepInstruction(1)
+	}
+	s.t.TakeExits()
+	return trace, nil
+}
+
+// reverseTo goes back to the point pick chooses in the selected thread's
+// recent instructions (the trace, oldest first), widening the window
+// until pick finds one or the trace reaches the run's start.
+func (s *Session) reverseTo(cmd string, pick func(trace []tracePoint) (int, bool)) error {
+	if s.cfg.Guest.WritesHost() {
+		return errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+	}
+	tid, now := s.t.Selected(), s.t.Insns()
+	for window := uint64(1 << 12); ; window *= 4 {
+		trace, err := s.traceBack(tid, now, window)
+		if err != nil {
+			return err
+		}
+		if i, ok := pick(trace); ok {
+			st, err := s.back(trace[i].at)
+			if err != nil {
+				return err
+			}
+			s.t.Select(tid)
+			st.Kind, st.Tid, st.PC = target.StopStep, tid, s.t.Reg(abi.RIP)
+			s.reportStop(st)
+			return nil
+		}
+		if window >= now || window >= traceLimit {
+			st, err := s.back(now)
+			if err != nil {
+				return err
+			}
+			_ = st
+			return fmt.Errorf("%s: no such point in the %d instructions before this one", cmd, min(window, now))
+		}
+	}
+}
+
+// cmdReverseStep goes back to the start of the previous source line the
+// selected thread executed, into calls (reverse-step); cmdReverseNext
+// does it in this function or its caller, over calls (reverse-next).
+func (s *Session) cmdReverseStep(string) error { return s.reverseLine("reverse-step", false) }
+func (s *Session) cmdReverseNext(string) error { return s.reverseLine("reverse-next", true) }
+
+func (s *Session) reverseLine(cmd string, over bool) error {
+	file, line, fn := s.syms.LineForPC(s.reg(abi.RIP))
+	frame := s.t.Frame(s.t.Selected())
+	here := func(p tracePoint) (string, int, string) { return s.syms.LineForPC(p.pc) }
+	// counts says whether a trace point is one the command sees: with
+	// over, in this frame or a caller's, not in a callee or on another
+	// stack (systemstack's g0).
+	counts := func(p tracePoint) bool {
+		_, l, _ := here(p)
+		return l != 0 && (!over || frame.AtOrAbove(p.frame))
+	}
+	return s.reverseTo(cmd, func(trace []tracePoint) (int, bool) {
+		i := len(trace) - 1
+		for ; i >= 0; i-- { // the rest of the current line
+			if f, l, g := here(trace[i]); counts(trace[i]) && (f != file || l != line || g != fn) {
+				break
+			}
+		}
+		if i < 0 {
+			return 0, false
+		}
+		pf, pl, pg := here(trace[i])
+		start := i
+		for j := i - 1; j >= 0; j-- { // back to where that line began
+			if !counts(trace[j]) {
+				continue
+			}
+			if f, l, g := here(trace[j]); f != pf || l != pl || g != pg {
+				return start, true
+			}
+			start = j
+		}
+		return 0, false // the line may have begun before the window
+	})
+}
+
+// cmdReverseFinish goes back to the call of the selected frame's
+// function: the caller, just before its CALL (reverse-finish).
+func (s *Session) cmdReverseFinish(string) error {
+	frames, _, c, crossed, err := s.callerOfSelected("reverse-finish")
+	if err != nil {
+		return err
+	}
+	caller := s.t.FrameKeyOf(frames[c].g, frames[c].SP, s.t.Selected(), crossed)
+	return s.reverseTo("reverse-finish", func(trace []tracePoint) (int, bool) {
+		for i := len(trace) - 1; i >= 0; i-- {
+			if caller.AtOrAbove(trace[i].frame) {
+				return i, true
+			}
+		}
+		return 0, false
+	})
+}

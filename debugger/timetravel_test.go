@@ -131,3 +131,43 @@ func TestReverse(t *testing.T) {
 		})
 	}
 }
+
+// TestReverseLines steps forward through main.main with next and back
+// with reverse-next and reverse-step: each lands exactly where the
+// forward step it undoes started (same instruction count, same
+// registers). reverse-finish from fmt.Fprintln's entry goes back to its
+// caller, from where stepi enters fmt.Fprintln again.
+func TestReverseLines(t *testing.T) {
+	whenRE := regexp.MustCompile(`instruction (\d+) `)
+	when := func(t *testing.T, s *Session, out *bytes.Buffer) string {
+		t.Helper()
+		m := whenRE.FindStringSubmatch(execAll(t, s, out, "when"))
+		if m == nil {
+			t.Fatal("when printed no instruction count")
+		}
+		return m[1]
+	}
+	for _, tc := range []*toolchain{toolchains[0], machine} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, out := openSession(t, tc.binary(t, "hello"), "hello")
+			execAll(t, s, out, "break main.main", "continue")
+			w0, r0 := when(t, s, out), execAll(t, s, out, "regs")
+			execAll(t, s, out, "next")
+			w1, r1 := when(t, s, out), execAll(t, s, out, "regs")
+			execAll(t, s, out, "next")
+			for _, c := range []struct{ cmd, want, regs string }{{"reverse-next", w1, r1}, {"reverse-step", w0, r0}} {
+				execAll(t, s, out, c.cmd)
+				if got := when(t, s, out); got != c.want {
+					t.Errorf("%s: at instruction %s, want %s, where the forward step started", c.cmd, got, c.want)
+				}
+				if got := execAll(t, s, out, "regs"); got != c.regs {
+					t.Errorf("%s: registers\n%s\nwant\n%s", c.cmd, got, c.regs)
+				}
+			}
+			execAll(t, s, out, "delete", "break fmt.Fprintln", "continue", "reverse-finish")
+			if got := execAll(t, s, out, "stepi"); !strings.Contains(got, "fmt.Fprintln+0x0 ") {
+				t.Errorf("stepi after reverse-finish from fmt.Fprintln: want its entry again, got\n%s", got)
+			}
+		})
+	}
+}

@@ -256,8 +256,9 @@ func (m *Machine) Continue(r Resume) Stop {
 	stepsLeft := r.Steps
 	// The step hook also checks the watchpoints.
 	m.eng.stepHook(r.Steps > 0 || len(m.watches) > 0)
-	// Resuming at the breakpoint we stopped at executes its instruction.
-	if m.last.Kind == StopBreakpoint && m.cur != nil && m.last.Tid == m.cur.Tid &&
+	// Resuming at the breakpoint we stopped at, or at a point a goto reached,
+	// executes its instruction: the stop is already where the guest is.
+	if (m.last.Kind == StopBreakpoint || m.last.Kind == StopInsn) && m.cur != nil && m.last.Tid == m.cur.Tid &&
 		m.eng.reg(uc.X86_REG_RIP) == m.last.PC {
 		m.eng.setBPSkip(m.last.PC)
 	}

@@ -47,6 +47,9 @@ func (t *Target) FrameKeyOf(g, sp uint64, tid int, anyThread bool) FrameKey {
 	return FrameKey{Tid: tid, SP: sp, AnyThread: anyThread}
 }
 
+// Frame names the innermost frame of thread tid, as it is now.
+func (t *Target) Frame(tid int) FrameKey { return t.frameKey(tid) }
+
 // frameKey names the innermost frame of thread tid: its g from TLS.
 func (t *Target) frameKey(tid int) FrameKey {
 	sp, _ := t.m.ThreadReg(tid, abi.RSP)
@@ -66,8 +69,8 @@ func (k FrameKey) same(o FrameKey) bool {
 	return o.G == 0 && (k.AnyThread || o.Tid == k.Tid) && o.SP == k.SP
 }
 
-// atOrAbove reports whether o is k's frame or one of its callers'.
-func (k FrameKey) atOrAbove(o FrameKey) bool {
+// AtOrAbove reports whether o is k's frame or one of its callers'.
+func (k FrameKey) AtOrAbove(o FrameKey) bool {
 	if k.G != 0 {
 		return o.G == k.G && o.Depth <= k.Depth
 	}
@@ -117,7 +120,7 @@ func (t *Target) stepOver(tid int) Stop {
 		return t.run(Resume{Steps: 1}, tid)
 	}
 	from := t.frameKey(tid)
-	return t.runUntil(pc+uint64(inst.Len), func(st Stop) bool { return from.atOrAbove(t.frameKey(st.Tid)) })
+	return t.runUntil(pc+uint64(inst.Len), func(st Stop) bool { return from.AtOrAbove(t.frameKey(st.Tid)) })
 }
 
 // stepLineLimit bounds the instructions one step or next runs: it stops
