@@ -49,7 +49,8 @@ func TestCommandTable(t *testing.T) {
 // runs it says so and one that reads the machine still works; without a
 // machine (as after a failed restart) both say so. Some commands that
 // need nothing are refused in neither state. ('restart' and the reverse
-// commands are left out: they would run the guest again.)
+// commands are left out: they would run the guest again; so would 'stage
+// -'.)
 func TestCommandNeeds(t *testing.T) {
 	bin := machine.binary(t, "hello")
 	s, out := openSession(t, bin, "hello")
@@ -62,6 +63,14 @@ func TestCommandNeeds(t *testing.T) {
 	never := []string{"breakpoints", "stages", "help", "display", "undisplay"}
 	for _, c := range Commands {
 		if c.Name == "restart" || strings.HasPrefix(c.Name, "reverse-") {
+			continue
+		}
+		if c.Name == "stage" {
+			// Forward it needs a live guest; back ('stage -') it does not,
+			// so it reads the machine and checks liveness itself.
+			if err := s.Exec("stage"); !errors.Is(err, errExited) {
+				t.Errorf("stage after the guest exited: %v, want %q", err, errExited)
+			}
 			continue
 		}
 		err := s.Exec(c.Name)

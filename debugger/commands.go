@@ -178,7 +178,7 @@ func init() {
 
 		// The boot-stage commands (stagecmds.go): the reason gouth-emu
 		// exists.
-		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N]", Group: GroupStages, Needs: NeedsLive, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter",
+		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N|-]", Group: GroupStages, Needs: NeedsMachine, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter; a stage already reached, or - for the one before this point, is gone back to",
 			Long:    "Stage NAME or N must be one not reached yet; 'stages' lists them, 'restart' starts over.",
 			Repeats: true, run: (*Session).cmdStage},
 		{Name: "stages", Group: GroupStages, Help: "every boot stage: reached or not, at which instruction, or why it cannot be reached here", run: (*Session).cmdStages},

@@ -2,6 +2,7 @@ package debugger
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,8 +17,16 @@ import (
 // few dozen stops per run; the commands are in the table (commands.go).
 
 func (s *Session) cmdStage(args string) error {
+	a := strings.TrimSpace(args)
+	if a == "-" {
+		r := s.previousStage()
+		if r == nil {
+			return errors.New("no stage was reached before this point")
+		}
+		return s.stageAgain(r)
+	}
 	var want *stages.Resolved
-	if a := strings.TrimSpace(args); a != "" {
+	if a != "" {
 		r, err := s.stages.Find(a)
 		if err != nil {
 			return err
@@ -26,27 +35,96 @@ func (s *Session) cmdStage(args string) error {
 			return fmt.Errorf("stage %s cannot be reached in this binary: %s", r.ID, r.Why)
 		}
 		if r.Reached {
-			return fmt.Errorf("stage %s was reached at instruction %d; 'restart' to see it again", r.ID, r.Insns)
+			return s.stageAgain(r)
 		}
 		want = r
 	}
+	if err := s.ready(NeedsLive); err != nil {
+		return err
+	}
+	return s.runToStage(want, true)
+}
+
+// runToStage runs to stage want (nil: the next one) and explains it; a
+// stop on the way is reported instead if stopOnTheWay is set, else passed
+// (the guest's end and an interrupt always stop it).
+func (s *Session) runToStage(want *stages.Resolved, stopOnTheWay bool) error {
 	prevSyscalls := s.lastStageSyscalls
 	// Signals are not stopped at on the way: a stage is the stop asked for.
-	st := s.t.Continue(target.Resume{IgnoreSignals: true, AtStage: func() bool {
-		return want == nil || s.stages.Last() == want
-	}})
-	if st.Stage {
-		r := s.stages.Last()
-		s.banner(r, prevSyscalls)
-		s.lastStageSyscalls = r.Syscalls
-		s.frame = 0
-		s.t.Select(st.Tid)
-		s.printCurrent(st.PC, st.Tid)
-		return nil
+	for {
+		st := s.t.Continue(target.Resume{IgnoreSignals: true, AtStage: func() bool {
+			return want == nil || s.stages.Last() == want
+		}})
+		if st.Stage {
+			r := s.stages.Last()
+			s.banner(r, prevSyscalls)
+			s.lastStageSyscalls = r.Syscalls
+			s.frame = 0
+			s.t.Select(st.Tid)
+			s.printCurrent(st.PC, st.Tid)
+			return nil
+		}
+		if stopOnTheWay || st.Kind == target.StopExited || st.Kind == target.StopPaused {
+			s.hit(st)
+			s.reportStop(st)
+			return nil
+		}
 	}
-	s.hit(st)
-	s.reportStop(st)
-	return nil
+}
+
+// previousStage is the last stage reached before the current point.
+func (s *Session) previousStage() *stages.Resolved {
+	now := s.t.Insns()
+	var prev *stages.Resolved
+	for _, r := range s.stages.Stages() {
+		if r.Reached && r.Insns < now && (prev == nil || r.Insns > prev.Insns) {
+			prev = r
+		}
+	}
+	return prev
+}
+
+// stageAgain goes back to stage r, which was reached: the guest runs
+// again from its start (see goto) to it, passing the user's breakpoints,
+// and the stage is explained as when it was first reached.
+func (s *Session) stageAgain(r *stages.Resolved) error {
+	if s.cfg.Guest.WritesHost() {
+		return errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+	}
+	// The banner counts syscalls, and shows watches, since the stage
+	// reached before r, as walking the stages forward does.
+	var before *stages.Resolved
+	for _, p := range s.stages.Stages() {
+		if p.Reached && p.Insns < r.Insns && (before == nil || p.Insns > before.Insns) {
+			before = p
+		}
+	}
+	if err := s.rewind(); err != nil {
+		return err
+	}
+	want, err := s.stages.Find(r.ID)
+	if err != nil {
+		return err
+	}
+	if before != nil {
+		s.lastStageSyscalls = before.Syscalls
+		s.prevStage, _ = s.stages.Find(before.ID)
+	}
+	for _, bp := range s.bps {
+		if bp.Enabled {
+			s.disarm(bp)
+		}
+	}
+	defer func() {
+		for _, bp := range s.bps {
+			if bp.Enabled {
+				s.arm(bp)
+			}
+		}
+	}()
+	err = s.runToStage(want, false)
+	s.t.TakeExits()
+	return err
 }
 
 // banner explains a stage: heading, text, watches, syscalls since the

@@ -171,3 +171,26 @@ func TestReverseLines(t *testing.T) {
 		})
 	}
 }
+
+// TestStageBack walks three stages, then 'stage -' goes back to the
+// second: its banner and stop line are the ones shown going forward;
+// after the guest's end, 'stage schedinit' goes back to that stage.
+func TestStageBack(t *testing.T) {
+	for _, tc := range []*toolchain{toolchains[0], machine} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, out := openSession(t, tc.binary(t, "hello"), "hello")
+			execAll(t, s, out, "stage")
+			second := execAll(t, s, out, "stage")
+			execAll(t, s, out, "stage")
+			if got := execAll(t, s, out, "stage -"); got != second {
+				t.Errorf("stage - from the third stage:\n%s\nwant the second stage as shown going forward:\n%s", got, second)
+			}
+			execAll(t, s, out, "stage osinit")
+			schedinit := execAll(t, s, out, "stage")
+			execAll(t, s, out, "continue")
+			if got := execAll(t, s, out, "stage schedinit"); got != schedinit {
+				t.Errorf("stage schedinit after the end:\n%s\nwant as shown going forward:\n%s", got, schedinit)
+			}
+		})
+	}
+}
