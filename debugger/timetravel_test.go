@@ -2,11 +2,15 @@ package debugger
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"math/rand"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/debugger/disasm"
 	"github.com/gouth-emu/gouth-emu/emu"
 	"github.com/gouth-emu/gouth-emu/loader"
@@ -193,4 +197,97 @@ func TestStageBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// machineState is everything a test compares between two ways of
+// reaching a point: the instruction count, every thread's registers, and
+// a hash of the writable mappings of at most 64 MiB.
+func machineState(t *testing.T, s *Session) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "insns %d\n", s.t.Insns())
+	for _, th := range s.t.Threads() {
+		fmt.Fprintf(&b, "thread %d %s:", th.Tid, th.State)
+		for r := abi.RAX; r <= abi.GSBase; r++ {
+			v, _ := s.t.ThreadReg(th.Tid, r)
+			fmt.Fprintf(&b, " %x", v)
+		}
+		b.WriteString("\n")
+	}
+	for _, v := range s.t.Maps() {
+		if v.Prot&abi.ProtWrite == 0 || v.End-v.Start > 64<<20 {
+			continue
+		}
+		buf := make([]byte, v.End-v.Start)
+		if err := s.t.Peek(v.Start, buf); err != nil {
+			t.Fatalf("reading %#x-%#x: %v", v.Start, v.End, err)
+		}
+		fmt.Fprintf(&b, "%#x-%#x %x\n", v.Start, v.End, sha256.Sum256(buf))
+	}
+	return b.String()
+}
+
+// TestReverseExact is the exactness property of going back: for random
+// points t1 < t2 of a run (fixed seed), the state at t1 reached directly
+// is the state at t1 reached by going to t2 and back, and the run goes on
+// from both to the same end.
+func TestReverseExact(t *testing.T) {
+	const seed = 11
+	for _, tc := range toolchains[:3] {
+		for _, g := range []string{"hello", "goroutines", "timers"} {
+			t.Run(tc.name+"/"+g, func(t *testing.T) {
+				bin := tc.binary(t, g)
+				ref, refOut := openSession(t, bin, g)
+				execAll(t, ref, refOut, "continue")
+				total := ref.t.Insns()
+				rng := rand.New(rand.NewSource(seed))
+				for i := 0; i < 2; i++ {
+					t1 := uint64(rng.Int63n(int64(total-2))) + 1
+					t2 := t1 + uint64(rng.Int63n(int64(total-t1)))
+					direct, dout := openSession(t, bin, g)
+					execAll(t, direct, dout, "goto "+itoa(t1))
+					round, rout := openSession(t, bin, g)
+					execAll(t, round, rout, "goto "+itoa(t2), "goto "+itoa(t1))
+					if a, b := machineState(t, direct), machineState(t, round); a != b {
+						t.Fatalf("seed %d: at %d directly and via %d: states differ\n%s", seed, t1, t2, strings.Join(firstDiff(a, b), "\n"))
+					}
+					execAll(t, direct, dout, "continue")
+					execAll(t, round, rout, "continue")
+					if direct.t.Insns() != total || round.t.Insns() != total {
+						t.Errorf("seed %d: from %d (directly, and via %d) the runs end after %d and %d instructions, want %d",
+							seed, t1, t2, direct.t.Insns(), round.t.Insns(), total)
+					}
+					if a, b := guestText(dout.String()), guestText(rout.String()); a != b || a != guestText(refOut.String()) {
+						t.Errorf("seed %d: the guest printed %q going to %d directly, %q via %d, %q without going anywhere", seed, a, t1, b, t2, guestText(refOut.String()))
+					}
+				}
+			})
+		}
+	}
+}
+
+// sessionLine matches the lines a session prints around the guest's.
+var sessionLine = regexp.MustCompile(`^(=> |   0x|At instruction |\[guest exited|\[thread \d+ exited)`)
+
+// guestText is what the guest printed in a session's output: once, if
+// going back works.
+func guestText(out string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if !sessionLine.MatchString(l) {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}
+
+// firstDiff returns the first differing line of a and b, both ways.
+func firstDiff(a, b string) []string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return []string{"direct: " + al[i], "via t2: " + bl[i]}
+		}
+	}
+	return []string{fmt.Sprintf("%d lines vs %d", len(al), len(bl))}
 }
