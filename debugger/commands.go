@@ -179,7 +179,7 @@ func init() {
 		// The boot-stage commands (stagecmds.go): the reason gouth-emu
 		// exists.
 		{Name: "stage", Aliases: []string{"ns"}, Args: "[NAME|N|-]", Group: GroupStages, Needs: NeedsMachine, Help: "run to the next boot stage (or to stage NAME or N) and explain it, with the book's chapter; a stage already reached, or - for the one before this point, is gone back to",
-			Long:    "Stage NAME or N must be one not reached yet; 'stages' lists them, 'restart' starts over.",
+			Long:    "A stage not reached yet is run to; one already reached is gone back to (the guest runs again from its start, see goto). 'stages' lists them.",
 			Repeats: true, run: (*Session).cmdStage},
 		{Name: "stages", Group: GroupStages, Help: "every boot stage: reached or not, at which instruction, or why it cannot be reached here", run: (*Session).cmdStages},
 		{Name: "chapter", Args: "N", Group: GroupStages, Help: "the stages chapter N of Go: Under the Hood explains", run: (*Session).cmdChapter},

@@ -1,6 +1,9 @@
 package target
 
-import "github.com/gouth-emu/gouth-emu/emu"
+import (
+	"github.com/gouth-emu/gouth-emu/abi"
+	"github.com/gouth-emu/gouth-emu/emu"
+)
 
 // Stages is the boot-stage tracker as the target drives it: the addresses
 // it wants watched, and what a thread reaching one of them means.
@@ -114,6 +117,11 @@ func (t *Target) noteExits(st Stop) {
 // there, or earlier at the guest's end or an Interrupt. A point already
 // passed is reached at once (the target only runs forward).
 func (t *Target) Goto(n uint64) Stop {
+	if n <= t.m.Insns() { // Resume.Insn 0 would mean no point at all
+		tid := t.m.CurrentTid()
+		pc, _ := t.m.ThreadReg(tid, abi.RIP)
+		return Stop{Stop: emu.Stop{Kind: StopInsn, Tid: tid, PC: pc}}
+	}
 	for {
 		st := t.run(Resume{Insn: n, IgnoreSignals: true}, t.tid)
 		switch st.Kind {
