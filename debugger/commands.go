@@ -119,7 +119,7 @@ func init() {
 		{Name: "reverse-step", Aliases: []string{"rs"}, Group: GroupRunning, Needs: NeedsMachine, Repeats: true, Help: "go back to the start of the previous source line the selected thread executed, into calls", run: (*Session).cmdReverseStep},
 		{Name: "reverse-next", Aliases: []string{"rn"}, Group: GroupRunning, Needs: NeedsMachine, Repeats: true, Help: "go back to the start of the previous source line of this function, over calls", run: (*Session).cmdReverseNext},
 		{Name: "reverse-finish", Group: GroupRunning, Needs: NeedsMachine, Help: "go back to the call of the selected frame's function, just before the CALL", run: (*Session).cmdReverseFinish},
-		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", run: (*Session).cmdRestart},
+		{Name: "restart", Aliases: []string{"r"}, Group: GroupRunning, Help: "start the guest again from its first instruction; breakpoints are kept", Long: "It is the same run again (goto 0): what the guest read from stdin is replayed, and what it printed is not printed twice.", run: (*Session).cmdRestart},
 
 		{Name: "break", Aliases: []string{"b"}, Args: "LOC", Group: GroupBreakpoints, Help: "stop when a thread reaches LOC",
 			Long: "LOC is FUNC, a unique suffix of FUNC, *ADDR, FILE:LINE, or syscall NAME|NUMBER.\n" +
@@ -580,7 +580,7 @@ func (s *Session) callerOfSelected(cmd string) (frames []shownFrame, i, c int, c
 
 func (s *Session) cmdRestart(string) error {
 	s.Close()
-	s.replay.reset()
+	s.replay.rewind() // goto 0: the same run, its input replayed
 	if err := s.start(); err != nil {
 		return err
 	}

@@ -49,9 +49,6 @@ func (o *replayOut) Write(p []byte) (int, error) {
 // rewind starts another execution of the same run.
 func (o *replayOut) rewind() { o.pos = 0 }
 
-// reset starts a new run, whose output is all new.
-func (o *replayOut) reset() { o.pos, o.shown = 0, 0 }
-
 // replayIn records every read of a guest input stream, so that another
 // execution of the run reads the same bytes in the same pieces; past what
 // was recorded it reads the stream itself.
@@ -85,8 +82,6 @@ func (in *replayIn) Read(p []byte) (int, error) {
 
 func (in *replayIn) rewind() { in.next = 0 }
 
-func (in *replayIn) reset() { in.log, in.next = nil, 0 }
-
 // replayIO wraps the guest's streams of cfg for goto backwards.
 type replayIO struct {
 	outs []*replayOut
@@ -115,15 +110,6 @@ func (rio *replayIO) rewind() {
 	}
 	if rio.in != nil {
 		rio.in.rewind()
-	}
-}
-
-func (rio *replayIO) reset() {
-	for _, o := range rio.outs {
-		o.reset()
-	}
-	if rio.in != nil {
-		rio.in.reset()
 	}
 }
 
