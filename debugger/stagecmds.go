@@ -88,8 +88,8 @@ func (s *Session) previousStage() *stages.Resolved {
 // again from its start (see goto) to it, passing the user's breakpoints,
 // and the stage is explained as when it was first reached.
 func (s *Session) stageAgain(r *stages.Resolved) error {
-	if s.cfg.Guest.WritesHost() {
-		return errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+	if err := s.canGoBack(); err != nil {
+		return err
 	}
 	// The banner counts syscalls, and shows watches, since the stage
 	// reached before r, as walking the stages forward does.
@@ -110,18 +110,7 @@ func (s *Session) stageAgain(r *stages.Resolved) error {
 		s.lastStageSyscalls = before.Syscalls
 		s.prevStage, _ = s.stages.Find(before.ID)
 	}
-	for _, bp := range s.bps {
-		if bp.Enabled {
-			s.disarm(bp)
-		}
-	}
-	defer func() {
-		for _, bp := range s.bps {
-			if bp.Enabled {
-				s.arm(bp)
-			}
-		}
-	}()
+	defer s.liftBreakpoints()()
 	err = s.runToStage(want, false)
 	s.t.TakeExits()
 	return err

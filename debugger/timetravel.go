@@ -134,14 +134,43 @@ func (s *Session) cmdGoto(args string) error {
 		return fmt.Errorf("the guest ended at instruction %d", now)
 	}
 	if n < now {
-		if s.cfg.Guest.WritesHost() {
-			return errors.New("goto backwards runs the guest again, which would repeat its writes to host files under --fs rw")
+		if err := s.canGoBack(); err != nil {
+			return err
 		}
 		if err := s.rewind(); err != nil {
 			return err
 		}
 	}
 	s.reportStop(s.run(func() target.Stop { return s.t.Goto(n) }))
+	return nil
+}
+
+// liftBreakpoints takes the user's breakpoints, watchpoints and
+// catchpoints out of the target until the returned function puts them
+// back, for runs that pass them (going back to a point).
+func (s *Session) liftBreakpoints() (restore func()) {
+	for _, bp := range s.bps {
+		if bp.Enabled {
+			s.disarm(bp)
+		}
+	}
+	return func() {
+		for _, bp := range s.bps {
+			if bp.Enabled {
+				s.arm(bp)
+			}
+		}
+	}
+}
+
+// errWritesHost refuses going back under --fs rw.
+var errWritesHost = errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+
+// canGoBack says why the session cannot go back in the run, if it cannot.
+func (s *Session) canGoBack() error {
+	if s.cfg.Guest.WritesHost() {
+		return errWritesHost
+	}
 	return nil
 }
 
@@ -157,8 +186,8 @@ func (s *Session) rewind() error {
 // the guest again from its start when it is before.
 func (s *Session) back(n uint64) (target.Stop, error) {
 	if n < s.t.Insns() {
-		if s.cfg.Guest.WritesHost() {
-			return target.Stop{}, errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+		if err := s.canGoBack(); err != nil {
+			return target.Stop{}, err
 		}
 		if err := s.rewind(); err != nil {
 			return target.Stop{}, err
@@ -201,8 +230,8 @@ func (s *Session) cmdReverseStepi(args string) error {
 // again twice: once to find the stops, once to the last of them.
 func (s *Session) cmdReverseContinue(string) error {
 	now := s.t.Insns()
-	if s.cfg.Guest.WritesHost() {
-		return errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+	if err := s.canGoBack(); err != nil {
+		return err
 	}
 	stops := 0
 	if err := s.rewind(); err != nil {
@@ -263,18 +292,7 @@ func (s *Session) traceBack(tid int, now, window uint64) ([]tracePoint, error) {
 	if _, err := s.back(from); err != nil {
 		return nil, err
 	}
-	for _, bp := range s.bps {
-		if bp.Enabled {
-			s.disarm(bp)
-		}
-	}
-	defer func() {
-		for _, bp := range s.bps {
-			if bp.Enabled {
-				s.arm(bp)
-			}
-		}
-	}()
+	defer s.liftBreakpoints()()
 	trace := make([]tracePoint, 0, len(points))
 	for i := len(points) - 1; i >= 0; i-- {
 		if st := s.t.Goto(points[i]); st.Kind != target.StopInsn {
@@ -292,8 +310,8 @@ func (s *Session) traceBack(tid int, now, window uint64) ([]tracePoint, error) {
 // recent instructions (the trace, oldest first), widening the window
 // until pick finds one or the trace reaches the run's start.
 func (s *Session) reverseTo(cmd string, pick func(trace []tracePoint) (int, bool)) error {
-	if s.cfg.Guest.WritesHost() {
-		return errors.New("going back runs the guest again, which would repeat its writes to host files under --fs rw")
+	if err := s.canGoBack(); err != nil {
+		return err
 	}
 	tid, now := s.t.Selected(), s.t.Insns()
 	for window := uint64(1 << 12); ; window *= 4 {
