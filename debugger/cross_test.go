@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,13 +27,18 @@ func newSession(t *testing.T, bin string) (*Session, *bytes.Buffer) { return ope
 // environment; the guest's output and the session's go to one buffer.
 // The session is closed when the test ends.
 func openSession(t *testing.T, bin, argv0 string) (*Session, *bytes.Buffer) {
+	return sessionWith(t, bin, argv0, nil)
+}
+
+// sessionWith is openSession with stdin as the guest's (nil: none).
+func sessionWith(t *testing.T, bin, argv0 string, stdin io.Reader) (*Session, *bytes.Buffer) {
 	t.Helper()
 	f, err := loader.Open(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	s, err := New(Config{File: f, Guest: emu.Config{Args: []string{argv0}, Env: []string{}, Stdout: &out, Stderr: &out, Warn: &out},
+	s, err := New(Config{File: f, Guest: emu.Config{Args: []string{argv0}, Env: []string{}, Stdin: stdin, Stdout: &out, Stderr: &out, Warn: &out},
 		Out: &out, Syntax: disasm.Go})
 	if err != nil {
 		t.Fatal(err)

@@ -11,27 +11,11 @@ import (
 	"testing"
 
 	"github.com/gouth-emu/gouth-emu/abi"
-	"github.com/gouth-emu/gouth-emu/debugger/disasm"
-	"github.com/gouth-emu/gouth-emu/emu"
-	"github.com/gouth-emu/gouth-emu/loader"
 )
 
-// stdinSession starts a session on bin with stdin; guest and session
-// output go to one buffer.
+// stdinSession starts a session on bin with stdin as the guest's.
 func stdinSession(t *testing.T, bin, stdin string) (*Session, *bytes.Buffer) {
-	t.Helper()
-	f, err := loader.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	s, err := New(Config{File: f, Guest: emu.Config{Args: []string{"echoin"}, Env: []string{}, Stdin: strings.NewReader(stdin),
-		Stdout: &out, Stderr: &out, Warn: &out}, Out: &out, Syntax: disasm.Go})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s, &out
+	return sessionWith(t, bin, "echoin", strings.NewReader(stdin))
 }
 
 // exec runs commands and returns what they printed.
@@ -91,16 +75,6 @@ func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 // instruction with reverse-stepi (to the CALL before it) and forward
 // again with stepi (the same point once more).
 func TestReverse(t *testing.T) {
-	whenRE := regexp.MustCompile(`instruction (\d+) `)
-	when := func(t *testing.T, s *Session, out *bytes.Buffer) uint64 {
-		t.Helper()
-		m := whenRE.FindStringSubmatch(execAll(t, s, out, "when"))
-		if m == nil {
-			t.Fatal("when printed no instruction count")
-		}
-		n, _ := strconv.ParseUint(m[1], 10, 64)
-		return n
-	}
 	for _, tc := range []*toolchain{toolchains[0], machine} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, out := openSession(t, tc.binary(t, "hello"), "hello")
@@ -136,21 +110,26 @@ func TestReverse(t *testing.T) {
 	}
 }
 
+// whenRE reads the instruction count 'when' prints.
+var whenRE = regexp.MustCompile(`instruction (\d+) `)
+
+// when runs 'when' and returns the instruction count it printed.
+func when(t *testing.T, s *Session, out *bytes.Buffer) uint64 {
+	t.Helper()
+	m := whenRE.FindStringSubmatch(execAll(t, s, out, "when"))
+	if m == nil {
+		t.Fatal("when printed no instruction count")
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
+}
+
 // TestReverseLines steps forward through main.main with next and back
 // with reverse-next and reverse-step: each lands exactly where the
 // forward step it undoes started (same instruction count, same
 // registers). reverse-finish from fmt.Fprintln's entry goes back to its
 // caller, from where stepi enters fmt.Fprintln again.
 func TestReverseLines(t *testing.T) {
-	whenRE := regexp.MustCompile(`instruction (\d+) `)
-	when := func(t *testing.T, s *Session, out *bytes.Buffer) string {
-		t.Helper()
-		m := whenRE.FindStringSubmatch(execAll(t, s, out, "when"))
-		if m == nil {
-			t.Fatal("when printed no instruction count")
-		}
-		return m[1]
-	}
 	for _, tc := range []*toolchain{toolchains[0], machine} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, out := openSession(t, tc.binary(t, "hello"), "hello")
@@ -159,10 +138,14 @@ func TestReverseLines(t *testing.T) {
 			execAll(t, s, out, "next")
 			w1, r1 := when(t, s, out), execAll(t, s, out, "regs")
 			execAll(t, s, out, "next")
-			for _, c := range []struct{ cmd, want, regs string }{{"reverse-next", w1, r1}, {"reverse-step", w0, r0}} {
+			for _, c := range []struct {
+				cmd  string
+				want uint64
+				regs string
+			}{{"reverse-next", w1, r1}, {"reverse-step", w0, r0}} {
 				execAll(t, s, out, c.cmd)
 				if got := when(t, s, out); got != c.want {
-					t.Errorf("%s: at instruction %s, want %s, where the forward step started", c.cmd, got, c.want)
+					t.Errorf("%s: at instruction %d, want %d, where the forward step started", c.cmd, got, c.want)
 				}
 				if got := execAll(t, s, out, "regs"); got != c.regs {
 					t.Errorf("%s: registers\n%s\nwant\n%s", c.cmd, got, c.regs)
