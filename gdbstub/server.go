@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"syscall"
 
 	"github.com/gouth-emu/gouth-emu/abi"
 	"github.com/gouth-emu/gouth-emu/gdbstub/rsp"
@@ -74,7 +76,8 @@ type Server struct {
 	// (QStartNoAckMode) and a running target can be interrupted.
 	want    chan struct{}
 	in      chan incoming
-	pending bool // a request is on want, its packet not yet taken
+	pending bool       // a request is on want, its packet not yet taken
+	held    []incoming // read while the target ran, for after its stop reply
 
 	// after, if set, runs once the reply is written.
 	after func()
@@ -100,7 +103,8 @@ type incoming struct {
 // errNoReply is a handler's way to say that its packet gets no reply (k).
 var errNoReply = errors.New("no reply")
 
-// Serve serves one client on rw until it disconnects (nil), kills or
+// Serve serves one client on rw until it disconnects (nil, even in the
+// middle of a packet or a run), kills or
 // detaches (ErrKilled), or the connection fails. Client input never ends
 // it otherwise: a packet it cannot carry out gets an error reply. The
 // caller closes rw afterwards, which ends the goroutine reading it, and
@@ -116,7 +120,7 @@ func Serve(rw io.ReadWriter, t Target) error {
 			}
 			continue
 		}
-		if r.err == io.EOF {
+		if disconnected(r.err) {
 			return nil
 		}
 		if r.err != nil {
@@ -129,14 +133,13 @@ func Serve(rw io.ReadWriter, t Target) error {
 		switch {
 		case err == errNoReply:
 			return ErrKilled
-		case errors.Is(err, errDisconnected):
-			return nil
 		case err != nil:
 			reply = rsp.ErrorReply(err)
 		}
-		if err := s.c.WritePacket(reply); err != nil {
+		if err := s.c.WritePacket(reply); err != nil && !s.lost() {
 			return err
-		}
+		} // else the held end of the connection is next
+
 		if s.after != nil {
 			s.after()
 			s.after = nil
@@ -174,6 +177,12 @@ func (s *Server) read() {
 	}
 }
 
+// disconnected reports whether err is the client going away: the end of
+// the connection between packets or inside one, or a reset.
+func disconnected(err error) bool {
+	return err == io.EOF || err == io.ErrUnexpectedEOF || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
+}
+
 // request makes sure the reader is reading the next packet.
 func (s *Server) request() {
 	if !s.pending {
@@ -184,6 +193,11 @@ func (s *Server) request() {
 
 // next returns the next packet, or the error that ended the connection.
 func (s *Server) next() incoming {
+	if len(s.held) > 0 {
+		r := s.held[0]
+		s.held = s.held[1:]
+		return r
+	}
 	s.request()
 	r := <-s.in
 	s.pending = false
@@ -200,13 +214,11 @@ func (s *Server) handle(data []byte) ([]byte, error) {
 	return h(s, args)
 }
 
-// errDisconnected is resume's report of a client gone while the target
-// ran.
-var errDisconnected = errors.New("gdbstub: client disconnected")
-
 // resume runs the target with run, on another goroutine, while reading
-// the client: an interrupt (Ctrl-C) stops the run, and a disconnect stops
-// it and ends the session. It returns the stop reply.
+// the client: an interrupt (Ctrl-C) stops the run. A packet that comes
+// while it runs (gdb sends none in all-stop mode) is kept for after the
+// stop reply; so is the end of the connection, which also stops the run.
+// It returns the stop reply.
 func (s *Server) resume(run func() target.Stop) ([]byte, error) {
 	if x := s.t.Exited(); x != nil {
 		return exitReply(x), nil
@@ -214,28 +226,31 @@ func (s *Server) resume(run func() target.Stop) ([]byte, error) {
 	done := make(chan target.Stop, 1)
 	go func() { done <- run() }()
 	for {
-		s.request()
+		if !s.lost() {
+			s.request()
+		}
 		select {
 		case st := <-done:
 			return s.stopped(st), nil
 		case r := <-s.in:
 			s.pending = false
-			if r.err != nil && !errors.Is(r.err, rsp.ErrTooLong) {
+			switch {
+			case r.err != nil && !errors.Is(r.err, rsp.ErrTooLong):
+				s.held = append(s.held, r)
+				s.t.Interrupt() // the client is gone: stop for it
+			case r.err == nil && r.p.Kind == rsp.Interrupt:
 				s.t.Interrupt()
-				<-done
-				return nil, fmt.Errorf("%w: %v", errDisconnected, r.err)
-			}
-			if r.p.Kind != rsp.Interrupt {
-				continue // all-stop: nothing but Ctrl-C is sent while running
-			}
-			select {
-			case st := <-done: // stopped already: a Pause now would stop the next run
-				return s.stopped(st), nil
 			default:
-				s.t.Interrupt()
+				s.held = append(s.held, r)
 			}
 		}
 	}
+}
+
+// lost reports whether the connection has ended (the reader has stopped).
+func (s *Server) lost() bool {
+	n := len(s.held)
+	return n > 0 && s.held[n-1].err != nil && !errors.Is(s.held[n-1].err, rsp.ErrTooLong)
 }
 
 // stopped selects the thread that stopped, as gdb then assumes (its
