@@ -242,3 +242,72 @@ func TestGDBWatchAndExit(t *testing.T) {
 		}
 	}
 }
+
+// TestGDBSignalNumbers has gdb name the signal of each stop reply: a fake
+// target stops with every Linux signal in turn, and gdb must call each by
+// its Linux name, which checks the translation to gdb's numbers.
+func TestGDBSignalNumbers(t *testing.T) {
+	gdb, err := exec.LookPath("gdb")
+	if err != nil {
+		t.Skip("gdb is not installed")
+	}
+	var sigs []int
+	for sig := 1; sig <= abi.NSIG; sig++ {
+		// SIGSTKFLT has no gdb number (it is gdb's unknown signal, as
+		// under gdbserver); SIGINT and SIGTRAP are not reported by name.
+		if sig != abi.SIGKILL && sig != abi.SIGSTOP && sig != abi.SIGINT && sig != abi.SIGTRAP && sig != abi.SIGSTKFLT {
+			sigs = append(sigs, sig)
+		}
+	}
+	fk := newFake()
+	for _, sig := range sigs {
+		st := stopAt(target.StopSignal, 1000, 0x1000)
+		st.Signal = sig
+		fk.stops = append(fk.stops, st)
+	}
+	fk.stops = append(fk.stops, exitStop(0, 0))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan error, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		defer nc.Close()
+		served <- Serve(nc, fk)
+	}()
+	args := []string{"-nx", "-batch", "-ex", "set remotetimeout 30", "-ex", "target remote " + ln.Addr().String(),
+		"-ex", "handle all stop print"}
+	for range sigs {
+		args = append(args, "-ex", "continue")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, gdb, append(args, "-ex", "continue")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdb: %v\n%s", err, out)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	var got []string
+	for _, m := range regexp.MustCompile(`received signal (SIG\w+)`).FindAllSubmatch(out, -1) {
+		got = append(got, string(m[1]))
+	}
+	var want []string
+	for _, sig := range sigs {
+		name := abi.SignalName(sig)
+		if sig >= 32 {
+			name = fmt.Sprintf("SIG%d", sig) // gdb's names for real-time signals
+		}
+		want = append(want, name)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("gdb named the signals\n%v\nwant\n%v\n%s", got, want, out)
+	}
+}

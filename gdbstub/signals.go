@@ -6,7 +6,8 @@ import "github.com/gouth-emu/gouth-emu/abi"
 // numbers, the same on every host), not Linux's: SIGUSR1 is 10 on Linux
 // and 30 to gdb. Stop replies (T, X) and QPassSignals use gdb's numbers.
 
-// gdbSignals maps Linux's standard signals to gdb's numbers.
+// gdbSignals maps Linux's standard signals to gdb's numbers. SIGSTKFLT
+// has none: gdb calls it unknown.
 var gdbSignals = map[int]int{
 	abi.SIGHUP: 1, abi.SIGINT: 2, abi.SIGQUIT: 3, abi.SIGILL: 4, abi.SIGTRAP: 5,
 	abi.SIGABRT: 6, abi.SIGFPE: 8, abi.SIGKILL: 9, abi.SIGBUS: 10, abi.SIGSEGV: 11,
