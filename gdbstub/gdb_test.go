@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -309,5 +310,141 @@ func TestGDBSignalNumbers(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("gdb named the signals\n%v\nwant\n%v\n%s", got, want, out)
+	}
+}
+
+// signalingTarget tells running when a Continue starts.
+type signalingTarget struct {
+	*target.Target
+	running chan struct{}
+}
+
+func (s signalingTarget) Continue(r target.Resume) target.Stop {
+	select {
+	case s.running <- struct{}{}:
+	default:
+	}
+	return s.Target.Continue(r)
+}
+
+// TestGDBInterrupt interrupts gdb's continue on a guest that never ends
+// with SIGINT to gdb, which sends Ctrl-C: gdb reports SIGINT in main.main,
+// the guest's loop, and the kill that follows ends the session.
+func TestGDBInterrupt(t *testing.T) {
+	gdb, err := exec.LookPath("gdb")
+	if err != nil {
+		t.Skip("gdb is not installed")
+	}
+	root, err := testbin.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := testbin.Machine.BuildGuest(t, root, "spin", t.TempDir())
+	tg := signalingTarget{newTarget(t, bin), make(chan struct{}, 1)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan error, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		defer nc.Close()
+		served <- Serve(nc, tg)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gdb, "-nx", "-batch", "-iex", "set auto-load python-scripts off",
+		"-ex", "set remotetimeout 30", "-ex", "target remote "+ln.Addr().String(),
+		"-ex", "break main.main", "-ex", "continue", "-ex", "delete", "-ex", "continue",
+		"-ex", "bt 1", "-ex", "kill", bin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		<-tg.running // to main.main
+		<-tg.running // the endless continue
+		time.Sleep(200 * time.Millisecond)
+		cmd.Process.Signal(os.Interrupt)
+	}()
+	err = cmd.Wait()
+	t.Logf("gdb:\n%s", out.Bytes())
+	if err != nil {
+		t.Fatalf("gdb: %v", err)
+	}
+	if err := <-served; err != ErrKilled {
+		t.Errorf("Serve: %v, want ErrKilled", err)
+	}
+	for _, want := range []string{`received signal SIGINT`, `(?m)^#0\s+.*main\.main \(\)`, `\[Inferior 1 \(Remote target\) killed\]`} {
+		if !regexp.MustCompile(want).Match(out.Bytes()) {
+			t.Errorf("gdb's output lacks %#q", want)
+		}
+	}
+}
+
+// TestGDBServerCommand runs gouth-emu gdbserver (GOUTH_EMU; skipped
+// without it) on --listen 127.0.0.1:0 with the hello guest: it prints the
+// target remote line, gdb continues the guest to its end, the guest's
+// output is the command's and the command exits 0.
+func TestGDBServerCommand(t *testing.T) {
+	emu := os.Getenv("GOUTH_EMU")
+	if emu == "" {
+		t.Skip("GOUTH_EMU is not set")
+	}
+	gdb, err := exec.LookPath("gdb")
+	if err != nil {
+		t.Skip("gdb is not installed")
+	}
+	root, err := testbin.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := testbin.Go111.BuildGuest(t, root, "hello", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	server := exec.CommandContext(ctx, emu, "gdbserver", "--listen", "127.0.0.1:0", bin)
+	var stdout bytes.Buffer
+	server.Stdout = &stdout
+	stderr, err := server.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var banner []byte
+	addr := ""
+	buf := make([]byte, 256)
+	for addr == "" {
+		n, err := stderr.Read(buf)
+		banner = append(banner, buf[:n]...)
+		if m := regexp.MustCompile(`target remote (127\.0\.0\.1:\d+)\n`).FindSubmatch(banner); m != nil {
+			addr = string(m[1])
+		}
+		if err != nil {
+			t.Fatalf("gdbserver's banner %q: %v", banner, err)
+		}
+	}
+	out, err := exec.CommandContext(ctx, gdb, "-nx", "-batch", "-iex", "set auto-load python-scripts off",
+		"-ex", "target remote "+addr, "-ex", "continue", bin).CombinedOutput()
+	t.Logf("gdbserver: %s\ngdb:\n%s", banner, out)
+	if err != nil {
+		t.Fatalf("gdb: %v", err)
+	}
+	rest, _ := io.ReadAll(stderr)
+	if err := server.Wait(); err != nil {
+		t.Errorf("gdbserver: %v\n%s", err, rest)
+	}
+	if !bytes.Contains(out, []byte("exited normally")) {
+		t.Errorf("gdb did not see the guest exit normally")
+	}
+	if got := stdout.String(); got != "hello, world\n" {
+		t.Errorf("guest output %q, want \"hello, world\\n\"", got)
 	}
 }

@@ -37,14 +37,3 @@ func toGDBSignal(sig int) int {
 	}
 	return gdbUnknown
 }
-
-// fromGDBSignal returns the Linux signal gdb's number n stands for, 0 if
-// none does.
-func fromGDBSignal(n int) int {
-	for sig := 1; sig <= abi.NSIG; sig++ {
-		if toGDBSignal(sig) == n {
-			return sig
-		}
-	}
-	return 0
-}
