@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -148,8 +149,9 @@ func (b *blockingTarget) Interrupt() { close(b.stop) }
 
 // TestInterrupt sends Ctrl-C while a continue runs: the target is
 // interrupted and the reply is T02; then a disconnect in a second run
-// interrupts it too and ends Serve cleanly.
+// interrupts it too and ends Serve cleanly, leaving no goroutine behind.
 func TestInterrupt(t *testing.T) {
+	before := runtime.NumGoroutine()
 	tg := &blockingTarget{fakeTarget: newFake(), stop: make(chan struct{})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -226,5 +228,12 @@ func TestInterrupt(t *testing.T) {
 	case <-tg.stop:
 	default:
 		t.Error("the run was not interrupted when the client went away")
+	}
+	ln.Close()
+	for i := 0; runtime.NumGoroutine() > before; i++ {
+		if i == 100 {
+			t.Fatalf("%d goroutines after the session, %d before", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
