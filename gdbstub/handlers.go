@@ -12,7 +12,7 @@ import (
 // handler carries out one kind of packet. args is the packet's data after
 // its name. A nil or empty reply is the empty reply ("not supported"); an
 // error becomes an E NN reply (rsp.ErrorReply).
-type handler func(s *Server, args []byte) ([]byte, error)
+type handler func(s *server, args []byte) ([]byte, error)
 
 // handlers is the one table of the packets the server knows, by name. A
 // packet whose first byte is q, Q or v is named by its first word, up to
@@ -22,38 +22,38 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"qSupported":      (*Server).qSupported,
-		"QStartNoAckMode": (*Server).startNoAck,
-		"vMustReplyEmpty": func(*Server, []byte) ([]byte, error) { return nil, nil },
-		"qXfer":           (*Server).qXfer,
-		"qfThreadInfo":    (*Server).qfThreadInfo,
-		"qsThreadInfo":    func(*Server, []byte) ([]byte, error) { return []byte("l"), nil },
-		"qC":              func(s *Server, _ []byte) ([]byte, error) { return fmt.Appendf(nil, "QC%x", s.t.Selected()), nil },
-		"qAttached":       func(*Server, []byte) ([]byte, error) { return []byte("1"), nil },
-		"qOffsets":        func(*Server, []byte) ([]byte, error) { return []byte("Text=0;Data=0;Bss=0"), nil },
-		"qSymbol":         func(*Server, []byte) ([]byte, error) { return []byte("OK"), nil },
-		"QPassSignals":    (*Server).passSignals,
-		"vCont?":          func(*Server, []byte) ([]byte, error) { return []byte("vCont;c;C;s;S"), nil },
-		"vCont":           (*Server).vCont,
-		"vKill":           (*Server).kill,
-		"?":               (*Server).why,
-		"g":               (*Server).readRegs,
-		"G":               (*Server).writeRegs,
-		"p":               (*Server).readReg,
-		"P":               (*Server).writeReg,
-		"m":               (*Server).readMem,
-		"M":               (*Server).writeMem,
-		"X":               (*Server).writeMemBinary,
-		"Z":               (*Server).insert,
-		"z":               (*Server).remove,
-		"c":               (*Server).cont,
-		"C":               (*Server).contSignal,
-		"s":               (*Server).step,
-		"S":               (*Server).stepSignal,
-		"H":               (*Server).setThread,
-		"T":               (*Server).threadAlive,
-		"k":               func(*Server, []byte) ([]byte, error) { return nil, errNoReply },
-		"D":               (*Server).detach,
+		"qSupported":      (*server).qSupported,
+		"QStartNoAckMode": (*server).startNoAck,
+		"vMustReplyEmpty": func(*server, []byte) ([]byte, error) { return nil, nil },
+		"qXfer":           (*server).qXfer,
+		"qfThreadInfo":    (*server).qfThreadInfo,
+		"qsThreadInfo":    func(*server, []byte) ([]byte, error) { return []byte("l"), nil },
+		"qC":              func(s *server, _ []byte) ([]byte, error) { return fmt.Appendf(nil, "QC%x", s.t.Selected()), nil },
+		"qAttached":       func(*server, []byte) ([]byte, error) { return []byte("1"), nil },
+		"qOffsets":        func(*server, []byte) ([]byte, error) { return []byte("Text=0;Data=0;Bss=0"), nil },
+		"qSymbol":         func(*server, []byte) ([]byte, error) { return []byte("OK"), nil },
+		"QPassSignals":    (*server).passSignals,
+		"vCont?":          func(*server, []byte) ([]byte, error) { return []byte("vCont;c;C;s;S"), nil },
+		"vCont":           (*server).vCont,
+		"vKill":           (*server).kill,
+		"?":               (*server).why,
+		"g":               (*server).readRegs,
+		"G":               (*server).writeRegs,
+		"p":               (*server).readReg,
+		"P":               (*server).writeReg,
+		"m":               (*server).readMem,
+		"M":               (*server).writeMem,
+		"X":               (*server).writeMemBinary,
+		"Z":               (*server).insert,
+		"z":               (*server).remove,
+		"c":               (*server).cont,
+		"C":               (*server).contSignal,
+		"s":               (*server).step,
+		"S":               (*server).stepSignal,
+		"H":               (*server).setThread,
+		"T":               (*server).threadAlive,
+		"k":               func(*server, []byte) ([]byte, error) { return nil, errNoReply },
+		"D":               (*server).detach,
 	}
 }
 
@@ -77,19 +77,19 @@ func lookup(data []byte) (handler, []byte) {
 var errMalformed = rsp.Error(1)
 
 // qSupported answers gdb's first packet with the server's features.
-func (s *Server) qSupported([]byte) ([]byte, error) {
+func (s *server) qSupported([]byte) ([]byte, error) {
 	return fmt.Appendf(nil, "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;"+
 		"swbreak+;hwbreak+;vContSupported+;QPassSignals+", maxPacket), nil
 }
 
 // startNoAck turns acknowledgments off once the OK is written.
-func (s *Server) startNoAck([]byte) ([]byte, error) {
+func (s *server) startNoAck([]byte) ([]byte, error) {
 	s.after = func() { s.c.SetNoAck(true) }
 	return []byte("OK"), nil
 }
 
 // qXfer reads the target description and the thread list.
-func (s *Server) qXfer(args []byte) ([]byte, error) {
+func (s *server) qXfer(args []byte) ([]byte, error) {
 	r, err := rsp.ParseXferRead(append([]byte("qXfer"), args...))
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (s *Server) qXfer(args []byte) ([]byte, error) {
 }
 
 // threadsXML lists the live threads for qXfer:threads:read.
-func (s *Server) threadsXML() []byte {
+func (s *server) threadsXML() []byte {
 	b := []byte("<?xml version=\"1.0\"?>\n<threads>\n")
 	for _, th := range s.t.Threads() {
 		b = fmt.Appendf(b, "<thread id=\"%x\"/>\n", th.Tid)
@@ -119,7 +119,7 @@ func (s *Server) threadsXML() []byte {
 }
 
 // qfThreadInfo lists the live threads in one reply (qsThreadInfo ends it).
-func (s *Server) qfThreadInfo([]byte) ([]byte, error) {
+func (s *server) qfThreadInfo([]byte) ([]byte, error) {
 	b := []byte("m")
 	for i, th := range s.t.Threads() {
 		if i > 0 {
@@ -135,7 +135,7 @@ func (s *Server) qfThreadInfo([]byte) ([]byte, error) {
 
 // passSignals records the signals gdb wants passed to the guest without
 // a stop ("QPassSignals:e;f;14", gdb's numbers).
-func (s *Server) passSignals(args []byte) ([]byte, error) {
+func (s *server) passSignals(args []byte) ([]byte, error) {
 	list, ok := bytes.CutPrefix(args, []byte(":"))
 	if !ok {
 		return nil, errMalformed
@@ -157,7 +157,7 @@ func (s *Server) passSignals(args []byte) ([]byte, error) {
 
 // why is '?': the reason the target is stopped. Before any run that is
 // the first instruction, a SIGTRAP stop as after exec under gdbserver.
-func (s *Server) why([]byte) ([]byte, error) {
+func (s *server) why([]byte) ([]byte, error) {
 	if x := s.t.Exited(); x != nil {
 		return exitReply(x), nil
 	}
@@ -165,7 +165,7 @@ func (s *Server) why([]byte) ([]byte, error) {
 }
 
 // readRegs is g: every register of the selected thread in table order.
-func (s *Server) readRegs([]byte) ([]byte, error) {
+func (s *server) readRegs([]byte) ([]byte, error) {
 	if s.t.Exited() != nil {
 		return nil, rsp.Error(1)
 	}
@@ -180,10 +180,10 @@ func (s *Server) readRegs([]byte) ([]byte, error) {
 }
 
 // writeRegs is G, which the target cannot do (it has no register writes).
-func (s *Server) writeRegs([]byte) ([]byte, error) { return nil, rsp.Error(1) }
+func (s *server) writeRegs([]byte) ([]byte, error) { return nil, rsp.Error(1) }
 
 // readReg is p N: one register of the selected thread.
-func (s *Server) readReg(args []byte) ([]byte, error) {
+func (s *server) readReg(args []byte) ([]byte, error) {
 	n, err := rsp.ParseUint(args)
 	if err != nil {
 		return nil, errMalformed
@@ -197,7 +197,7 @@ func (s *Server) readReg(args []byte) ([]byte, error) {
 
 // writeReg is P N=V, which the target cannot do; it is refused with an
 // error rather than the empty reply, so that gdb says the write failed.
-func (s *Server) writeReg(args []byte) ([]byte, error) { return nil, rsp.Error(1) }
+func (s *server) writeReg(args []byte) ([]byte, error) { return nil, rsp.Error(1) }
 
 // addrLen parses "ADDR,LENGTH" (m, M, X, Z) with a length of at most max.
 func addrLen(b []byte, max uint64) (addr, n uint64, err error) {
@@ -216,7 +216,7 @@ func addrLen(b []byte, max uint64) (addr, n uint64, err error) {
 
 // readMem is m ADDR,LENGTH: as many of the bytes as can be read from ADDR
 // on, an error if none can.
-func (s *Server) readMem(args []byte) ([]byte, error) {
+func (s *server) readMem(args []byte) ([]byte, error) {
 	addr, n, err := addrLen(args, maxPacket/2)
 	if err != nil {
 		return nil, err
@@ -233,7 +233,7 @@ func (s *Server) readMem(args []byte) ([]byte, error) {
 }
 
 // writeMem is M ADDR,LENGTH:HEX, written as ptrace would (code too).
-func (s *Server) writeMem(args []byte) ([]byte, error) {
+func (s *server) writeMem(args []byte) ([]byte, error) {
 	head, hex, ok := bytes.Cut(args, []byte(":"))
 	if !ok {
 		return nil, errMalformed
@@ -251,7 +251,7 @@ func (s *Server) writeMem(args []byte) ([]byte, error) {
 
 // writeMemBinary is X ADDR,LENGTH:DATA, M with escaped binary data. A
 // length of 0 is gdb's probe for X.
-func (s *Server) writeMemBinary(args []byte) ([]byte, error) {
+func (s *server) writeMemBinary(args []byte) ([]byte, error) {
 	head, bin, ok := bytes.Cut(args, []byte(":"))
 	if !ok {
 		return nil, errMalformed
@@ -267,7 +267,7 @@ func (s *Server) writeMemBinary(args []byte) ([]byte, error) {
 	return s.poke(addr, data)
 }
 
-func (s *Server) poke(addr uint64, data []byte) ([]byte, error) {
+func (s *server) poke(addr uint64, data []byte) ([]byte, error) {
 	if len(data) > 0 {
 		if err := s.t.Poke(addr, data); err != nil {
 			return nil, rsp.Error(1)
@@ -290,7 +290,7 @@ func parseZ(args []byte) (typ byte, addr, kind uint64, err error) {
 // insert is Z: Z0 and Z1 are the target's code breakpoints, Z2 its
 // write watchpoints; read and access watchpoints (Z3, Z4) are not
 // supported (the empty reply).
-func (s *Server) insert(args []byte) ([]byte, error) {
+func (s *server) insert(args []byte) ([]byte, error) {
 	typ, addr, kind, err := parseZ(args)
 	if err != nil {
 		return nil, err
@@ -323,7 +323,7 @@ func (s *Server) insert(args []byte) ([]byte, error) {
 
 // remove is z, the inverse of insert; removing what is not inserted is
 // OK, as the protocol asks for idempotent packets.
-func (s *Server) remove(args []byte) ([]byte, error) {
+func (s *server) remove(args []byte) ([]byte, error) {
 	typ, addr, kind, err := parseZ(args)
 	if err != nil {
 		return nil, err
@@ -353,7 +353,7 @@ func (s *Server) remove(args []byte) ([]byte, error) {
 
 // cont is c: continue every thread. Resuming at another address would
 // need a register write, so "c ADDR" is refused.
-func (s *Server) cont(args []byte) ([]byte, error) {
+func (s *server) cont(args []byte) ([]byte, error) {
 	if len(args) > 0 {
 		return nil, rsp.Error(1)
 	}
@@ -362,7 +362,7 @@ func (s *Server) cont(args []byte) ([]byte, error) {
 
 // contSignal is C SIG[;ADDR]: continue. A signal the guest stopped for is
 // delivered by the target whatever SIG says (it cannot drop one).
-func (s *Server) contSignal(args []byte) ([]byte, error) {
+func (s *server) contSignal(args []byte) ([]byte, error) {
 	sig, addr, _ := bytes.Cut(args, []byte(";"))
 	if _, err := rsp.ParseUint(sig); err != nil {
 		return nil, errMalformed
@@ -371,7 +371,7 @@ func (s *Server) contSignal(args []byte) ([]byte, error) {
 }
 
 // step is s: one instruction of the Hc thread, or the selected one.
-func (s *Server) step(args []byte) ([]byte, error) {
+func (s *server) step(args []byte) ([]byte, error) {
 	if len(args) > 0 {
 		return nil, rsp.Error(1)
 	}
@@ -379,7 +379,7 @@ func (s *Server) step(args []byte) ([]byte, error) {
 }
 
 // stepSignal is S SIG[;ADDR], s as C is c.
-func (s *Server) stepSignal(args []byte) ([]byte, error) {
+func (s *server) stepSignal(args []byte) ([]byte, error) {
 	sig, addr, _ := bytes.Cut(args, []byte(";"))
 	if _, err := rsp.ParseUint(sig); err != nil {
 		return nil, errMalformed
@@ -389,7 +389,7 @@ func (s *Server) stepSignal(args []byte) ([]byte, error) {
 
 // stepThread executes one instruction of thread tid (0: the selected
 // one); the other threads run meanwhile as the scheduler decides.
-func (s *Server) stepThread(tid int) ([]byte, error) {
+func (s *server) stepThread(tid int) ([]byte, error) {
 	if tid > 0 {
 		if !s.alive(tid) {
 			return nil, rsp.Error(1)
@@ -401,7 +401,7 @@ func (s *Server) stepThread(tid int) ([]byte, error) {
 
 // vCont is vCont;ACTION[:TID]...: a step action (s, S) for a thread steps
 // it, the others running meanwhile; otherwise any c or C continues all.
-func (s *Server) vCont(args []byte) ([]byte, error) {
+func (s *server) vCont(args []byte) ([]byte, error) {
 	if len(args) < 2 || args[0] != ';' {
 		return nil, errMalformed
 	}
@@ -462,7 +462,7 @@ func parseThreadID(b []byte) (int, error) {
 }
 
 // alive reports whether tid is a live thread.
-func (s *Server) alive(tid int) bool {
+func (s *server) alive(tid int) bool {
 	for _, th := range s.t.Threads() {
 		if th.Tid == tid {
 			return true
@@ -473,7 +473,7 @@ func (s *Server) alive(tid int) bool {
 
 // setThread is H OP TID: Hg selects the thread registers and memory are
 // read from, Hc the one s steps; 0 and -1 leave the choice to the server.
-func (s *Server) setThread(args []byte) ([]byte, error) {
+func (s *server) setThread(args []byte) ([]byte, error) {
 	if len(args) < 2 {
 		return nil, errMalformed
 	}
@@ -498,7 +498,7 @@ func (s *Server) setThread(args []byte) ([]byte, error) {
 }
 
 // threadAlive is T TID: OK if the thread lives.
-func (s *Server) threadAlive(args []byte) ([]byte, error) {
+func (s *server) threadAlive(args []byte) ([]byte, error) {
 	tid, err := parseThreadID(args)
 	if err != nil {
 		return nil, err
@@ -510,14 +510,14 @@ func (s *Server) threadAlive(args []byte) ([]byte, error) {
 }
 
 // kill is vKill;PID: OK, and the session ends with the guest.
-func (s *Server) kill([]byte) ([]byte, error) {
+func (s *server) kill([]byte) ([]byte, error) {
 	s.end = true
 	return []byte("OK"), nil
 }
 
 // detach is D or D;PID: OK, and the session ends. The guest cannot run
 // on without a client, so it ends too.
-func (s *Server) detach([]byte) ([]byte, error) {
+func (s *server) detach([]byte) ([]byte, error) {
 	s.end = true
 	return []byte("OK"), nil
 }

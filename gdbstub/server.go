@@ -52,8 +52,8 @@ const maxPacket = rsp.DefaultMaxPacket
 // vKill) or detached from it (D); the caller ends it.
 var ErrKilled = errors.New("gdbstub: the client killed or detached from the guest")
 
-// Server is one client's session with a target.
-type Server struct {
+// server is one client's session with a target.
+type server struct {
 	t Target
 	c *rsp.Conn
 
@@ -95,6 +95,7 @@ type watchKey struct {
 	n    int
 }
 
+// incoming is what the reader read: a packet, or the error that ended it.
 type incoming struct {
 	p   rsp.Packet
 	err error
@@ -104,11 +105,12 @@ type incoming struct {
 var errNoReply = errors.New("no reply")
 
 // Serve serves one client on rw until it disconnects (nil, even in the
-// middle of a packet or a run), kills or
-// detaches (ErrKilled), or the connection fails. Client input never ends
-// it otherwise: a packet it cannot carry out gets an error reply. The
-// caller closes rw afterwards, which ends the goroutine reading it, and
-// owns the target: Serve leaves it as it is (breakpoints included).
+// middle of a packet or a run), kills the guest or detaches (ErrKilled),
+// or the connection fails. Client input never ends it otherwise: a packet
+// it cannot carry out gets an error reply. It sets the target's signal
+// stops (gdb's QPassSignals). The caller closes rw afterwards, which ends
+// the goroutine reading it, and owns the target: Serve leaves it as it is,
+// breakpoints included.
 func Serve(rw io.ReadWriter, t Target) error {
 	s := newServer(rw, t)
 	defer close(s.want)
@@ -136,10 +138,11 @@ func Serve(rw io.ReadWriter, t Target) error {
 		case err != nil:
 			reply = rsp.ErrorReply(err)
 		}
+		// A reply that cannot be written after the connection was seen
+		// to end is no error: that end is the next thing next returns.
 		if err := s.c.WritePacket(reply); err != nil && !s.lost() {
 			return err
-		} // else the held end of the connection is next
-
+		}
 		if s.after != nil {
 			s.after()
 			s.after = nil
@@ -150,8 +153,8 @@ func Serve(rw io.ReadWriter, t Target) error {
 	}
 }
 
-func newServer(rw io.ReadWriter, t Target) *Server {
-	s := &Server{
+func newServer(rw io.ReadWriter, t Target) *server {
+	s := &server{
 		t:       t,
 		c:       rsp.NewConn(rw, maxPacket),
 		breaks:  map[breakKey]bool{},
@@ -167,7 +170,7 @@ func newServer(rw io.ReadWriter, t Target) *Server {
 
 // read reads one packet for each request on want, until want closes or
 // the connection fails.
-func (s *Server) read() {
+func (s *server) read() {
 	for range s.want {
 		p, err := s.c.ReadPacket()
 		s.in <- incoming{p, err}
@@ -184,7 +187,7 @@ func disconnected(err error) bool {
 }
 
 // request makes sure the reader is reading the next packet.
-func (s *Server) request() {
+func (s *server) request() {
 	if !s.pending {
 		s.want <- struct{}{}
 		s.pending = true
@@ -192,7 +195,7 @@ func (s *Server) request() {
 }
 
 // next returns the next packet, or the error that ended the connection.
-func (s *Server) next() incoming {
+func (s *server) next() incoming {
 	if len(s.held) > 0 {
 		r := s.held[0]
 		s.held = s.held[1:]
@@ -206,7 +209,7 @@ func (s *Server) next() incoming {
 
 // handle interprets one packet and returns its reply: nil or empty for
 // the empty reply, which says "not supported".
-func (s *Server) handle(data []byte) ([]byte, error) {
+func (s *server) handle(data []byte) ([]byte, error) {
 	h, args := lookup(data)
 	if h == nil {
 		return nil, nil
@@ -219,7 +222,7 @@ func (s *Server) handle(data []byte) ([]byte, error) {
 // while it runs (gdb sends none in all-stop mode) is kept for after the
 // stop reply; so is the end of the connection, which also stops the run.
 // It returns the stop reply.
-func (s *Server) resume(run func() target.Stop) ([]byte, error) {
+func (s *server) resume(run func() target.Stop) ([]byte, error) {
 	if x := s.t.Exited(); x != nil {
 		return exitReply(x), nil
 	}
@@ -248,14 +251,14 @@ func (s *Server) resume(run func() target.Stop) ([]byte, error) {
 }
 
 // lost reports whether the connection has ended (the reader has stopped).
-func (s *Server) lost() bool {
+func (s *server) lost() bool {
 	n := len(s.held)
 	return n > 0 && s.held[n-1].err != nil && !errors.Is(s.held[n-1].err, rsp.ErrTooLong)
 }
 
 // stopped selects the thread that stopped, as gdb then assumes (its
 // registers are what g reads next), and returns the stop reply for st.
-func (s *Server) stopped(st target.Stop) []byte {
+func (s *server) stopped(st target.Stop) []byte {
 	if st.Kind == target.StopExited {
 		return exitReply(st.Exit)
 	}
