@@ -448,3 +448,30 @@ func TestGDBServerCommand(t *testing.T) {
 		t.Errorf("guest output %q, want \"hello, world\\n\"", got)
 	}
 }
+
+// TestGDBFault continues the nilpanic guest: gdb stops at the guest's
+// SIGSEGV in main.get before the runtime's handler runs, and continuing
+// lets the handler turn it into the panic that exits with status 2.
+func TestGDBFault(t *testing.T) {
+	root, err := testbin.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("gdb"); err != nil {
+		t.Skip("gdb is not installed")
+	}
+	bin := testbin.Machine.BuildGuest(t, root, "nilpanic", t.TempDir())
+	out, err := runGDB(t, newTarget(t, bin), bin, "continue", "bt 1", "continue")
+	if err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	for _, want := range []string{
+		`Thread 1 received signal SIGSEGV, Segmentation fault\.\s+main\.get \(`,
+		`(?m)^#0\s+main\.get \(`,
+		`\[Inferior 1 \(Remote target\) exited with code 02\]`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("gdb's output lacks %#q", want)
+		}
+	}
+}
