@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math/rand"
+	"sort"
 	"testing"
 
 	"github.com/gouth-emu/gouth-emu/gdbstub/rsp"
@@ -59,14 +60,18 @@ func FuzzHandle(f *testing.F) {
 // names and random bytes, with the connection's own noise (bad
 // checksums, Ctrl-C, stray acknowledgments) between them, to the fake
 // target: the server must answer them all without panicking and end only
-// at the end of its input, or at k, D or vKill.
+// at the end of its input (or at a D that the random bytes happen to make).
 func TestRandomPackets(t *testing.T) {
 	var names []string
 	for name := range handlers {
-		names = append(names, name)
+		if name != "k" && name != "D" && name != "vKill" { // they end the session
+			names = append(names, name)
+		}
 	}
+	sort.Strings(names) // the seed gives the same packets every run
 	const alphabet = "0123456789abcdefABCDEFxX:;,=-+$#}*\x03 qsmMgGpPZz?"
 	rng := rand.New(rand.NewSource(15))
+	answered := 0
 	for round := 0; round < 200; round++ {
 		var in []byte
 		for i := 0; i < 100; i++ {
@@ -99,5 +104,12 @@ func TestRandomPackets(t *testing.T) {
 		if err != nil && !errors.Is(err, ErrKilled) && !errors.Is(err, rsp.ErrRetries) {
 			t.Fatalf("round %d: Serve: %v\ninput %q", round, err, in)
 		}
+		answered += bytes.Count(out.Bytes(), []byte("$"))
 	}
+	// Many packets are lost to their own random '$', '#' and '-' bytes
+	// (framing and resend requests), so not all are answered.
+	if answered < 200*100/4 {
+		t.Errorf("%d replies to 20000 packets: the sessions ended early", answered)
+	}
+	t.Logf("%d replies", answered)
 }
