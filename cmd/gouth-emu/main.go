@@ -72,6 +72,6 @@ its first instruction, so you can watch the Go runtime boot.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%s: %v (see 'gouth-emu %s --help')", c.Name(), err, c.Name())}
 	})
-	root.AddCommand(newRunCmd(), newStepCmd(), newInfoCmd(), newTimelineCmd(), newCompareCmd())
+	root.AddCommand(newRunCmd(), newStepCmd(), newGDBServerCmd(), newInfoCmd(), newTimelineCmd(), newCompareCmd())
 	return root
 }
