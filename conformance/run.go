@@ -131,6 +131,9 @@ func parse(out []byte, r *testRun) {
 			cur = name
 			continue
 		}
+		if strings.Contains(line, "=== PAUSE") {
+			continue
+		}
 		if line == "PASS" || line == "FAIL" {
 			r.Final = line
 			continue
@@ -152,7 +155,7 @@ func parse(out []byte, r *testRun) {
 		}
 	}
 	for name, o := range r.Tests {
-		if o == fail || o == crash {
+		if o == fail || o == crash || o == skip {
 			r.Evidence[name] = pickEvidence(lines[name])
 		}
 	}
@@ -163,7 +166,7 @@ func parse(out []byte, r *testRun) {
 func pickEvidence(lines []string) string {
 	var pick []string
 	for _, l := range lines {
-		if strings.Contains(l, "_test.go:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
+		if strings.Contains(l, "_test.go:") || strings.Contains(l, "testenv.go:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
 			pick = append(pick, clip(l))
 			if len(pick) == 3 {
 				break
@@ -262,6 +265,10 @@ var failingSyscallRe = regexp.MustCompile(`\) = -1 (E[A-Z0-9]+)`)
 // non-blocking reads, interrupted sleeps); they say nothing about a failure.
 var noisyErrno = map[string]bool{"EAGAIN": true, "ETIMEDOUT": true, "EINTR": true}
 
+// noisyCallRe matches failing calls every Go binary makes on its way
+// (start-up probes, regular files refused by epoll, os.RemoveAll's tries).
+var noisyCallRe = regexp.MustCompile(`PR_SET_VMA|/proc/self/cgroup|epoll_ctl\(.*EPERM|unlinkat\(.*(EISDIR|ENOTEMPTY)|rt_sigreturn|ESRCH`)
+
 // straceEvidence runs one test again under gouth-emu --strace and returns
 // the last failing system calls before the test's failure (or the end),
 // with the emulator's warnings.
@@ -287,11 +294,13 @@ func straceEvidence(spec runSpec) []string {
 				warns = append(warns, clip(strings.TrimSpace(line)))
 				continue
 			}
-			if strings.Contains(line, "--- FAIL") || strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+			// After the verdict comes clean-up.
+			if strings.Contains(line, "--- FAIL") ||
+				strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
 				stopped = true
 				continue
 			}
-			if m := failingSyscallRe.FindStringSubmatch(line); m != nil && !noisyErrno[m[1]] {
+			if m := failingSyscallRe.FindStringSubmatch(line); m != nil && !noisyErrno[m[1]] && !noisyCallRe.MatchString(line) {
 				ring = append(ring, clip(line))
 				if len(ring) > 4 {
 					ring = ring[1:]
@@ -337,6 +346,11 @@ func loadRun(path, key string) *testRun {
 	var r testRun
 	if json.Unmarshal(b, &r) != nil || r.Key != key {
 		return nil
+	}
+	// Parse the log again, so that a change to the parser applies.
+	if out, err := os.ReadFile(r.Log); err == nil {
+		r.Order, r.Final, r.Death, r.Warnings = nil, "", "", nil
+		parse(out, &r)
 	}
 	return &r
 }
