@@ -58,7 +58,8 @@ func compareRuns(nat, other *testRun) []*diff {
 			n = "absent"
 		}
 		d := &diff{Test: name, Native: n, Other: o, Evidence: other.Evidence[name]}
-		if (o == crash || d.Evidence == "") && other.Death != "" && !other.completed() {
+		diedHere := other.DiedIn != "" && (other.DiedIn == name || strings.HasPrefix(other.DiedIn, name+"/"))
+		if other.Death != "" && (diedHere || (o == crash && !other.completed())) {
 			d.Evidence = strings.TrimSpace(d.Evidence + "\n" + other.Death)
 		}
 		diffs = append(diffs, d)

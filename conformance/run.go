@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -56,10 +57,43 @@ type testRun struct {
 	// Death is the line that ended a binary without a verdict (panic:,
 	// fatal error:, the emulator's message), Warnings the emulator's
 	// warning lines.
-	Death    string   `json:"death"`
+	Death string `json:"death"`
+	// DiedIn is the test that was last to start or report before the
+	// binary ended without a verdict.
+	DiedIn   string   `json:"died_in,omitempty"`
 	Warnings []string `json:"warnings"`
 	// Log is the file holding the whole output.
 	Log string `json:"log"`
+	// Resumed holds the logs of the runs that went on after the binary
+	// ended early: the native run's remaining tests, selected by
+	// -test.run, in a new process (see config.resume).
+	Resumed []string `json:"resumed,omitempty"`
+}
+
+// merge adds a continuation's outcomes to r; the ending (verdict, status)
+// becomes the continuation's, the first death line stays.
+func (r *testRun) merge(cont *testRun) {
+	for _, name := range cont.Order {
+		if _, ok := r.Tests[name]; !ok {
+			r.Order = append(r.Order, name)
+		}
+		r.Tests[name] = cont.Tests[name]
+		if e, ok := cont.Evidence[name]; ok {
+			r.Evidence[name] = e
+		}
+	}
+	for _, w := range cont.Warnings {
+		if !slices.Contains(r.Warnings, w) {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
+	if r.Death == "" {
+		r.Death = cont.Death
+	}
+	if r.DiedIn == "" {
+		r.DiedIn = cont.DiedIn
+	}
+	r.Final, r.Status, r.TimedOut = cont.Final, cont.Status, cont.TimedOut
 }
 
 // completed reports whether the binary ran to its verdict.
@@ -153,6 +187,9 @@ func parse(out []byte, r *testRun) {
 		if cur != "" && len(lines[cur]) < maxTestLines {
 			lines[cur] = append(lines[cur], trim)
 		}
+	}
+	if r.Final == "" && len(r.Order) > 0 {
+		r.DiedIn = r.Order[len(r.Order)-1]
 	}
 	for name, o := range r.Tests {
 		if o == fail || o == crash || o == skip {
@@ -347,10 +384,21 @@ func loadRun(path, key string) *testRun {
 	if json.Unmarshal(b, &r) != nil || r.Key != key {
 		return nil
 	}
-	// Parse the log again, so that a change to the parser applies.
+	// Parse the logs again, so that a change to the parser applies.
 	if out, err := os.ReadFile(r.Log); err == nil {
-		r.Order, r.Final, r.Death, r.Warnings = nil, "", "", nil
+		final := r.Final
+		r.Order, r.Final, r.Death, r.DiedIn, r.Warnings = nil, "", "", "", nil
 		parse(out, &r)
+		for _, log := range r.Resumed {
+			if out, err := os.ReadFile(log); err == nil {
+				var cont testRun
+				parse(out, &cont)
+				r.merge(&cont)
+			}
+		}
+		if len(r.Resumed) > 0 {
+			r.Final = final
+		}
 	}
 	return &r
 }
