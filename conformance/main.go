@@ -261,13 +261,15 @@ func fileName(pkg string) string { return strings.ReplaceAll(pkg, "/", "_") }
 func (c *config) build(j *job) {
 	dir := filepath.Join(c.cache, "bin", j.tc.short)
 	stamp := filepath.Join(dir, "VERSION")
-	if b, err := os.ReadFile(stamp); err != nil || strings.TrimSpace(string(b)) != j.tc.name {
+	// The stamp names the recipe too, so that a change to it rebuilds.
+	want := j.tc.name + " built in GOROOT/src"
+	if b, err := os.ReadFile(stamp); err != nil || strings.TrimSpace(string(b)) != want {
 		os.RemoveAll(dir)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			j.buildErr = err.Error()
 			return
 		}
-		if err := os.WriteFile(stamp, []byte(j.tc.name+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(stamp, []byte(want+"\n"), 0o644); err != nil {
 			j.buildErr = err.Error()
 			return
 		}
@@ -281,7 +283,10 @@ func (c *config) build(j *job) {
 	part := fmt.Sprintf("%s.%d.part", j.bin, os.Getpid())
 	defer os.Remove(part)
 	cmd := exec.Command(j.tc.goCmd, "test", "-c", "-o", part, j.pkg)
-	cmd.Dir = dir
+	// In GOROOT/src the main module is std, as for `go test PKG` there:
+	// elsewhere a module without a go line would set older GODEBUG
+	// defaults (panicnil=1 fails runtime's TestPanicNil natively).
+	cmd.Dir = filepath.Join(j.tc.goroot, "src")
 	cmd.Env = j.tc.buildEnv()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
