@@ -188,3 +188,19 @@ func TestCompareAndExplain(t *testing.T) {
 		t.Errorf("go1.19: %d unexplained, want 3 (TestA/x is listed for go1.26 only)", n)
 	}
 }
+
+// TestMerge checks that a continuation's outcomes join the run that died
+// and that the run then counts as completed, with the test it died in kept.
+func TestMerge(t *testing.T) {
+	var first, cont testRun
+	parse([]byte("=== RUN   TestA\n--- PASS: TestA (0.00s)\n=== RUN   TestB\npanic: boom\n"), &first)
+	parse([]byte("=== RUN   TestC\n--- PASS: TestC (0.00s)\nPASS\n"), &cont)
+	if first.completed() || first.DiedIn != "TestB" {
+		t.Fatalf("first: completed %v, died in %q", first.completed(), first.DiedIn)
+	}
+	first.merge(&cont)
+	if !first.completed() || strings.Join(first.Order, ",") != "TestA,TestB,TestC" ||
+		first.Tests["TestB"] != crash || first.Tests["TestC"] != pass || first.Death != "panic: boom" {
+		t.Errorf("merged: completed %v, order %v, tests %v, death %q", first.completed(), first.Order, first.Tests, first.Death)
+	}
+}
