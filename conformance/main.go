@@ -408,9 +408,15 @@ const maxResumes = 3
 func (c *config) resume(j *job, nat, run *testRun, dir string) bool {
 	changed := false
 	for len(run.Resumed) < maxResumes && !run.completed() && !run.TimedOut {
+		// The tests never started, and those caught running (parallel
+		// ones, paused) when another test took the binary down.
+		culprit, _, _ := strings.Cut(run.DiedIn, "/")
 		var rest []string
 		for _, name := range nat.Order {
-			if _, ok := run.Tests[name]; !ok && !strings.Contains(name, "/") {
+			if strings.Contains(name, "/") || name == culprit {
+				continue
+			}
+			if o, ok := run.Tests[name]; !ok || o == crash {
 				rest = append(rest, regexp.QuoteMeta(name))
 			}
 		}
