@@ -101,8 +101,8 @@ type expectation struct {
 }
 
 // readExpected parses expected.txt: `toolchain package test reason...`
-// per line, # comments. toolchain is a version ("go1.26" matches
-// go1.26.8) or *; test is a name, where * matches any run of characters,
+// per line, # comments. toolchain is *, or versions separated by commas
+// ("go1.26" matches go1.26.8); test is a name, where * matches any run of characters,
 // and a listed test covers its subtests.
 func readExpected(path string) ([]*expectation, error) {
 	f, err := os.Open(path)
@@ -130,7 +130,7 @@ func readExpected(path string) ([]*expectation, error) {
 
 // matches reports whether e lists test of pkg on the toolchain version tc.
 func (e *expectation) matches(tc, pkg, test string) bool {
-	if e.toolchain != "*" && tc != e.toolchain && !strings.HasPrefix(tc, e.toolchain+".") {
+	if !toolchainMatches(e.toolchain, tc) {
 		return false
 	}
 	if e.pkg != "*" && e.pkg != pkg {
@@ -202,6 +202,18 @@ func explain(exps []*expectation, tc, pkg string, diffs []*diff) int {
 		}
 	}
 	return n
+}
+
+// toolchainMatches reports whether the toolchain field of expected.txt
+// (*, or versions separated by commas) names the version tc: "go1.26"
+// names go1.26.8.
+func toolchainMatches(field, tc string) bool {
+	for _, v := range strings.Split(field, ",") {
+		if v == "*" || v == tc || strings.HasPrefix(tc, v+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // runPattern is the -test.run pattern that selects exactly test (a

@@ -173,7 +173,7 @@ func TestCompareAndExplain(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "expected.txt")
-	os.WriteFile(path, []byte("# comment\ngo1.26 pkg TestA/x no processes\n* pkg TestC no sockets\n"), 0o644)
+	os.WriteFile(path, []byte("# comment\ngo1.11,go1.26 pkg TestA/x no processes\n* pkg TestC no sockets\n"), 0o644)
 	exps, err := readExpected(path)
 	if err != nil {
 		t.Fatal(err)

@@ -407,7 +407,7 @@ const maxResumes = 3
 // It reports whether run changed.
 func (c *config) resume(j *job, nat, run *testRun, dir string) bool {
 	changed := false
-	for len(run.Resumed) < maxResumes && !run.completed() && !run.TimedOut {
+	for len(run.Resumed) < maxResumes && !run.TimedOut {
 		// The tests never started, and those caught running (parallel
 		// ones, paused) when another test took the binary down.
 		culprit, _, _ := strings.Cut(run.DiedIn, "/")
@@ -416,7 +416,7 @@ func (c *config) resume(j *job, nat, run *testRun, dir string) bool {
 			if strings.Contains(name, "/") || name == culprit {
 				continue
 			}
-			if o, ok := run.Tests[name]; !ok || o == crash {
+			if o, ok := run.Tests[name]; (!ok && !run.completed()) || o == crash {
 				rest = append(rest, regexp.QuoteMeta(name))
 			}
 		}

@@ -26,8 +26,22 @@ func writeReport(path string, c *config, tcs []*toolchain, jobs []*job, qemuNote
 			done++
 		}
 	}
-	p("- date: %s UTC; %d of %d (package, toolchain) binaries done in %s\n", time.Now().UTC().Format("2006-01-02 15:04"),
-		done, total, time.Since(t0).Round(time.Second))
+	first, last, ran := "", "", 0
+	for _, j := range jobs {
+		for _, r := range j.runs {
+			if r.When != "" && (first == "" || r.When < first) {
+				first = r.When
+			}
+			if r.When > last {
+				last = r.When
+			}
+			if r.When >= t0.UTC().Format(whenLayout) {
+				ran++
+			}
+		}
+	}
+	p("- written %s UTC: %d of %d (package, toolchain) binaries; runs made from %s to %s UTC; this invocation ran %d of them in %s and took the others from build/conformance's cache (same test binary, same emulator, same flags)\n",
+		time.Now().UTC().Format("2006-01-02 15:04"), done, total, first, last, ran, time.Since(t0).Round(time.Second))
 	p("- host: %s, %d CPUs, load average %s\n", cpuModel(), runtime.NumCPU(), loadAvg())
 	p("- toolchains:")
 	for _, tc := range tcs {
@@ -89,38 +103,54 @@ func writeReport(path string, c *config, tcs []*toolchain, jobs []*job, qemuNote
 	p("%d binaries give the same outcome for every test under gouth-emu as natively.\n\n", same)
 
 	p("## gouth-emu differences from native\n\n")
-	p("Each: the outcome natively → under gouth-emu, the failure line from the test's output, and for failures the last failing system calls (errno) of the test rerun alone (`-test.run '^Name$'`) under `--strace`.\n\n")
-	any := false
-	for _, j := range jobs {
-		if !j.done || len(j.diffs[emu]) == 0 {
-			continue
+	p("Each: the outcome natively → under gouth-emu, the failure line from the test's output, and for failures the last failing system calls (errno) of the test rerun alone (`-test.run '^Name$'`) under `--strace`. Unexpected ones (not in expected.txt) first, then the expected ones.\n\n")
+	for _, unexpected := range []bool{true, false} {
+		if unexpected {
+			p("### Unexpected (bugs)\n\n")
+		} else {
+			p("### Expected (documented limits)\n\n")
 		}
-		any = true
-		p("### %s, %s (%d, %d unexpected)\n\n", j.pkg, j.tc.label(), len(j.diffs[emu]), j.unexpected)
-		if e := j.runs[emu]; e != nil && len(e.Warnings) > 0 {
-			p("gouth-emu warnings: %s\n\n", code(strings.Join(e.Warnings, "; ")))
+		any := false
+		for _, j := range jobs {
+			if !j.done {
+				continue
+			}
+			var ds []*diff
+			for _, d := range j.diffs[emu] {
+				if (d.Reason == "") == unexpected {
+					ds = append(ds, d)
+				}
+			}
+			if len(ds) == 0 {
+				continue
+			}
+			any = true
+			p("#### %s, %s (%d)\n\n", j.pkg, j.tc.label(), len(ds))
+			if e := j.runs[emu]; e != nil && len(e.Warnings) > 0 && unexpected {
+				p("gouth-emu warnings: %s\n\n", code(strings.Join(e.Warnings, "; ")))
+			}
+			for _, d := range ds {
+				verdict := "**unexpected**"
+				if d.Reason != "" {
+					verdict = d.Reason
+				}
+				p("- `%s`: %s → %s — %s\n", d.Test, d.Native, d.Other, verdict)
+				if d.Evidence != "" {
+					p("  - output: %s\n", code(d.Evidence))
+				}
+				for _, l := range d.Strace {
+					p("  - strace: %s\n", code(l))
+				}
+			}
+			p("\n")
 		}
-		for _, d := range j.diffs[emu] {
-			verdict := "**unexpected**"
-			if d.Reason != "" {
-				verdict = "expected: " + d.Reason
-			}
-			p("- `%s`: %s → %s — %s\n", d.Test, d.Native, d.Other, verdict)
-			if d.Evidence != "" {
-				p("  - output: %s\n", code(d.Evidence))
-			}
-			for _, l := range d.Strace {
-				p("  - strace: %s\n", code(l))
-			}
+		if !any {
+			p("None.\n\n")
 		}
-		p("\n")
-	}
-	if !any {
-		p("None.\n\n")
 	}
 
 	p("## qemu-user differences from native (reported, not judged)\n\n")
-	any = false
+	any := false
 	for _, j := range jobs {
 		if !j.done || len(j.diffs[qemu]) == 0 {
 			continue
@@ -172,7 +202,7 @@ func writeReport(path string, c *config, tcs []*toolchain, jobs []*job, qemuNote
 		covered := false
 		for _, j := range jobs {
 			if j.done && j.runs[emu] != nil && j.runs[native] != nil && (e.pkg == "*" || e.pkg == j.pkg) &&
-				(e.toolchain == "*" || j.tc.name == e.toolchain || strings.HasPrefix(j.tc.name, e.toolchain+".")) {
+				toolchainMatches(e.toolchain, j.tc.name) {
 				covered = true
 			}
 		}

@@ -38,7 +38,8 @@ const (
 
 // testRun is one run of a test binary, parsed from its -test.v output.
 type testRun struct {
-	Key      string   `json:"key"` // what the run depended on (cache key)
+	Key      string   `json:"key"`  // what the run depended on (cache key)
+	When     string   `json:"when"` // when it started, UTC, whenLayout
 	Runner   string   `json:"runner"`
 	Argv     []string `json:"argv"`
 	Status   int      `json:"status"` // exit status; -1 when killed
@@ -95,6 +96,9 @@ func (r *testRun) merge(cont *testRun) {
 	}
 	r.Final, r.Status, r.TimedOut = cont.Final, cont.Status, cont.TimedOut
 }
+
+// whenLayout is the layout of testRun.When.
+const whenLayout = "2006-01-02 15:04:05"
 
 // completed reports whether the binary ran to its verdict.
 func (r *testRun) completed() bool { return r.Final != "" && !r.TimedOut }
@@ -252,6 +256,7 @@ func execute(spec runSpec) (*testRun, error) {
 	defer f.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), spec.timeout)
 	defer cancel()
+	when := time.Now().UTC().Format(whenLayout)
 	status, timedOut, secs, err := start(ctx, spec, f)
 	if err != nil {
 		return nil, err
@@ -260,7 +265,7 @@ func execute(spec runSpec) (*testRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &testRun{Runner: spec.runner, Argv: spec.argv, Status: status, TimedOut: timedOut, Seconds: secs, Log: spec.log}
+	r := &testRun{When: when, Runner: spec.runner, Argv: spec.argv, Status: status, TimedOut: timedOut, Seconds: secs, Log: spec.log}
 	parse(out, r)
 	// gouth-emu's --timeout ends the guest with status 124.
 	if spec.runner == emu && status == 124 && r.Final == "" {
