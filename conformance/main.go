@@ -122,6 +122,9 @@ func main() {
 		}
 	}
 	if *expected != "" {
+		if !filepath.IsAbs(*expected) {
+			*expected = filepath.Join(root, *expected)
+		}
 		if c.exps, err = readExpected(*expected); err != nil {
 			fatal(err)
 		}

@@ -28,6 +28,9 @@ func writeReport(path string, c *config, tcs []*toolchain, jobs []*job, qemuNote
 	}
 	first, last, ran := "", "", 0
 	for _, j := range jobs {
+		if !j.done {
+			continue
+		}
 		for _, r := range j.runs {
 			if r.When != "" && (first == "" || r.When < first) {
 				first = r.When
