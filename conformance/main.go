@@ -17,11 +17,15 @@
 // documented limit explains; the exit status is 1 if any other difference
 // appears (qemu-user's are reported, not judged).
 //
-//	go run ./conformance [-pkgs a,b] [-toolchains go1.19,go-machine] [-timeout 5m] [-j 1] [-budget 0] [-fresh]
+//	go run ./conformance [-pkgs a,b] [-toolchains go1.19,go-machine] [-timeout 5m] [-j 1] [-budget 0] [-fresh] [-unlisted FILE]
 //
-// Runs are cached by the hashes of the test binary and of the emulator
-// under build/conformance/runs, so a second run with nothing changed only
-// writes the report.
+// A binary that dies in one test (a helper process that cannot start
+// makes some tests panic) is run again on the tests it never finished,
+// so one crash does not hide the rest. Runs are cached by the hashes of
+// the test binary and of the emulator under build/conformance/runs, so a
+// second run with nothing changed only writes the report; -fresh runs
+// everything again. -unlisted writes the unexplained differences in
+// expected.txt's format, for a maintainer to give a reason or file a bug.
 package main
 
 import (
