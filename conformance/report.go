@@ -178,6 +178,41 @@ func writeReport(path string, c *config, tcs []*toolchain, jobs []*job, qemuNote
 	}
 	p("\n")
 
+	p("## Failures natively\n\n")
+	p("Tests that fail natively are compared like the rest (gouth-emu must fail them too); these are the binaries with native failures, which come from this machine's toolchain installs, not from the emulators.\n\n")
+	any = false
+	for _, j := range jobs {
+		n := j.runs[native]
+		if !j.done || n == nil {
+			continue
+		}
+		var failed []string
+		for _, name := range n.Order {
+			if o := n.Tests[name]; !strings.Contains(name, "/") && (o == fail || o == crash) {
+				failed = append(failed, name)
+			}
+		}
+		if len(failed) == 0 && n.completed() {
+			continue
+		}
+		any = true
+		why := ""
+		if len(failed) > 0 {
+			why = " " + code(strings.SplitN(n.Evidence[failed[0]], "\n", 2)[0])
+		}
+		if n.Death != "" {
+			why += " " + code(n.Death)
+		}
+		if len(failed) > 5 {
+			failed = append(failed[:5], fmt.Sprintf("and %d more", len(failed)-5))
+		}
+		p("- %s, %s: %s (%s)%s\n", j.pkg, j.tc.label(), strings.Join(failed, ", "), counts(j, native), why)
+	}
+	if !any {
+		p("None.\n")
+	}
+	p("\n")
+
 	var notDone, errs []string
 	for _, j := range jobs {
 		if j.tc.goCmd != "" && !j.done {
