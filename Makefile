@@ -11,7 +11,7 @@ UNICORN_PATCH = $(shell sha256sum tools/unicorn.patch | cut -c1-16)
 GOENV    = CGO_ENABLED=1 CGO_CFLAGS="-I$(UNICORN_DIR)/include -DGOUTH_UNICORN_PATCH=$(UNICORN_PATCH)" CGO_LDFLAGS="-L$(CURDIR)/build/unicorn" GOFLAGS=-tags=static
 FUZZTIME ?= 10s
 
-.PHONY: all deps build arm64 test demo bench fuzz clean
+.PHONY: all deps build arm64 test demo bench conformance fuzz clean
 
 all: build
 
@@ -49,6 +49,13 @@ demo: build
 # BENCHFLAGS: -rounds N, -only NAME.
 bench: build
 	CGO_ENABLED=0 GO=$(GO) $(GO) run ./bench -emu $(CURDIR)/$(BIN) $(BENCHFLAGS)
+
+# The standard library's own tests natively, under qemu-user and under
+# gouth-emu, compared test by test; writes conformance/results.md and fails
+# on a difference conformance/expected.txt does not list.
+# CONFORMANCEFLAGS: -pkgs a,b, -toolchains go1.19,go-machine, -j N, -timeout D.
+conformance: build
+	CGO_ENABLED=0 GO=$(GO) $(GO) run ./conformance -emu $(CURDIR)/$(BIN) $(CONFORMANCEFLAGS)
 
 fuzz: build
 	$(MAKE) test FUZZTIME=5m

@@ -41,6 +41,7 @@ var allowed = map[string][]string{
 	"internal/layering":          {},
 	"e2e":                        {},
 	"bench":                      {},
+	"conformance":                {},
 	"bench/workloads/compute":    {},
 	"bench/workloads/gc":         {},
 	"bench/workloads/goroutines": {},
