@@ -312,9 +312,11 @@ const (
 	RLIMIT_NOFILE = 7
 	RLIMIT_AS     = 9
 
-	PR_SET_NAME = 15
-	PR_GET_NAME = 16
-	PR_SET_VMA  = 0x53564d41
+	PR_GET_KEEPCAPS = 7
+	PR_SET_KEEPCAPS = 8
+	PR_SET_NAME     = 15
+	PR_GET_NAME     = 16
+	PR_SET_VMA      = 0x53564d41
 )
 
 // File types for st_mode.

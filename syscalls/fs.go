@@ -635,13 +635,16 @@ func sysCopyFileRange(c *Call) (uint64, error) {
 	}
 	src, ok1 := in.f.(*hostFile)
 	dst, ok2 := out.f.(*hostFile)
+	// Linux checks the file types before the access modes
+	// (generic_file_rw_checks): a pipe is EINVAL whichever end it is,
+	// which is what makes Go fall back to a plain copy.
 	switch {
-	case in.flags&abi.O_ACCMODE == abi.O_WRONLY || out.flags&abi.O_ACCMODE == abi.O_RDONLY || out.flags&abi.O_APPEND != 0:
-		return 0, abi.EBADF
 	case ok1 && src.dir || ok2 && dst.dir:
 		return 0, abi.EISDIR
-	case !ok1 || !ok2:
+	case !ok1 || !ok2 || src.fifo || dst.fifo:
 		return 0, abi.EINVAL // not regular files
+	case in.flags&abi.O_ACCMODE == abi.O_WRONLY || out.flags&abi.O_ACCMODE == abi.O_RDONLY || out.flags&abi.O_APPEND != 0:
+		return 0, abi.EBADF
 	}
 	inOff, outOff := src.off, dst.off
 	if offs[0] != nil {

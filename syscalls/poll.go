@@ -103,7 +103,7 @@ func sysPipe2(c *Call) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	w, err := c.K.fds.install(&pipeEnd{p: p, isWriter: true}, flags)
+	w, err := c.K.fds.install(&pipeEnd{p: p, isWriter: true}, flags|abi.O_WRONLY) // F_GETFL says so, as on Linux
 	if err != nil {
 		c.K.fds.closeFD(r)
 		return 0, err

@@ -313,6 +313,19 @@ func sysPrctl(c *Call) (uint64, error) {
 		b := make([]byte, 16)
 		copy(b, c.K.threadNames[c.Tid])
 		return 0, c.write(c.ptr(1), b)
+	case abi.PR_SET_KEEPCAPS:
+		// Kept across a setuid to non-root, which cannot happen here; only
+		// the flag is kept, per thread.
+		if c.uint(1) > 1 {
+			return 0, abi.EINVAL
+		}
+		c.K.keepCaps[c.Tid] = c.uint(1) == 1
+		return 0, nil
+	case abi.PR_GET_KEEPCAPS:
+		if c.K.keepCaps[c.Tid] {
+			return 1, nil
+		}
+		return 0, nil
 	}
 	// PR_SET_VMA (naming anonymous mappings) and the rest: like a kernel
 	// built without them.

@@ -418,8 +418,9 @@ type Kernel struct {
 	clearTID    map[int]uint64 // tid -> clear_child_tid address
 	rlimits     map[int]rlimit
 	threadNames map[int]string
-	fsys        fsState  // working directory and umask (path.go)
-	groups      []uint32 // supplementary groups (proc.go)
+	keepCaps    map[int]bool // PR_SET_KEEPCAPS, per thread as in Linux
+	fsys        fsState      // working directory and umask (path.go)
+	groups      []uint32     // supplementary groups (proc.go)
 
 	// Stats counts what the guest asked for.
 	Stats Stats
@@ -439,6 +440,7 @@ func NewKernel(cfg Config) *Kernel {
 		clearTID:    map[int]uint64{},
 		rlimits:     defaultRlimits(),
 		threadNames: map[int]string{},
+		keepCaps:    map[int]bool{},
 		fsys:        newFSState(cfg.FS),
 		groups:      hostGroups(),
 	}

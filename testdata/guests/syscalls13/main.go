@@ -51,7 +51,7 @@ func main() {
 		{"chown", probeChown}, {"groups", probeGroups}, {"chmod", probeChmod},
 		{"mknod", probeMknod}, {"mincore", probeMincore}, {"copy", probeCopy},
 		{"access", probeAccess}, {"statx", probeStatx}, {"close_range", probeCloseRange},
-		{"rlimit", probeRlimit},
+		{"rlimit", probeRlimit}, {"keepcaps", probeKeepCaps},
 	} {
 		fmt.Printf("== %s\n", p.name)
 		p.f()
@@ -452,6 +452,12 @@ func probeCopy() {
 	syscall.Pipe(p[:])
 	_, err = copyRange(p[0], nil, out, nil, 4, 0)
 	say("copy from pipe", err)
+	_, err = copyRange(p[0], nil, p[1], nil, 4, 0)
+	say("copy pipe to pipe", err)
+	_, err = copyRange(in, nil, p[1], nil, 4, 0)
+	say("copy to pipe", err)
+	fl, _, _ := syscall.Syscall(syscall.SYS_FCNTL, uintptr(p[1]), syscall.F_GETFL, 0)
+	fmt.Printf("pipe write end F_GETFL: %#x\n", fl)
 	a, b := int64(0), int64(2)
 	_, err = copyRange(out, &a, out, &b, 4, 0)
 	say("copy overlapping", err)
@@ -573,4 +579,15 @@ func probeRlimit() {
 	say("getrlimit 99", errOf(e))
 	_, _, e = syscall.RawSyscall(syscall.SYS_GETRLIMIT, syscall.RLIMIT_NOFILE, 8, 0)
 	say("getrlimit bad pointer", errOf(e))
+}
+
+// probeKeepCaps sets and reads PR_SET_KEEPCAPS, which Go's
+// AllThreadsSyscall tests toggle on every thread.
+func probeKeepCaps() {
+	const getKeepCaps, setKeepCaps = 7, 8
+	for _, v := range []uintptr{1, 0, 2} {
+		_, _, e := syscall.Syscall(syscall.SYS_PRCTL, setKeepCaps, v, 0)
+		r, _, _ := syscall.Syscall(syscall.SYS_PRCTL, getKeepCaps, 0, 0)
+		fmt.Printf("keepcaps set %d: %v, now %d\n", v, errOf(e), r)
+	}
 }
