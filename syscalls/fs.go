@@ -169,10 +169,13 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 		hflags &^= os.O_CREATE | os.O_EXCL
 	}
 	// A FIFO is opened without blocking on the host, whatever the guest
-	// asked: Linux's open would wait for the other end, and the emulator
-	// must not (see hostFile.fifo).
+	// asked: the emulator must not wait in a host call (see
+	// hostFile.fifo). Linux's open for writing waits for a reader; here
+	// the thread sleeps and polls for one instead.
+	fifo := false
 	if fi, err := os.Stat(l.host); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
 		hflags |= syscall.O_NONBLOCK
+		fifo = true
 	}
 	perm := c.K.createMode(mode)
 	created := false
@@ -181,9 +184,27 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 		created = err != nil
 	}
 	hf, err := os.OpenFile(l.host, hflags, fs.FileMode(perm&0o777))
+	if fifo && errors.Is(err, syscall.ENXIO) && acc == abi.O_WRONLY && flags&abi.O_NONBLOCK == 0 {
+		ready := func() bool {
+			hf, err = os.OpenFile(l.host, hflags, 0)
+			return err == nil || !errors.Is(err, syscall.ENXIO)
+		}
+		return 0, c.block("fifo open", 0, NoDeadline, ready, func(bool) (uint64, error) {
+			if err != nil {
+				return 0, hostErrno(err)
+			}
+			return c.installOpened(hf, acc, flags, false, perm)
+		})
+	}
 	if err != nil {
 		return 0, hostErrno(err)
 	}
+	return c.installOpened(hf, acc, flags, created, perm)
+}
+
+// installOpened gives the guest a descriptor for hf, which open made
+// (created: the file is new, with mode perm).
+func (c *Call) installOpened(hf *os.File, acc, flags int, created bool, perm uint32) (uint64, error) {
 	if created && c.K.hostNarrows(perm) {
 		syscall.Fchmod(int(hf.Fd()), perm)
 	}

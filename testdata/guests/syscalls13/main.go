@@ -388,6 +388,39 @@ func probeMknod() {
 	say("mknod dir", syscall.Mknod("dir", syscall.S_IFDIR|0755, 0))
 	say("mknod bad type", syscall.Mknod("bad", 0170000|0644, 0))
 	say("mknod missing dir", syscall.Mknod("missing/fifo", syscall.S_IFIFO|0644, 0))
+	// An open for writing waits for a reader (here a goroutine that
+	// opens the other end a little later); non-blocking, it is ENXIO.
+	_, err := syscall.Open("fifo", syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
+	say("open fifo for writing, non-blocking, no reader", err)
+	opened, written := make(chan error), make(chan bool)
+	go func() {
+		for i := 0; i < 1000; i++ {
+			syscall.Getpid() // let the writer get into its open first
+		}
+		fd, err := syscall.Open("fifo", syscall.O_RDONLY, 0)
+		opened <- err
+		<-written // the reader stays until the write is done
+		if err == nil {
+			syscall.Close(fd)
+		}
+	}()
+	w, err := syscall.Open("fifo", syscall.O_WRONLY, 0)
+	say("open fifo for writing, waiting for the reader", err)
+	say("the reader's open", <-opened)
+	if err == nil {
+		n, err := syscall.Write(w, []byte("x"))
+		fmt.Printf("write to fifo: %d %v\n", n, errOf0(err))
+		syscall.Close(w)
+	}
+	written <- true
+}
+
+// errOf0 is err, or "ok".
+func errOf0(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
 }
 
 func probeMincore() {
