@@ -3,8 +3,9 @@ package syscalls
 import (
 	"encoding/binary"
 	"io/fs"
-	"os"
 	"sort"
+	"syscall"
+	"unsafe"
 
 	"github.com/gouth-emu/gouth-emu/abi"
 )
@@ -36,24 +37,30 @@ func listDir(h *hostFile) ([]dirent, error) {
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	out := []dirent{
 		{ino: hostStat(h.f).ino, typ: abi.DT_DIR, name: "."},
-		{ino: inodeOf(h.fdPath() + "/.."), typ: abi.DT_DIR, name: ".."},
+		{ino: inodeAt(h, ".."), typ: abi.DT_DIR, name: ".."},
 	}
 	for _, e := range ents {
-		var ino uint64
-		if fi, err := e.Info(); err == nil {
-			ino = fileInode(fi)
-		}
-		out = append(out, dirent{ino: ino, typ: direntType(e.Type()), name: e.Name()})
+		out = append(out, dirent{ino: inodeAt(h, e.Name()), typ: direntType(e.Type()), name: e.Name()})
 	}
 	return out, nil
 }
 
-func inodeOf(path string) uint64 {
-	fi, err := os.Lstat(path)
+// inodeAt is the inode of name in directory h, 0 if it cannot be had. It
+// is looked up relative to the descriptor, not by path: a directory
+// deeper than PATH_MAX has no path to look names up by, and Go before
+// go1.21 skips the entries whose inode is 0.
+func inodeAt(h *hostFile, name string) uint64 {
+	p, err := syscall.BytePtrFromString(name)
 	if err != nil {
 		return 0
 	}
-	return fileInode(fi)
+	var st syscall.Stat_t
+	_, _, e := syscall.Syscall6(syscall.SYS_NEWFSTATAT, h.f.Fd(), uintptr(unsafe.Pointer(p)),
+		uintptr(unsafe.Pointer(&st)), abi.AT_SYMLINK_NOFOLLOW, 0, 0)
+	if e != 0 {
+		return 0
+	}
+	return st.Ino
 }
 
 func direntType(m fs.FileMode) uint8 {

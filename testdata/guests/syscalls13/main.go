@@ -51,7 +51,7 @@ func main() {
 		{"chown", probeChown}, {"groups", probeGroups}, {"chmod", probeChmod},
 		{"mknod", probeMknod}, {"mincore", probeMincore}, {"copy", probeCopy},
 		{"access", probeAccess}, {"statx", probeStatx}, {"close_range", probeCloseRange},
-		{"rlimit", probeRlimit}, {"keepcaps", probeKeepCaps},
+		{"rlimit", probeRlimit}, {"keepcaps", probeKeepCaps}, {"deep", probeDeep},
 	} {
 		fmt.Printf("== %s\n", p.name)
 		p.f()
@@ -623,4 +623,29 @@ func probeKeepCaps() {
 		r, _, _ := syscall.Syscall(syscall.SYS_PRCTL, getKeepCaps, 0, 0)
 		fmt.Printf("keepcaps set %d: %v, now %d\n", v, errOf(e), r)
 	}
+}
+
+// probeDeep makes a tree deeper than PATH_MAX (41 directories of 100
+// characters, by chdir and mkdir) and removes it with os.RemoveAll, which
+// lists each directory through its descriptor: before go1.21 it skips
+// entries whose d_ino is 0.
+func probeDeep() {
+	start := cwd()
+	say("mkdir deep", syscall.Mkdir("deep", 0755))
+	say("chdir deep", syscall.Chdir("deep"))
+	name := strings.Repeat("d", 100)
+	for i := 0; i < 41; i++ {
+		if err := syscall.Mkdir(name, 0755); err != nil {
+			say("mkdir level", err)
+			break
+		}
+		if err := syscall.Chdir(name); err != nil {
+			say("chdir level", err)
+			break
+		}
+	}
+	say("chdir back", syscall.Chdir(start))
+	say("remove the tree", os.RemoveAll("deep"))
+	_, err := os.Lstat("deep")
+	say("lstat deep after", err)
 }
