@@ -176,6 +176,41 @@ type hostFile struct {
 	// that reads without O_NONBLOCK sleeps until the host says it is
 	// readable (ready).
 	fifo bool
+	// ends counts the guest's opens of this FIFO, for Linux's rule that
+	// an open waits for the other end; it is nil for other files.
+	ends *fifoEnds
+}
+
+// fifoEnds counts the open descriptions of one FIFO that the guest holds
+// for reading and for writing.
+type fifoEnds struct{ readers, writers int }
+
+// fifoID names a FIFO on the host.
+type fifoID struct{ dev, ino uint64 }
+
+// fifoEnds returns the counts of the FIFO fi, made on first use.
+func (k *Kernel) fifoEnds(fi os.FileInfo) *fifoEnds {
+	st := infoStat(fi)
+	id := fifoID{st.dev, st.ino}
+	if k.fifos == nil {
+		k.fifos = map[fifoID]*fifoEnds{}
+	}
+	e := k.fifos[id]
+	if e == nil {
+		e = &fifoEnds{}
+		k.fifos[id] = e
+	}
+	return e
+}
+
+// count adds d to the ends that access mode acc opens.
+func (e *fifoEnds) count(acc, d int) {
+	if acc != abi.O_WRONLY {
+		e.readers += d
+	}
+	if acc != abi.O_RDONLY {
+		e.writers += d
+	}
 }
 
 func (h *hostFile) read(p []byte) (int, error) {
@@ -302,7 +337,12 @@ func openDirPath(p string) (*hostFile, error) {
 	return &hostFile{f: os.NewFile(uintptr(fd), p), dir: true}, nil
 }
 
-func (h *hostFile) close()         { h.f.Close() }
+func (h *hostFile) close() {
+	if h.ends != nil {
+		h.ends.count(h.acc, -1)
+	}
+	h.f.Close()
+}
 func (h *hostFile) pollable() bool { return false }
 func (h *hostFile) kind() string   { return h.f.Name() }
 func (h *hostFile) ready() (uint32, uint64) {
@@ -388,4 +428,12 @@ func (m *memFile) kind() string                { return m.name }
 func (m *memFile) ready() (uint32, uint64)     { return abi.EPOLLIN, 0 }
 func (m *memFile) stat() statInfo {
 	return statInfo{dev: 0x14, ino: 1, nlink: 1, mode: abi.S_IFREG | 0o444, size: 0, blksize: 4096}
+}
+
+// hostFIFOReadable reports whether a FIFO opened for reading has data or
+// a writer that came and went: the only signs, on the host, that another
+// process opened it for writing.
+func hostFIFOReadable(f *os.File) bool {
+	ev, _ := (&hostFile{f: f, fifo: true}).ready()
+	return ev&(abi.EPOLLIN|abi.EPOLLHUP) != 0
 }

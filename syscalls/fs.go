@@ -170,12 +170,15 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 	}
 	// A FIFO is opened without blocking on the host, whatever the guest
 	// asked: the emulator must not wait in a host call (see
-	// hostFile.fifo). Linux's open for writing waits for a reader; here
-	// the thread sleeps and polls for one instead.
-	fifo := false
+	// hostFile.fifo). Linux's open without O_NONBLOCK waits for the other
+	// end: for writing, a reader; for reading, a writer. The thread
+	// sleeps instead, until the guest has opened the other end or the
+	// host says another process has (a write-only open then succeeds; a
+	// read-only one sees data or a hang-up).
+	var ends *fifoEnds
 	if fi, err := os.Stat(l.host); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
 		hflags |= syscall.O_NONBLOCK
-		fifo = true
+		ends = c.K.fifoEnds(fi)
 	}
 	perm := c.K.createMode(mode)
 	created := false
@@ -183,28 +186,49 @@ func (c *Call) openAt(dirfd int, pathPtr uint64, flags int, mode uint32) (uint64
 		_, err := os.Lstat(l.host)
 		created = err != nil
 	}
-	hf, err := os.OpenFile(l.host, hflags, fs.FileMode(perm&0o777))
-	if fifo && errors.Is(err, syscall.ENXIO) && acc == abi.O_WRONLY && flags&abi.O_NONBLOCK == 0 {
+	if ends != nil && flags&abi.O_NONBLOCK == 0 && acc != abi.O_RDWR {
+		var hf *os.File
+		var err error
 		ready := func() bool {
-			hf, err = os.OpenFile(l.host, hflags, 0)
-			return err == nil || !errors.Is(err, syscall.ENXIO)
+			if acc == abi.O_WRONLY && ends.readers == 0 || acc == abi.O_RDONLY && ends.writers == 0 {
+				if hf == nil {
+					hf, err = os.OpenFile(l.host, hflags, 0)
+				}
+				if err != nil {
+					hf = nil
+					return !errors.Is(err, syscall.ENXIO) // no reader at all: wait
+				}
+				if acc == abi.O_RDONLY && !hostFIFOReadable(hf) {
+					return false // no writer has come yet
+				}
+				return true
+			}
+			return true
 		}
-		return 0, c.block("fifo open", 0, NoDeadline, ready, func(bool) (uint64, error) {
+		opened := func(bool) (uint64, error) {
+			if hf == nil && err == nil {
+				hf, err = os.OpenFile(l.host, hflags, 0)
+			}
 			if err != nil {
 				return 0, hostErrno(err)
 			}
-			return c.installOpened(hf, acc, flags, false, perm)
-		})
+			return c.installOpened(hf, acc, flags, false, perm, ends)
+		}
+		if ready() {
+			return opened(false)
+		}
+		return 0, c.block("fifo open", 0, NoDeadline, ready, opened)
 	}
+	hf, err := os.OpenFile(l.host, hflags, fs.FileMode(perm&0o777))
 	if err != nil {
 		return 0, hostErrno(err)
 	}
-	return c.installOpened(hf, acc, flags, created, perm)
+	return c.installOpened(hf, acc, flags, created, perm, ends)
 }
 
 // installOpened gives the guest a descriptor for hf, which open made
 // (created: the file is new, with mode perm).
-func (c *Call) installOpened(hf *os.File, acc, flags int, created bool, perm uint32) (uint64, error) {
+func (c *Call) installOpened(hf *os.File, acc, flags int, created bool, perm uint32, ends *fifoEnds) (uint64, error) {
 	if created && c.K.hostNarrows(perm) {
 		syscall.Fchmod(int(hf.Fd()), perm)
 	}
@@ -213,11 +237,15 @@ func (c *Call) installOpened(hf *os.File, acc, flags int, created bool, perm uin
 		hf.Close()
 		return 0, hostErrno(err)
 	}
-	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc, fifo: fi.Mode()&fs.ModeNamedPipe != 0}, flags&(abi.O_CLOEXEC|abi.O_NONBLOCK|abi.O_APPEND|abi.O_ACCMODE))
+	fd, err := c.K.fds.install(&hostFile{f: hf, dir: fi.IsDir(), acc: acc, fifo: fi.Mode()&fs.ModeNamedPipe != 0, ends: ends}, flags&(abi.O_CLOEXEC|abi.O_NONBLOCK|abi.O_APPEND|abi.O_ACCMODE))
 	if err != nil {
 		hf.Close()
+		return 0, err
 	}
-	return uint64(fd), err
+	if ends != nil {
+		ends.count(acc, 1)
+	}
+	return uint64(fd), nil
 }
 
 // hostErrno maps a host os error to the Linux errno the guest should see.

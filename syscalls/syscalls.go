@@ -418,9 +418,10 @@ type Kernel struct {
 	clearTID    map[int]uint64 // tid -> clear_child_tid address
 	rlimits     map[int]rlimit
 	threadNames map[int]string
-	keepCaps    map[int]bool // PR_SET_KEEPCAPS, per thread as in Linux
-	fsys        fsState      // working directory and umask (path.go)
-	groups      []uint32     // supplementary groups (proc.go)
+	keepCaps    map[int]bool         // PR_SET_KEEPCAPS, per thread as in Linux
+	fifos       map[fifoID]*fifoEnds // the guest's open FIFO ends
+	fsys        fsState              // working directory and umask (path.go)
+	groups      []uint32             // supplementary groups (proc.go)
 
 	// Stats counts what the guest asked for.
 	Stats Stats

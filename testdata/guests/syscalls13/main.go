@@ -49,9 +49,9 @@ func main() {
 	}{
 		{"cwd", probeCwd}, {"umask", probeUmask}, {"utimes", probeUtimes},
 		{"chown", probeChown}, {"groups", probeGroups}, {"chmod", probeChmod},
-		{"mknod", probeMknod}, {"mincore", probeMincore}, {"copy", probeCopy},
+		{"mknod", probeMknod}, {"mincore", probeMincore}, {"copy", probeCopy}, {"deep", probeDeep},
 		{"access", probeAccess}, {"statx", probeStatx}, {"close_range", probeCloseRange},
-		{"rlimit", probeRlimit}, {"keepcaps", probeKeepCaps}, {"deep", probeDeep},
+		{"rlimit", probeRlimit}, {"keepcaps", probeKeepCaps},
 	} {
 		fmt.Printf("== %s\n", p.name)
 		p.f()
@@ -403,6 +403,7 @@ func probeMknod() {
 		if err == nil {
 			syscall.Close(fd)
 		}
+		close(opened)
 	}()
 	w, err := syscall.Open("fifo", syscall.O_WRONLY, 0)
 	say("open fifo for writing, waiting for the reader", err)
@@ -413,6 +414,7 @@ func probeMknod() {
 		syscall.Close(w)
 	}
 	written <- true
+	<-opened // and has closed its end
 }
 
 // errOf0 is err, or "ok".
@@ -626,9 +628,11 @@ func probeKeepCaps() {
 }
 
 // probeDeep makes a tree deeper than PATH_MAX (41 directories of 100
-// characters, by chdir and mkdir) and removes it with os.RemoveAll, which
-// lists each directory through its descriptor: before go1.21 it skips
-// entries whose d_ino is 0.
+// characters, by chdir and mkdir), walks down it through directory
+// descriptors checking that every entry getdents64 lists has an inode
+// (go1.19's os.RemoveAll skips entries whose d_ino is 0), and removes it
+// bottom-up with unlinkat. Only package syscall: the os package would
+// start the runtime's poller, whose descriptors close_range closes later.
 func probeDeep() {
 	start := cwd()
 	say("mkdir deep", syscall.Mkdir("deep", 0755))
@@ -645,7 +649,59 @@ func probeDeep() {
 		}
 	}
 	say("chdir back", syscall.Chdir(start))
-	say("remove the tree", os.RemoveAll("deep"))
-	_, err := os.Lstat("deep")
-	say("lstat deep after", err)
+	fd, err := syscall.Open("deep", syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	say("open deep", err)
+	fds, entries, noInode := []int{fd}, 0, 0
+	for {
+		buf := make([]byte, 4096)
+		n, err := syscall.Getdents(fd, buf)
+		if err != nil {
+			say("getdents", err)
+			break
+		}
+		child := false
+		for off := 0; off < n; {
+			ino := *(*uint64)(unsafe.Pointer(&buf[off]))
+			reclen := int(*(*uint16)(unsafe.Pointer(&buf[off+16])))
+			entries++
+			if ino == 0 {
+				noInode++
+			}
+			if buf[off+19] == 'd' {
+				child = true
+			}
+			off += reclen
+		}
+		if !child {
+			break
+		}
+		if fd, err = syscall.Openat(fd, name, syscall.O_RDONLY|syscall.O_DIRECTORY, 0); err != nil {
+			say("openat level", err)
+			break
+		}
+		fds = append(fds, fd)
+	}
+	fmt.Printf("levels %d, entries %d, without an inode %d\n", len(fds), entries, noInode)
+	failed := 0
+	for i := len(fds) - 2; i >= 0; i-- {
+		if err := unlinkat(fds[i], name, atRemoveDir); err != nil {
+			failed++
+		}
+	}
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
+	fmt.Printf("rmdir failures: %d\n", failed)
+	say("rmdir deep", syscall.Rmdir("deep"))
+}
+
+const atRemoveDir = 0x200
+
+func unlinkat(dirfd int, path string, flags int) error {
+	p, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return err
+	}
+	_, _, e := syscall.Syscall(syscall.SYS_UNLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(flags))
+	return errOf(e)
 }
