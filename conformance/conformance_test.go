@@ -40,7 +40,7 @@ func TestSubset(t *testing.T) {
 	if emuPath == "" {
 		t.Skip("GOUTH_EMU not set: make test builds bin/gouth-emu and sets it")
 	}
-	root, err := repoRoot()
+	root, err := testbin.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestSubset(t *testing.T) {
 // internal/testbin's: the same labels in the same order, each installed
 // or missing alike, at the same GOROOT.
 func TestToolchainTable(t *testing.T) {
-	root, err := repoRoot()
+	root, err := testbin.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
 // defaultPackages are the packages of the full matrix; runtime, by far
@@ -103,7 +105,7 @@ func main() {
 		unlisted = flag.String("unlisted", "", "write the unexpected gouth-emu differences to FILE as expected.txt lines (reason TODO), each after its evidence")
 	)
 	flag.Parse()
-	root, err := repoRoot()
+	root, err := testbin.RepoRoot()
 	if err != nil {
 		fatal(err)
 	}
@@ -222,25 +224,6 @@ func listed(list, s string) bool {
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "conformance:", err)
 	os.Exit(2)
-}
-
-// repoRoot is the module root above the working directory.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-			strings.HasPrefix(string(b), "module github.com/gouth-emu/gouth-emu") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no gouth-emu go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // summary is the job's result in a few words, for the progress log.

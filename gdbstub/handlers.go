@@ -233,26 +233,16 @@ func (s *server) readMem(args []byte) ([]byte, error) {
 }
 
 // writeMem is M ADDR,LENGTH:HEX, written as ptrace would (code too).
-func (s *server) writeMem(args []byte) ([]byte, error) {
-	head, hex, ok := bytes.Cut(args, []byte(":"))
-	if !ok {
-		return nil, errMalformed
-	}
-	addr, n, err := addrLen(head, maxPacket)
-	if err != nil {
-		return nil, err
-	}
-	data, err := rsp.DecodeHex(hex)
-	if err != nil || uint64(len(data)) != n {
-		return nil, errMalformed
-	}
-	return s.poke(addr, data)
-}
+func (s *server) writeMem(args []byte) ([]byte, error) { return s.writeMemAs(args, rsp.DecodeHex) }
 
 // writeMemBinary is X ADDR,LENGTH:DATA, M with escaped binary data. A
 // length of 0 is gdb's probe for X.
-func (s *server) writeMemBinary(args []byte) ([]byte, error) {
-	head, bin, ok := bytes.Cut(args, []byte(":"))
+func (s *server) writeMemBinary(args []byte) ([]byte, error) { return s.writeMemAs(args, rsp.Unescape) }
+
+// writeMemAs writes ADDR,LENGTH:DATA with DATA decoded by decode, which
+// must give exactly LENGTH bytes.
+func (s *server) writeMemAs(args []byte, decode func([]byte) ([]byte, error)) ([]byte, error) {
+	head, enc, ok := bytes.Cut(args, []byte(":"))
 	if !ok {
 		return nil, errMalformed
 	}
@@ -260,7 +250,7 @@ func (s *server) writeMemBinary(args []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := rsp.Unescape(bin)
+	data, err := decode(enc)
 	if err != nil || uint64(len(data)) != n {
 		return nil, errMalformed
 	}

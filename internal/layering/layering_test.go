@@ -41,7 +41,7 @@ var allowed = map[string][]string{
 	"internal/layering":          {},
 	"e2e":                        {},
 	"bench":                      {},
-	"conformance":                {},
+	"conformance":                {"internal/testbin"},
 	"bench/workloads/compute":    {},
 	"bench/workloads/gc":         {},
 	"bench/workloads/goroutines": {},
