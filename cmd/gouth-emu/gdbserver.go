@@ -40,11 +40,7 @@ When the client detaches, kills the guest or disconnects, the guest ends.`,
 // gdbServe starts args[0] under a target, serves one client on listen
 // and ends the guest when the client is gone.
 func gdbServe(g *guestFlags, listen string, args []string) error {
-	cfg, err := g.config(args)
-	if err != nil {
-		return err
-	}
-	f, err := openGuest(args[0])
+	cfg, f, err := g.guest(args)
 	if err != nil {
 		return err
 	}

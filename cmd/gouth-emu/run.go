@@ -50,6 +50,17 @@ func (g *guestFlags) register(c *cobra.Command) {
 	f.Var(&g.memLimit, "mem-limit", "most guest memory that may be committed, e.g. 512M, 2G (default: a quarter of the host's or container's memory, at most 16G, less if ulimit -v is tight)")
 }
 
+// guest is the guest's configuration from the flags, and its binary,
+// opened and checked.
+func (g *guestFlags) guest(args []string) (emu.Config, *loader.File, error) {
+	cfg, err := g.config(args)
+	if err != nil {
+		return emu.Config{}, nil, err
+	}
+	f, err := openGuest(args[0])
+	return cfg, f, err
+}
+
 func (g *guestFlags) config(args []string) (emu.Config, error) {
 	if g.cpus < 1 || g.cpus > 64 {
 		return emu.Config{}, usageError{fmt.Errorf("--cpus %d: want 1 to 64", g.cpus)}

@@ -57,11 +57,7 @@ func stepSession(g *guestFlags, args []string, script, syntax, src string, batch
 		}
 		defer scriptFile.Close()
 	}
-	cfg, err := g.config(args)
-	if err != nil {
-		return err
-	}
-	f, err := openGuest(args[0])
+	cfg, f, err := g.guest(args)
 	if err != nil {
 		return err
 	}
