@@ -36,20 +36,16 @@ func newTarget(t *testing.T, bin string) *target.Target {
 	return tg
 }
 
-// runGDB serves tg on a loopback port and runs Debian's gdb in batch mode
-// on bin against it, with cmds; it returns gdb's output and Serve's
-// error. The test is skipped without gdb.
-func runGDB(t *testing.T, tg *target.Target, bin string, cmds ...string) (string, error) {
+// serveOne serves one client on a loopback port with Serve(conn, tg),
+// the connection closed after two minutes at the latest; it returns the
+// address and Serve's result. The listener closes when the test ends.
+func serveOne(t *testing.T, tg Target) (string, <-chan error) {
 	t.Helper()
-	gdb, err := exec.LookPath("gdb")
-	if err != nil {
-		t.Skip("gdb is not installed")
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	served := make(chan error, 1)
 	go func() {
 		nc, err := ln.Accept()
@@ -61,8 +57,21 @@ func runGDB(t *testing.T, tg *target.Target, bin string, cmds ...string) (string
 		nc.SetDeadline(time.Now().Add(2 * time.Minute))
 		served <- Serve(nc, tg)
 	}()
+	return ln.Addr().String(), served
+}
+
+// runGDB serves tg on a loopback port and runs Debian's gdb in batch mode
+// on bin against it, with cmds; it returns gdb's output and Serve's
+// error. The test is skipped without gdb.
+func runGDB(t *testing.T, tg *target.Target, bin string, cmds ...string) (string, error) {
+	t.Helper()
+	gdb, err := exec.LookPath("gdb")
+	if err != nil {
+		t.Skip("gdb is not installed")
+	}
+	addr, served := serveOne(t, tg)
 	args := []string{"-nx", "-batch", "-iex", "set auto-load python-scripts off",
-		"-ex", "set remotetimeout 30", "-ex", "set pagination off", "-ex", "target remote " + ln.Addr().String()}
+		"-ex", "set remotetimeout 30", "-ex", "set pagination off", "-ex", "target remote " + addr}
 	for _, c := range cmds {
 		args = append(args, "-ex", c)
 	}
@@ -267,22 +276,8 @@ func TestGDBSignalNumbers(t *testing.T) {
 		fk.stops = append(fk.stops, st)
 	}
 	fk.stops = append(fk.stops, exitStop(0, 0))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	served := make(chan error, 1)
-	go func() {
-		nc, err := ln.Accept()
-		if err != nil {
-			served <- err
-			return
-		}
-		defer nc.Close()
-		served <- Serve(nc, fk)
-	}()
-	args := []string{"-nx", "-batch", "-ex", "set remotetimeout 30", "-ex", "target remote " + ln.Addr().String(),
+	addr, served := serveOne(t, fk)
+	args := []string{"-nx", "-batch", "-ex", "set remotetimeout 30", "-ex", "target remote " + addr,
 		"-ex", "handle all stop print"}
 	for range sigs {
 		args = append(args, "-ex", "continue")
@@ -341,25 +336,11 @@ func TestGDBInterrupt(t *testing.T) {
 	}
 	bin := testbin.Machine.BuildGuest(t, root, "spin", t.TempDir())
 	tg := signalingTarget{newTarget(t, bin), make(chan struct{}, 1)}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	served := make(chan error, 1)
-	go func() {
-		nc, err := ln.Accept()
-		if err != nil {
-			served <- err
-			return
-		}
-		defer nc.Close()
-		served <- Serve(nc, tg)
-	}()
+	addr, served := serveOne(t, tg)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, gdb, "-nx", "-batch", "-iex", "set auto-load python-scripts off",
-		"-ex", "set remotetimeout 30", "-ex", "target remote "+ln.Addr().String(),
+		"-ex", "set remotetimeout 30", "-ex", "target remote "+addr,
 		"-ex", "break main.main", "-ex", "continue", "-ex", "delete", "-ex", "continue",
 		"-ex", "bt 1", "-ex", "kill", bin)
 	var out bytes.Buffer
