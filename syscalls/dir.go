@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"io/fs"
 	"sort"
-	"syscall"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gouth-emu/gouth-emu/abi"
 )
@@ -50,14 +50,8 @@ func listDir(h *hostFile) ([]dirent, error) {
 // deeper than PATH_MAX has no path to look names up by, and Go before
 // go1.21 skips the entries whose inode is 0.
 func inodeAt(h *hostFile, name string) uint64 {
-	p, err := syscall.BytePtrFromString(name)
-	if err != nil {
-		return 0
-	}
-	var st syscall.Stat_t
-	_, _, e := syscall.Syscall6(syscall.SYS_NEWFSTATAT, h.f.Fd(), uintptr(unsafe.Pointer(p)),
-		uintptr(unsafe.Pointer(&st)), abi.AT_SYMLINK_NOFOLLOW, 0, 0)
-	if e != 0 {
+	var st unix.Stat_t
+	if unix.Fstatat(int(h.f.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
 		return 0
 	}
 	return st.Ino
