@@ -2,11 +2,13 @@ package debugger
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gouth-emu/gouth-emu/emu"
+	"github.com/gouth-emu/gouth-emu/internal/testbin"
 )
 
 // TestFinishAndNextFollowGoroutine runs the commands on the follow guest:
@@ -24,17 +26,20 @@ func TestFinishAndNextFollowGoroutine(t *testing.T) {
 			if len(stops) != 6 {
 				t.Fatalf("got %d stops, want 6 (start, hop, finish, grow, next, next):\n%s", len(stops), out)
 			}
+			hopCall := strconv.Itoa(testbin.GuestLine(t, "follow", "v := hop(c)"))
+			afterHop := strconv.Itoa(testbin.GuestLine(t, "follow", "return v + 1"))
+			afterDeep := strconv.Itoa(testbin.GuestLine(t, "follow", "return x + 1"))
 			hop, fin := stops[1], stops[2]
 			// The return address is on the call's line or the next,
 			// as the compiler placed the store of the result.
-			if fin[1][:len("main.moved+")] != "main.moved+" || fin[2] != "42" && fin[2] != "43" {
-				t.Errorf("finish from hop: stopped at %s line %s, want main.moved line 42 or 43:\n%s", fin[1], fin[2], out)
+			if fin[1][:len("main.moved+")] != "main.moved+" || fin[2] != hopCall && fin[2] != afterHop {
+				t.Errorf("finish from hop: stopped at %s line %s, want main.moved line %s or %s:\n%s", fin[1], fin[2], hopCall, afterHop, out)
 			}
 			if fin[3] == hop[3] {
 				t.Errorf("finish from hop: returned on thread %s, where it parked; the guest no longer moves the goroutine", hop[3])
 			}
-			if last := stops[5]; last[2] != "29" || last[1][:len("main.grow+")] != "main.grow+" {
-				t.Errorf("next over deep: stopped at %s line %s, want main.grow line 29:\n%s", last[1], last[2], out)
+			if last := stops[5]; last[2] != afterDeep || last[1][:len("main.grow+")] != "main.grow+" {
+				t.Errorf("next over deep: stopped at %s line %s, want main.grow line %s:\n%s", last[1], last[2], afterDeep, out)
 			}
 		})
 	}

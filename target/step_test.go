@@ -2,8 +2,6 @@ package target
 
 import (
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,21 +49,9 @@ func where(syms *loader.Symbols, pc uint64) string {
 	return fn + ":" + strconv.Itoa(line)
 }
 
-// lineOf finds the line of the guest's source that contains text.
+// lineOf is the number, as text, of the follow guest's line holding text.
 func lineOf(t *testing.T, text string) string {
-	t.Helper()
-	root, _ := testbin.RepoRoot()
-	src, err := os.ReadFile(filepath.Join(root, "testdata", "guests", "follow", "main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range strings.Split(string(src), "\n") {
-		if strings.Contains(l, text) {
-			return strconv.Itoa(i + 1)
-		}
-	}
-	t.Fatalf("no line with %q in the follow guest", text)
-	return ""
+	return strconv.Itoa(testbin.GuestLine(t, "follow", text))
 }
 
 // stopIn continues to a user breakpoint at fn's entry, steps past its

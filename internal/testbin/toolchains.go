@@ -310,3 +310,25 @@ func Go111Guest(t TB, repoRoot, name, dir string) string {
 	}
 	return CommittedGo111(t, repoRoot, name, dir)
 }
+
+// GuestLine returns the number of the first line of
+// testdata/guests/NAME/main.go that contains text, so that tests name
+// source lines by what they say rather than by number.
+func GuestLine(t TB, name, text string) int {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(root, "testdata", "guests", name, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatal(fmt.Sprintf("no line with %q in testdata/guests/%s/main.go", text, name))
+	return 0
+}

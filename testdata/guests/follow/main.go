@@ -12,6 +12,7 @@ var sink int
 
 // deep recurses with large frames, so its goroutine's stack must grow
 // (be copied) several times.
+//
 //go:noinline
 func deep(n int) int {
 	var pad [256]byte
@@ -23,6 +24,7 @@ func deep(n int) int {
 }
 
 // grow calls deep: stepping over that call returns on a copied stack.
+//
 //go:noinline
 func grow() int {
 	x := deep(2000)
@@ -30,6 +32,7 @@ func grow() int {
 }
 
 // hop parks its goroutine on c.
+//
 //go:noinline
 func hop(c chan int) int {
 	return <-c
@@ -37,6 +40,7 @@ func hop(c chan int) int {
 
 // moved calls hop: the goroutine parks on this thread, and the sender
 // keeps that thread busy, so another thread resumes it.
+//
 //go:noinline
 func moved(c chan int) int {
 	v := hop(c)
