@@ -277,29 +277,22 @@ const traceLimit = 1 << 22
 // traceBack runs the guest again to window instructions before now and
 // records, instruction by instruction, what thread tid executes from
 // there to now; the session is then at the window's start. Where the
-// thread runs is known from the schedule (Target.Before), so only its own
+// thread runs is known from the schedule (Target.Ran), so only its own
 // instructions are stepped. User breakpoints are lifted while it steps.
 func (s *Session) traceBack(tid int, now, window uint64) ([]tracePoint, error) {
 	from := now - min(window, now)
-	var points []uint64
-	for n := uint64(1); ; n++ {
-		at, ok := s.t.Before(tid, n)
-		if !ok || at < from {
-			break
-		}
-		points = append(points, at)
-	}
+	points := s.t.Ran(tid, from)
 	if _, err := s.back(from); err != nil {
 		return nil, err
 	}
 	defer s.liftBreakpoints()()
 	trace := make([]tracePoint, 0, len(points))
-	for i := len(points) - 1; i >= 0; i-- {
-		if st := s.t.Goto(points[i]); st.Kind != target.StopInsn {
-			return nil, fmt.Errorf("the run again did not reach instruction %d (%v): it is not the same run", points[i], st.Kind)
+	for _, at := range points {
+		if st := s.t.Goto(at); st.Kind != target.StopInsn {
+			return nil, fmt.Errorf("the run again did not reach instruction %d (%v): it is not the same run", at, st.Kind)
 		}
 		s.t.Select(tid)
-		trace = append(trace, tracePoint{points[i], s.t.Reg(abi.RIP), s.t.Frame(tid)})
+		trace = append(trace, tracePoint{at, s.t.Reg(abi.RIP), s.t.Frame(tid)})
 		s.t.StepInstruction(1)
 	}
 	s.t.TakeExits()

@@ -150,3 +150,24 @@ func (t *Target) Before(tid int, n uint64) (uint64, bool) {
 	}
 	return 0, false
 }
+
+// Ran returns, in order, the points of the run in [from, now) just
+// before each instruction thread tid executed there, from the machine's
+// schedule: where a trace of the thread's instructions must stop.
+func (t *Target) Ran(tid int, from uint64) []uint64 {
+	sl := t.m.Slices()
+	i := len(sl)
+	for i > 0 && sl[i-1].End > from {
+		i--
+	}
+	var out []uint64
+	for _, s := range sl[i:] {
+		if s.Tid != tid {
+			continue
+		}
+		for at := max(s.Start, from); at < s.End; at++ {
+			out = append(out, at)
+		}
+	}
+	return out
+}
